@@ -1,0 +1,174 @@
+"""The dashboard's configuration: one table of settings, read from the environment and an optional `.env` file.
+
+Every setting has a name, a type, a default and a help text. `Settings.load()` reads them all and raises
+`ConfigError` with a message naming the variable and what is wrong with it; `docs/configuration.md` lists every
+one (a test keeps that list complete).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ['SETTINGS', 'Setting', 'Settings', 'read_env_file']
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration variable: its environment name, how to read it, its default and what it is for."""
+
+    env: str
+    attr: str
+    cast: Callable[[str], Any]
+    default: Any
+    help: str
+    secret: bool = False
+
+
+def _bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in {'1', 'true', 'yes', 'on'}:
+        return True
+    if value in {'0', 'false', 'no', 'off', ''}:
+        return False
+    raise ValueError('expected true or false')
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise ValueError('expected a port number from 0 to 65535')
+    return port
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise ValueError('expected a number above zero')
+    return value
+
+
+def _url(text: str) -> str:
+    value = text.strip().rstrip('/')
+    if value and not value.startswith(('http://', 'https://')):
+        raise ValueError('expected an address starting with http:// or https://')
+    return value
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def cast(text: str) -> str:
+        value = text.strip().lower()
+        if value not in options:
+            raise ValueError(f'expected one of: {", ".join(options)}')
+        return value
+    return cast
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting('AOD_API_URL', 'aod_url', _url, '',
+            'Address of the AoD server. Empty: demo mode, against the built-in simulator in the same process.'),
+    Setting('AOD_API_TOKEN', 'aod_token', str, '',
+            'The AoD service token (aod_...). Required when AOD_API_URL is set; never shown to anyone.', secret=True),
+    Setting('AOD_UI_HOST', 'host', str, '127.0.0.1', 'Address the dashboard listens on.'),
+    Setting('AOD_UI_PORT', 'port', _port, 8080, 'Port the dashboard listens on.'),
+    Setting('AOD_UI_DATA_DIR', 'data_dir', Path, Path('data'),
+            "Folder for the dashboard's own data (session records, people, audit trail)."),
+    Setting('AOD_UI_STORAGE_SECRET', 'storage_secret', str, '',
+            'Secret that signs the browser session cookie; at least 32 characters outside demo mode.', secret=True),
+    Setting('AOD_UI_TITLE', 'title', str, 'AoD Dashboard', 'Name shown in the header and the browser tab.'),
+    Setting('AOD_UI_REQUEST_TIMEOUT', 'request_timeout', _positive_float, 15.0,
+            'Seconds to wait for an answer from AoD before telling the person it is slow.'),
+    Setting('AOD_UI_REFRESH_SECONDS', 'refresh_seconds', _positive_float, 5.0,
+            'How often the sessions list refreshes itself.'),
+    Setting('AOD_UI_STREAM_WINDOW', 'stream_window', int, 200_000,
+            'How many stream events a live session keeps in memory for viewers who join late.'),
+    Setting('AOD_UI_DEMO_TIME_SCALE', 'demo_time_scale', _positive_float, 1.0,
+            'Demo mode only: speed of the built-in simulator (1 is watchable, 0.1 is ten times faster).'),
+    Setting('AOD_UI_LOG_LEVEL', 'log_level', _choice('debug', 'info', 'warning', 'error'), 'info',
+            'How much the dashboard logs.'),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """The dashboard's configuration, validated."""
+
+    aod_url: str = ''
+    aod_token: str = field(default='', repr=False)
+    host: str = '127.0.0.1'
+    port: int = 8080
+    data_dir: Path = Path('data')
+    storage_secret: str = field(default='', repr=False)
+    title: str = 'AoD Dashboard'
+    request_timeout: float = 15.0
+    refresh_seconds: float = 5.0
+    stream_window: int = 200_000
+    demo_time_scale: float = 1.0
+    log_level: str = 'info'
+
+    @property
+    def demo(self) -> bool:
+        """True when no AoD address is configured: the dashboard runs against its built-in simulator."""
+        return not self.aod_url
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path('.env')) -> Settings:
+        """Read every setting from `environ` (default: the process environment) over an optional `.env` file."""
+        values: dict[str, str] = {}
+        if env_file is not None and env_file.is_file():
+            values.update(read_env_file(env_file))
+        values.update(os.environ if environ is None else environ)
+        kwargs: dict[str, Any] = {}
+        for setting in SETTINGS:
+            raw = values.get(setting.env)
+            if raw is None or raw == '':
+                continue
+            try:
+                kwargs[setting.attr] = setting.cast(raw)
+            except ValueError as error:
+                shown = '(hidden)' if setting.secret else repr(raw)
+                raise ConfigError(f'{setting.env}={shown} is not valid: {error}. {setting.help}') from None
+        settings = cls(**kwargs)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Raise `ConfigError` for combinations of settings that cannot work."""
+        if self.aod_url and not self.aod_token:
+            raise ConfigError('AOD_API_URL is set but AOD_API_TOKEN is empty: set the AoD service token '
+                              '(or unset AOD_API_URL to run the demo against the built-in simulator).')
+        if not self.demo and len(self.storage_secret) < 32:
+            raise ConfigError('AOD_UI_STORAGE_SECRET must be at least 32 characters outside demo mode; '
+                              'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"')
+        if self.stream_window < 1000:
+            raise ConfigError('AOD_UI_STREAM_WINDOW must be at least 1000 events.')
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (for tests and the command line)."""
+        current = {f.name: getattr(self, f.name) for f in fields(self)}
+        current.update(changes)
+        return Settings(**current)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Read `NAME=value` lines; `#` starts a comment line; values may be quoted."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding='utf-8').splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith('#'):
+            continue
+        if stripped.startswith('export '):
+            stripped = stripped[len('export '):]
+        name, sep, value = stripped.partition('=')
+        if not sep or not name.strip():
+            raise ConfigError(f'{path}:{number}: expected NAME=value')
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in {'"', "'"}:
+            value = value[1:-1]
+        values[name.strip()] = value
+    return values
