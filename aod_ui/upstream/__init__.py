@@ -1,0 +1,31 @@
+"""The adapter through which the dashboard talks to AoD (see `_client.py` for the gaps it closes)."""
+
+from ._client import Upstream, UpstreamStatus, public_url
+from ._models import (
+    ACTIVE_STATUSES,
+    FINISHED_STATUSES,
+    Ack,
+    AgentInfo,
+    EnvironmentInfo,
+    SessionInfo,
+    StreamEvent,
+    TurnInfo,
+    parse_time,
+)
+from ._sse import parse_sse
+
+__all__ = [
+    'ACTIVE_STATUSES',
+    'FINISHED_STATUSES',
+    'Ack',
+    'AgentInfo',
+    'EnvironmentInfo',
+    'SessionInfo',
+    'StreamEvent',
+    'TurnInfo',
+    'Upstream',
+    'UpstreamStatus',
+    'parse_sse',
+    'parse_time',
+    'public_url',
+]
