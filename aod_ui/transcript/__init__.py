@@ -1,0 +1,68 @@
+"""The transcript model: a session's stream events turned into structured, incrementally updated entries.
+
+Pure domain code (no NiceGUI, no I/O). `Transcript.feed(event)` applies one stream event and returns the
+`Change`s to render; `Transcript.raw` (a `RawLog`) keeps every event for the raw view and the downloads.
+"""
+
+from ._entries import (
+    Change,
+    Entry,
+    EntryKind,
+    ErrorEntry,
+    ExitEntry,
+    LinesEntry,
+    MessageEntry,
+    NoticeEntry,
+    ResultEntry,
+    StageEntry,
+    StaleEntry,
+    StderrEntry,
+    StdoutEntry,
+    SystemEntry,
+    TerminatedEntry,
+    TextEntry,
+    ThinkingEntry,
+    ToolEntry,
+    ToolStatus,
+    TurnEntry,
+)
+from ._export import iter_jsonl, iter_text
+from ._lines import LineIndex, RawLine
+from ._raw import RawLog
+from ._text import DISPLAY_LIMIT, clip, one_line, summarize_tool
+from ._transcript import MERGE_CHARS, MERGE_LINES, Transcript
+
+__all__ = [
+    'DISPLAY_LIMIT',
+    'MERGE_CHARS',
+    'MERGE_LINES',
+    'Change',
+    'Entry',
+    'EntryKind',
+    'ErrorEntry',
+    'ExitEntry',
+    'LineIndex',
+    'LinesEntry',
+    'MessageEntry',
+    'NoticeEntry',
+    'RawLine',
+    'RawLog',
+    'ResultEntry',
+    'StageEntry',
+    'StaleEntry',
+    'StderrEntry',
+    'StdoutEntry',
+    'SystemEntry',
+    'TerminatedEntry',
+    'TextEntry',
+    'ThinkingEntry',
+    'ToolEntry',
+    'ToolStatus',
+    'Transcript',
+    'TurnEntry',
+    'clip',
+    'iter_jsonl',
+    'iter_text',
+    'one_line',
+    'summarize_tool',
+]

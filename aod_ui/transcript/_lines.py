@@ -1,0 +1,128 @@
+"""Cutting the `output` chunks of a stream into lines, in linear time.
+
+A chunk may hold several lines or a piece of one, and a line may be megabytes long and arrive in thousands of
+chunks, so the pieces of an unfinished line are kept in a list and joined once, when its newline arrives.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+TERMINAL_TYPES = frozenset({'exit', 'error', 'terminated'})
+"""Event types after which no more output of the turn can come, so unfinished lines are complete."""
+
+
+class RawLine(NamedTuple):
+    """One line of agent output exactly as written, without its newline."""
+
+    turn: int
+    stream: str
+    text: str
+
+
+class LineDemux:
+    """Turns stream events into the complete lines of stdout and stderr, per turn.
+
+    An unfinished line is completed by its newline, by the start of another turn, by a terminal event
+    (`exit`, `error`, `terminated`, but not `stale`: the session may go on), or by `flush()`.
+    """
+
+    def __init__(self) -> None:
+        self.turn: int | None = None
+        self._parts: dict[str, list[str]] = {'stdout': [], 'stderr': []}
+
+    def push(self, event: dict[str, Any]) -> list[RawLine]:
+        """Take one event; return the lines it completed, in order."""
+        kind = event.get('type')
+        if kind == 'output':
+            done = self._switch(turn_of(event, self.turn))
+            data = event.get('data')
+            if isinstance(data, str) and data:
+                self._split(output_stream(event), data, done)
+            return done
+        if kind == 'turn_start':
+            return self._switch(turn_of(event, None if self.turn is None else self.turn + 1))
+        if kind in TERMINAL_TYPES:
+            return self.flush()
+        return []
+
+    def flush(self) -> list[RawLine]:
+        """Complete the unfinished lines (stdout first, then stderr)."""
+        return [RawLine(self._turn_now, stream, ''.join(parts)) for stream, parts in self._take_parts()]
+
+    def pending(self) -> list[RawLine]:
+        """The unfinished lines, without completing them."""
+        return [RawLine(self._turn_now, s, ''.join(p)) for s, p in self._parts.items() if p]
+
+    @property
+    def _turn_now(self) -> int:
+        return 1 if self.turn is None else self.turn
+
+    def _take_parts(self) -> list[tuple[str, list[str]]]:
+        taken = [(stream, parts) for stream, parts in self._parts.items() if parts]
+        for stream, _ in taken:
+            self._parts[stream] = []
+        return taken
+
+    def _switch(self, turn: int) -> list[RawLine]:
+        if turn == self.turn:
+            return []
+        done = self.flush()
+        self.turn = turn
+        return done
+
+    def _split(self, stream: str, data: str, done: list[RawLine]) -> None:
+        parts = self._parts[stream]
+        if '\n' not in data:
+            parts.append(data)
+            return
+        pieces = data.split('\n')
+        if parts:
+            parts.append(pieces[0])
+            pieces[0] = ''.join(parts)
+            parts.clear()
+        tail = pieces.pop()
+        if tail:
+            parts.append(tail)
+        turn = self._turn_now
+        done.extend([RawLine(turn, stream, piece) for piece in pieces])
+
+
+class LineIndex:
+    """An append-only list of lines that a page can show a window of."""
+
+    def __init__(self) -> None:
+        self._lines: list[RawLine] = []
+
+    @property
+    def line_count(self) -> int:
+        """How many complete lines there are."""
+        return len(self._lines)
+
+    def lines(self, start: int = 0, stop: int | None = None) -> list[RawLine]:
+        """The lines `start` to `stop` (exclusive), with the same meaning as a slice."""
+        return self._lines[start:stop]
+
+    def texts(self, start: int = 0, stop: int | None = None) -> list[str]:
+        """The text of the lines `start` to `stop`, without their stream."""
+        return [line.text for line in self._lines[start:stop]]
+
+    def append(self, line: RawLine) -> None:
+        """Add one complete line."""
+        self._lines.append(line)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
+def turn_of(event: dict[str, Any], default: int | None) -> int:
+    """The turn an event names, else `default`, else 1."""
+    turn = event.get('turn')
+    if isinstance(turn, int) and not isinstance(turn, bool):
+        return turn
+    return 1 if default is None else default
+
+
+def output_stream(event: dict[str, Any]) -> str:
+    """`stderr` for stderr output; anything else counts as `stdout`."""
+    return 'stderr' if event.get('stream') == 'stderr' else 'stdout'

@@ -1,0 +1,253 @@
+"""The transcript of one session: stream events in, structured entries and their changes out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from ._claude import ClaudeReader, as_int, as_str, parse_line
+from ._entries import (
+    Change,
+    Entry,
+    ErrorEntry,
+    ExitEntry,
+    LinesEntry,
+    MessageEntry,
+    NoticeEntry,
+    StageEntry,
+    StaleEntry,
+    StderrEntry,
+    StdoutEntry,
+    TerminatedEntry,
+    ToolEntry,
+    TurnEntry,
+)
+from ._lines import RawLine, turn_of
+from ._raw import RawLog
+from ._store import EntryStore
+from ._text import DISPLAY_LIMIT, clip
+
+MERGE_LINES = 200
+"""At most this many plain lines are merged into one `stdout_text` or `stderr` entry."""
+MERGE_CHARS = 64 * 1024
+"""At most this many characters (newlines included) are merged into one `stdout_text` or `stderr` entry."""
+
+_MESSAGE_ENTRIES: dict[str, type[MessageEntry]] = {
+    'error': ErrorEntry, 'terminated': TerminatedEntry, 'stale': StaleEntry,
+}
+
+
+class Transcript:
+    """The structured, incrementally updated transcript of one session.
+
+    `feed(event)` applies one stream event (the SSE JSON payload as a dict) and returns the entries it added or
+    updated, one `Change` per entry. Nothing here does I/O or renders anything; every value is plain text.
+
+    Stdout is cut into lines. A line that holds a stream-json object (Claude runtimes) becomes structured entries;
+    any other line is plain text. Plain lines are merged: a plain stdout (or stderr) line is appended to the last
+    entry when that entry is of the same stream, turn and has fewer than `merge_lines` lines and room for the line
+    within `merge_chars`; otherwise it starts a new entry (a blank line never starts one). So 100,000 plain lines
+    make about 500 entries. A line is only seen once complete: at its newline, at the next turn, at a terminal
+    event (`exit`, `error`, `terminated`) or at `flush()`.
+
+    Long values (text, tool input strings, tool results, a single line) are clipped to `display_limit`
+    characters with a `… (N more characters)` marker; `raw` keeps every event unclipped for the raw view and the
+    downloads.
+
+    When a subagent entry is added under a `Task` call, its key is appended to that tool's `children` and the
+    entry's `parent` is set, but the tool itself is not reported as updated (its `added` child says enough).
+    """
+
+    def __init__(self, *, display_limit: int = DISPLAY_LIMIT, merge_lines: int = MERGE_LINES,
+                 merge_chars: int = MERGE_CHARS) -> None:
+        self.raw = RawLog()
+        self.provider: str | None = None
+        self.session_id: str | None = None
+        self.exit_code: int | None = None
+        self.finished = False
+        self._store = EntryStore()
+        self._claude = ClaudeReader(self._store, display_limit)
+        self._display_limit = display_limit
+        self._merge_lines = merge_lines
+        self._merge_chars = merge_chars
+        self._turn: int | None = None
+        self._turns: dict[int, TurnEntry] = {}
+        self._prompts: dict[int, str] = {}
+        self._open_stages: dict[str, StageEntry] = {}
+
+    # --- reading -----------------------------------------------------------------------------------------------
+
+    @property
+    def entries(self) -> Sequence[Entry]:
+        """All entries in key order, nested ones included (a live view: do not modify)."""
+        return self._store.entries
+
+    def get(self, key: int) -> Entry | None:
+        """The entry with this key, or None."""
+        return self._store.get(key)
+
+    def top_level(self) -> Iterator[Entry]:
+        """The entries that are not nested under a `Task` call, in order."""
+        return (entry for entry in self._store.entries if entry.parent is None)
+
+    def children(self, entry: Entry) -> list[Entry]:
+        """The entries nested under a tool entry, in order."""
+        if not isinstance(entry, ToolEntry):
+            return []
+        return [child for key in entry.children if (child := self._store.get(key)) is not None]
+
+    def tool(self, tool_use_id: str) -> ToolEntry | None:
+        """The tool entry of a tool call, by its `tool_use_id`."""
+        return self._claude.tools.get(tool_use_id)
+
+    def turn(self, number: int) -> TurnEntry | None:
+        """The header entry of a turn."""
+        return self._turns.get(number)
+
+    @property
+    def turns(self) -> list[int]:
+        """The turn numbers seen so far, in order."""
+        return list(self._turns)
+
+    @property
+    def current_turn(self) -> int | None:
+        """The turn the latest output belongs to."""
+        return self._turn
+
+    @property
+    def model(self) -> str | None:
+        """The model named by the latest stream-json `system init` line."""
+        return self._claude.model
+
+    @property
+    def prompts(self) -> dict[int, str]:
+        """The prompts given with `set_turn_prompt`, by turn."""
+        return dict(self._prompts)
+
+    def __len__(self) -> int:
+        return len(self._store.entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._store.entries)
+
+    # --- writing -----------------------------------------------------------------------------------------------
+
+    def feed(self, event: dict[str, Any]) -> list[Change]:
+        """Apply one stream event; return the entries it added or updated."""
+        self._apply(event)
+        return self._store.take_changes()
+
+    def feed_many(self, events: Iterable[dict[str, Any]]) -> list[Change]:
+        """Apply events in order; return one change per entry touched (`added` if any of them added it)."""
+        for event in events:
+            self._apply(event)
+        return self._store.take_changes()
+
+    def flush(self) -> list[Change]:
+        """Show unfinished output lines now; call it only when the stream has ended for good."""
+        self._lines(self.raw.flush(), None)
+        return self._store.take_changes()
+
+    def set_turn_prompt(self, turn: int, prompt: str) -> list[Change]:
+        """Give a turn its prompt (the stream does not carry it); it is kept for a turn not seen yet."""
+        self._prompts[turn] = prompt
+        header = self._turns.get(turn)
+        if header is None or header.prompt == prompt:
+            return []
+        header.prompt = clip(prompt, self._display_limit)
+        self._store.touch(header)
+        return self._store.take_changes()
+
+    def to_jsonl(self) -> Iterator[str]:
+        """The events as JSON Lines, exactly as received, in chunks."""
+        return self.raw.to_jsonl()
+
+    def to_text(self) -> Iterator[str]:
+        """A readable plain-text transcript with the turn prompts, in chunks."""
+        return self.raw.to_text(self._prompts)
+
+    # --- applying events ---------------------------------------------------------------------------------------
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        lines = self.raw.append(event)
+        if not isinstance(event, dict):
+            self._message(NoticeEntry, None, f'not an event: {as_str(event)[:200]}', event_type='')
+            return
+        event_id = as_int(event.get('id'))
+        self._lines(lines, event_id)
+        kind = as_str(event.get('type'))
+        if kind == 'output':
+            self._enter_turn(turn_of(event, self._turn), event_id)
+        elif kind == 'turn_start':
+            self._enter_turn(turn_of(event, None if self._turn is None else self._turn + 1), event_id)
+        elif kind == 'start':
+            self.provider = as_str(event.get('provider') or event.get('runtime')) or self.provider
+            self.session_id = as_str(event.get('session_id')) or self.session_id
+        elif kind == 'stage':
+            self._stage(event, event_id)
+        elif kind == 'exit':
+            self.exit_code = as_int(event.get('code'))
+            self.finished = True
+            self._store.add(ExitEntry(key=self._store.next_key, turn=self._turn, event_id=event_id,
+                                      code=self.exit_code))
+        elif kind in _MESSAGE_ENTRIES:
+            self.finished = self.finished or kind != 'stale'
+            self._message(_MESSAGE_ENTRIES[kind], event_id, as_str(event.get('message')) or kind)
+        else:
+            message = as_str(event.get('message')) or f'{kind or "untyped"} event'
+            self._message(NoticeEntry, event_id, message, event_type=kind)
+
+    def _message(self, cls: type[MessageEntry], event_id: int | None, message: str, **extra: str) -> None:
+        self._store.add(cls(key=self._store.next_key, turn=self._turn, event_id=event_id,
+                            message=clip(message, self._display_limit), **extra))
+
+    def _enter_turn(self, turn: int, event_id: int | None) -> None:
+        if turn == self._turn:
+            return
+        self._turn = turn
+        if turn not in self._turns:
+            self.finished = False
+            prompt = self._prompts.get(turn)
+            self._turns[turn] = self._store.add(TurnEntry(
+                key=self._store.next_key, turn=turn, event_id=event_id, number=turn,
+                prompt=None if prompt is None else clip(prompt, self._display_limit)))
+        self._open_stages.clear()
+
+    def _stage(self, event: dict[str, Any], event_id: int | None) -> None:
+        name = as_str(event.get('stage')) or '?'
+        state = as_str(event.get('state')) or '?'
+        duration = as_int(event.get('duration_ms'))
+        message = as_str(event.get('message')) or None
+        entry = self._open_stages.get(name)
+        if entry is None:
+            entry = self._store.add(StageEntry(key=self._store.next_key, turn=self._turn, event_id=event_id,
+                                               name=name, state=state, duration_ms=duration, message=message))
+        else:
+            entry.state, entry.duration_ms = state, duration if duration is not None else entry.duration_ms
+            entry.message = message or entry.message
+            self._store.touch(entry)
+        if state == 'started':
+            self._open_stages[name] = entry
+        else:
+            self._open_stages.pop(name, None)
+
+    def _lines(self, lines: list[RawLine], event_id: int | None) -> None:
+        for line in lines:
+            self._enter_turn(line.turn, event_id)
+            text = line.text.removesuffix('\r')
+            if line.stream == 'stdout':
+                obj = parse_line(text)
+                if obj is not None:
+                    self._claude.apply(obj, self._turn, event_id)
+                    continue
+            self._plain(StderrEntry if line.stream == 'stderr' else StdoutEntry, text, event_id)
+
+    def _plain(self, cls: type[LinesEntry], text: str, event_id: int | None) -> None:
+        last = self._store.last
+        if (type(last) is cls and isinstance(last, LinesEntry) and last.turn == self._turn
+                and len(last.lines) < self._merge_lines and last.chars + len(text) < self._merge_chars):
+            last.append(clip(text, self._display_limit))
+            self._store.touch(last)
+        elif text.strip():
+            entry = self._store.add(cls(key=self._store.next_key, turn=self._turn, event_id=event_id))
+            entry.append(clip(text, self._display_limit))
