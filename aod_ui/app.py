@@ -1,0 +1,67 @@
+"""Wires the dashboard together: builds the `System`, registers its pages and health endpoint, ties its lifetime to
+the app's, and returns the arguments for `ui.run`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from nicegui import app
+
+from . import __version__
+from .errors import AodUiError
+from .pages import register_all
+from .settings import Settings
+from .system import System
+
+__all__ = ['build', 'run_arguments']
+
+
+def build(settings: Settings) -> System:
+    """Build the dashboard for these settings and register everything it serves."""
+    logging.basicConfig(level=settings.log_level.upper(), format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+    logging.getLogger('httpx').setLevel(logging.WARNING)
+    system = System(settings)
+    app.on_startup(system.startup)
+    app.on_shutdown(system.shutdown)
+    register_all(system)
+
+    @app.get('/healthz', include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        aod: dict[str, Any] = {'reachable': False}
+        try:
+            started = time.perf_counter()
+            await system.upstream.health()
+            aod = {'reachable': True, 'latency_ms': round((time.perf_counter() - started) * 1000, 1)}
+        except AodUiError as error:
+            aod['error'] = str(error)
+        body = {
+            'status': 'ok' if aod['reachable'] else 'degraded',
+            'version': __version__,
+            'demo': settings.demo,
+            'uptime_seconds': round(time.time() - system.started_at),
+            'aod': aod,
+            'live_streams': len(system.hubs),
+            'viewers': sum(hub.viewer_count for hub in system.hubs),
+        }
+        return JSONResponse(body, status_code=200 if aod['reachable'] else 503)
+
+    return system
+
+
+def run_arguments(settings: Settings) -> dict[str, Any]:
+    """`ui.run` arguments: never reload or open a browser; one process (NiceGUI cannot share state across workers)."""
+    return {
+        'host': settings.host,
+        'port': settings.port,
+        'title': settings.title,
+        'reload': False,
+        'show': False,
+        'dark': None,
+        'storage_secret': settings.storage_secret or 'demo-only storage secret, not for production use',
+        'show_welcome_message': True,
+        'reconnect_timeout': 10.0,
+        'favicon': '🤖',
+    }

@@ -1,0 +1,50 @@
+"""The shared page layout: header with navigation, the demo banner, dark mode, and keyboard shortcuts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from nicegui import app, ui
+
+from .. import theme
+from ..system import System
+
+__all__ = ['frame']
+
+
+@contextmanager
+def frame(system: System, title: str) -> Iterator[ui.column]:
+    """Lay out a page: yields the main column that the page fills."""
+    ui.page_title(f'{title} · {system.settings.title}')
+    ui.colors(primary=theme.PRIMARY)
+    dark = ui.dark_mode(app.storage.user.get('dark'))
+    with ui.header().classes('items-center gap-2 px-4 py-2 bg-primary text-white'):
+        ui.link(system.settings.title, '/').classes('text-lg font-semibold text-white no-underline mr-4') \
+            .props('aria-label="All sessions"')
+        ui.link('Sessions', '/').classes('text-white no-underline max-sm:hidden')
+        ui.button('New session', icon='add', on_click=lambda: ui.navigate.to('/new')) \
+            .props('flat dense no-caps color=white').tooltip('Start a session (n)')
+        ui.space()
+
+        def toggle_dark() -> None:
+            dark.value = not dark.value
+            app.storage.user['dark'] = dark.value
+        ui.button(icon='dark_mode', on_click=toggle_dark).props('flat round dense color=white') \
+            .tooltip('Dark mode')
+    if system.settings.demo:
+        with ui.row().classes('w-full items-center justify-center gap-2 py-1 bg-amber-2 text-amber-10 text-sm') \
+                .mark('demo-banner'):
+            ui.icon('science')
+            ui.label('Demo mode: built-in simulator. Sessions here are scripted and nothing reaches a real AoD.')
+
+    def shortcut(event) -> None:
+        if not event.action.keydown or event.modifiers.ctrl or event.modifiers.meta or event.modifiers.alt:
+            return
+        if event.key == 'n':
+            ui.navigate.to('/new')
+        elif event.key == '/':
+            ui.run_javascript('document.querySelector("[data-search] input")?.focus()')
+    ui.keyboard(on_key=shortcut)
+    with ui.column().classes('w-full max-w-6xl mx-auto p-4 gap-4') as column:
+        yield column

@@ -1,0 +1,87 @@
+"""The exact output of a session, line by line, windowed: the page holds at most `WINDOW` lines at a time, in
+blocks of `BLOCK` lines (one text element each), and follows the tail until the reader pages back."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from ..transcript import LineIndex, RawLine
+
+__all__ = ['RawView']
+
+BLOCK = 100
+WINDOW = 2000
+
+
+def _text(lines: list[RawLine]) -> str:
+    return '\n'.join(('! ' if line.stream == 'stderr' else '') + line.text for line in lines)
+
+
+class RawView:
+    """Shows lines `[start, start + WINDOW)` of a `LineIndex`, or its tail while following."""
+
+    def __init__(self, lines: LineIndex) -> None:
+        self.lines = lines
+        self.start = max(0, lines.line_count - WINDOW)
+        self.following = True
+        with ui.column().classes('w-full gap-0') as self.container:
+            with ui.row().classes('w-full items-center gap-2'):
+                self.info = ui.label().classes('text-xs opacity-60 flex-1').mark('raw-info')
+                self.back = ui.button('Earlier', icon='chevron_left', on_click=lambda: self.go(-WINDOW)) \
+                    .props('flat dense no-caps')
+                self.forward = ui.button('Later', icon='chevron_right', on_click=lambda: self.go(WINDOW)) \
+                    .props('flat dense no-caps')
+            self.body = ui.column().classes('w-full gap-0 font-mono text-xs whitespace-pre-wrap break-all '
+                                            'bg-grey-10 text-grey-3 rounded p-3').mark('raw')
+        self._blocks: list[ui.label] = []
+        self._block_start: list[int] = []
+        self.render()
+
+    def render(self) -> None:
+        self.body.clear()
+        self._blocks, self._block_start = [], []
+        end = min(self.lines.line_count, self.start + WINDOW)
+        with self.body:
+            for first in range(self.start, end, BLOCK):
+                self._blocks.append(ui.label(_text(self.lines.lines(first, min(end, first + BLOCK)))))
+                self._block_start.append(first)
+        self._update_info(end)
+
+    def _update_info(self, end: int) -> None:
+        total = self.lines.line_count
+        self.info.text = (f'Lines {self.start + 1}–{end} of {total}' if total else 'No output yet.') + (
+            '' if self.following else ' · paused; "Later" goes back to the live tail')
+        self.back.set_visibility(self.start > 0)
+        self.forward.set_visibility(end < total)
+
+    def go(self, delta: int) -> None:
+        total = self.lines.line_count
+        self.start = min(max(0, self.start + delta), max(0, total - WINDOW))
+        self.following = self.start + WINDOW >= total
+        self.render()
+
+    def grow(self) -> None:
+        """New lines arrived: extend the tail while following."""
+        total = self.lines.line_count
+        if not self.following:
+            self._update_info(min(total, self.start + WINDOW))
+            return
+        if total - self.start > WINDOW:  # slide the window by whole blocks
+            self.start = max(0, total - WINDOW)
+            self.start -= self.start % BLOCK
+            self.render()
+            return
+        last = self._block_start[-1] if self._block_start else self.start
+        with self.body:
+            if not self._blocks:
+                self._blocks.append(ui.label(''))
+                self._block_start.append(last)
+            while True:
+                stop = min(total, last + BLOCK)
+                self._blocks[-1].text = _text(self.lines.lines(last, stop))
+                if stop - last < BLOCK or stop >= total:
+                    break
+                last = stop
+                self._blocks.append(ui.label(''))
+                self._block_start.append(last)
+        self._update_info(total)

@@ -1,0 +1,100 @@
+"""Stop, delete and download for one session; each asks the server, which checks the person's rights again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import ui
+
+from ..auth import current_actor
+from ..errors import AodUiError
+from ..system import System
+
+__all__ = ['SessionActions', 'confirm']
+
+
+async def confirm(question: str, detail: str, yes: str, *, color: str = 'negative') -> bool:
+    """Ask before something that cannot be undone."""
+    with ui.dialog() as dialog, ui.card().classes('gap-3'):
+        ui.label(question).classes('text-lg font-semibold')
+        ui.label(detail).classes('text-sm opacity-80')
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat').mark('cancel')
+            ui.button(yes, on_click=lambda: dialog.submit(True)).props(f'color={color}').mark('confirm')
+    answer = await dialog
+    dialog.delete()
+    return bool(answer)
+
+
+class SessionActions:
+    """The action buttons of the session page."""
+
+    def __init__(self, system: System, session_id: str, *, may_act: bool, on_status: Callable[[str], None]) -> None:
+        self.system = system
+        self.session_id = session_id
+        self.may_act = may_act
+        self.on_status = on_status
+        self.status = ''
+        with ui.row().classes('gap-1 items-center'):
+            self.stop_button = ui.button('Stop', icon='stop', on_click=self.stop).props('outline color=negative') \
+                .mark('stop')
+            self.delete_button = ui.button('Delete', icon='delete', on_click=self.delete).props('flat color=grey-8') \
+                .mark('delete')
+            with ui.button(icon='download').props('flat round').tooltip('Download the transcript').mark('download'):
+                with ui.menu():
+                    ui.menu_item('Raw events (JSONL)', lambda: self.download('jsonl')).mark('download-jsonl')
+                    ui.menu_item('Readable text', lambda: self.download('txt')).mark('download-text')
+
+    def set_status(self, status: str) -> None:
+        self.status = status
+        active = status in {'pending', 'running'}
+        self.stop_button.set_visibility(self.may_act and active)
+        self.delete_button.set_visibility(self.may_act)
+        self.delete_button.text = 'Stop, then delete' if active else 'Delete'
+
+    async def stop(self) -> None:
+        if not await confirm('Stop this session?', 'The agent is interrupted now; its output so far is kept.',
+                             'Stop session'):
+            return
+        self.stop_button.props('loading')
+        self.stop_button.text = 'Stopping…'
+        try:
+            status = await self.system.sessions.stop(current_actor(self.system), self.session_id)
+        except AodUiError as error:
+            ui.notify(str(error), type='negative', multi_line=True)
+            return
+        finally:
+            self.stop_button.props(remove='loading')
+            self.stop_button.text = 'Stop'
+        ui.notify('Session stopped.', type='info')
+        self.on_status(status)
+
+    async def delete(self) -> None:
+        active = self.status in {'pending', 'running'}
+        question = 'Stop, then delete this session?' if active else 'Delete this session?'
+        if not await confirm(question, 'AoD removes its logs and turns for good. Download the transcript first '
+                             'if you may need it.', 'Delete'):
+            return
+        self.delete_button.props('loading')
+        actor = current_actor(self.system)
+        try:
+            if active:
+                await self.system.sessions.stop_then_delete(actor, self.session_id)
+            else:
+                await self.system.sessions.delete(actor, self.session_id)
+        except AodUiError as error:
+            ui.notify(str(error), type='negative', multi_line=True)
+            return
+        finally:
+            self.delete_button.props(remove='loading')
+        ui.notify('Session deleted.', type='info')
+        ui.navigate.to('/')
+
+    async def download(self, kind: str) -> None:
+        actor = current_actor(self.system)
+        try:
+            chunks = await self.system.sessions.transcript_export(actor, self.session_id, kind)
+        except AodUiError as error:
+            ui.notify(str(error), type='negative', multi_line=True)
+            return
+        ui.download.content(''.join(chunks).encode(), f'session-{self.session_id[:8]}.{kind}')

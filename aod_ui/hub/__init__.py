@@ -1,0 +1,6 @@
+"""Live session streams: one upstream connection per watched session, fanned out to every viewer."""
+
+from ._hub import TERMINAL_TYPES, Batch, HubState, SessionHub, StreamSource, Viewer
+from ._registry import HubRegistry, spawn_detached
+
+__all__ = ['TERMINAL_TYPES', 'Batch', 'HubRegistry', 'HubState', 'SessionHub', 'StreamSource', 'Viewer', 'spawn_detached']

@@ -1,0 +1,317 @@
+"""One upstream stream per watched session, fanned out to every viewer.
+
+A `SessionHub` owns the only connection to a session's AoD stream. Viewers `join()` and get, in one step, a copy
+of every event the hub holds and a subscription to what follows, so a late joiner sees no gap and no duplicate.
+The hub keeps the resume cursor, reconnects with it after a dropped connection, a read timeout, a `stale` while
+the session still runs, or a follow-up prompt (`wake()`), and backs off on repeated failures. Events are pushed to
+viewers at once when they come alone and in batches when they come in bursts. The hub stops when nobody has
+watched for `linger` seconds; the registry then forgets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from nicegui import Event
+
+from ..errors import UpstreamError
+from ..transcript import Change, Transcript
+from ..upstream import StreamEvent
+
+__all__ = ['TERMINAL_TYPES', 'Batch', 'HubState', 'SessionHub', 'StreamSource', 'Viewer']
+
+log = logging.getLogger(__name__)
+
+TERMINAL_TYPES = frozenset({'exit', 'error', 'terminated'})
+"""Events after which the session takes no more output until a follow-up prompt (`stale` is not one of them)."""
+FINAL_STATUSES = frozenset({'failed', 'terminated'})
+
+
+class StreamSource(Protocol):
+    """What a hub needs from AoD: the `Upstream` adapter satisfies it."""
+
+    def stream(self, session_id: str, *, since: int | None = None) -> Any: ...
+
+    async def get_session(self, session_id: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class HubState:
+    """Where the hub's connection stands, for the viewers' status line."""
+
+    phase: str
+    """connecting | live | reconnecting | idle | gone | stopped"""
+    message: str = ''
+    retry_in: float | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """New events pushed to viewers at once, with the transcript entries they added or changed."""
+
+    events: list[dict[str, Any]]
+    changes: list[Change]
+
+
+class Viewer:
+    """One viewer's subscription; `close()` it when the viewer leaves (pages tie it to their client)."""
+
+    def __init__(self, hub: SessionHub, on_events: Callable[[Batch], Any],
+                 on_state: Callable[[HubState], Any] | None) -> None:
+        self._hub = hub
+        self._on_events = on_events
+        self._on_state = on_state
+        self.closed = False
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._hub._leave(self)
+
+
+class SessionHub:
+    """The single upstream stream of one session and the events it has delivered so far."""
+
+    def __init__(self, session_id: str, source: StreamSource, *, spawn: Callable[[Coroutine, str], asyncio.Task],
+                 window: int = 200_000, batch_interval: float = 0.05, linger: float = 30.0,
+                 idle_poll: float = 5.0, max_backoff: float = 30.0, on_stop: Callable[[SessionHub], None] | None = None
+                 ) -> None:
+        self.session_id = session_id
+        self._source = source
+        self._spawn = spawn
+        self._batch_interval = batch_interval
+        self._linger = linger
+        self._idle_poll = idle_poll
+        self._max_backoff = max_backoff
+        self._on_stop = on_stop
+        self.events: deque[dict[str, Any]] = deque(maxlen=window)
+        self.dropped = 0
+        """How many of the oldest events fell out of the window (viewers are told; downloads fetch anew)."""
+        self.cursor: int | None = None
+        self.state = HubState('connecting')
+        self.connections = 0
+        self.last_event_at: float | None = None
+        self.transcript = Transcript()
+        """The structured transcript, built once here for every viewer."""
+        self.events_pushed = Event[Batch]()
+        """Fired with each batch of new events."""
+        self.state_changed = Event[HubState]()
+        """Fired when the connection's phase changes."""
+        self._viewers: set[Viewer] = set()
+        self._pending: list[dict[str, Any]] = []
+        self._pending_changes: list[Change] = []
+        self._flush_handle: asyncio.Handle | None = None
+        self._last_flush = 0.0
+        self._wake = asyncio.Event()
+        self._seen_start = False
+        self._turns_started: set[Any] = set()
+        self._terminal: str | None = None
+        self._reconnect = False
+        self._task: asyncio.Task | None = None
+        self._linger_handle: asyncio.TimerHandle | None = None
+
+    # -- viewers ------------------------------------------------------------------------------------------------
+
+    @property
+    def viewer_count(self) -> int:
+        return len(self._viewers)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def join(self, on_events: Callable[[Batch], Any],
+             on_state: Callable[[HubState], Any] | None = None) -> tuple[list[dict[str, Any]], Viewer]:
+        """Subscribe a viewer; returns the events held so far (the replay) and the subscription."""
+        self._flush()  # held-back events go to current viewers first, so the replay and the tail meet exactly
+        viewer = Viewer(self, on_events, on_state)
+        self._viewers.add(viewer)
+        if self._linger_handle is not None:
+            self._linger_handle.cancel()
+            self._linger_handle = None
+        self.events_pushed.subscribe(on_events, unsubscribe_on_delete=False)
+        if on_state is not None:
+            self.state_changed.subscribe(on_state, unsubscribe_on_delete=False)
+        if not self.running:
+            self._start()
+        return list(self.events), viewer
+
+    def _leave(self, viewer: Viewer) -> None:
+        self._viewers.discard(viewer)
+        self.events_pushed.unsubscribe(viewer._on_events)
+        if viewer._on_state is not None:
+            self.state_changed.unsubscribe(viewer._on_state)
+        if not self._viewers and self.running and self._linger_handle is None:
+            self._linger_handle = asyncio.get_running_loop().call_later(self._linger, self._linger_expired)
+
+    def _linger_expired(self) -> None:
+        self._linger_handle = None
+        if not self._viewers and self._task is not None:
+            self._task.cancel()
+
+    def wake(self) -> None:
+        """Reconnect now: a follow-up prompt was accepted, or the session may have changed."""
+        self._reconnect = True
+        self._wake.set()
+        if self._viewers and not self.running:
+            self._start()
+
+    def _start(self) -> None:
+        self._task = self._spawn(self._run(), f'stream of session {self.session_id}')
+
+    async def stop(self) -> None:
+        """End the hub's task (at shutdown)."""
+        if self._linger_handle is not None:
+            self._linger_handle.cancel()
+            self._linger_handle = None
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    # -- the stream ---------------------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        failures = 0
+        try:
+            while True:
+                if self._terminal is not None:
+                    await self._wait_idle()
+                    continue
+                self._set_state(HubState('connecting' if self.connections == 0 else 'reconnecting'))
+                before = self.cursor
+                try:
+                    await self._read_once()
+                except UpstreamError as error:
+                    if error.kind == 'not_found':
+                        self._set_state(HubState('gone', 'AoD no longer knows this session: it was deleted.'))
+                        return
+                    failures += 1
+                    delay = self._backoff(failures)
+                    self._set_state(HubState('reconnecting', error.message, retry_in=delay))
+                    await self._sleep_or_wake(delay)
+                    continue
+                progressed = self.cursor != before
+                if progressed:
+                    failures = 0
+                if self._terminal in TERMINAL_TYPES:
+                    continue
+                # `stale`, or the connection ended without a terminal event: resume if the session still runs
+                self._terminal = None
+                if not await self._still_active():
+                    self._terminal = 'closed'
+                    continue
+                failures += 0 if progressed else 1
+                delay = self._backoff(failures) if failures else 0.0
+                self._set_state(HubState('reconnecting', 'The stream from AoD was interrupted; resuming.',
+                                         retry_in=delay or None))
+                await self._sleep_or_wake(delay)
+        finally:
+            self._flush()
+            if self.state.phase != 'gone':
+                self._set_state(HubState('stopped'))
+            if self._on_stop is not None:
+                self._on_stop(self)
+
+    async def _read_once(self) -> None:
+        self.connections += 1
+        async with contextlib.aclosing(self._source.stream(self.session_id, since=self.cursor)) as stream:
+            self._set_state(HubState('live'))
+            async for event in stream:
+                self._accept(event)
+                if event.type in TERMINAL_TYPES or event.type == 'stale':
+                    self._terminal = event.type
+        self._flush()
+
+    def _accept(self, event: StreamEvent) -> None:
+        payload = event.payload
+        kind = event.type
+        if event.cursor is not None:
+            if self.cursor is not None and event.cursor <= self.cursor:
+                return  # already delivered before a reconnect
+            self.cursor = event.cursor
+        elif kind == 'start':
+            if self._seen_start:
+                return  # every connection opens with `start`; viewers need it once
+            self._seen_start = True
+        elif kind == 'turn_start':
+            turn = payload.get('turn')
+            if turn in self._turns_started:
+                return
+            self._turns_started.add(turn)
+        if len(self.events) == self.events.maxlen:
+            self.dropped += 1
+        self.events.append(payload)
+        self.last_event_at = time.time()
+        self._pending.append(payload)
+        self._pending_changes.extend(self.transcript.feed(payload))
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if self._flush_handle is not None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = self._last_flush + self._batch_interval - time.monotonic()
+        # a lone event goes out on the next loop turn; one arriving within a batch interval of the last push waits
+        # for the interval to end, so a burst becomes one push per viewer
+        self._flush_handle = loop.call_soon(self._flush) if delay <= 0 else loop.call_later(delay, self._flush)
+
+    def _flush(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if not self._pending and not self._pending_changes:
+            return
+        batch = Batch(self._pending, self._pending_changes)
+        self._pending, self._pending_changes = [], []
+        self._last_flush = time.monotonic()
+        self.events_pushed.emit(batch)
+
+    def set_turn_prompts(self, prompts: dict[int, str]) -> None:
+        """Label the transcript's turns with their prompts (AoD's stream does not carry them)."""
+        for turn, prompt in prompts.items():
+            self._pending_changes.extend(self.transcript.set_turn_prompt(turn, prompt))
+        if self._pending_changes:
+            self._schedule_flush()
+
+    # -- waiting ------------------------------------------------------------------------------------------------
+
+    async def _wait_idle(self) -> None:
+        """After the session finished a turn: wait for a follow-up, or poll AoD in case one came from elsewhere."""
+        self._set_state(HubState('idle'))
+        await self._sleep_or_wake(self._idle_poll)
+        if self._reconnect:
+            self._reconnect = False
+            self._terminal = None
+        elif self._terminal not in {'error', 'terminated'} and await self._still_active():
+            self._terminal = None
+
+    async def _still_active(self) -> bool:
+        try:
+            session = await self._source.get_session(self.session_id)
+        except UpstreamError:
+            return False
+        return getattr(session, 'status', '') in {'pending', 'running'}
+
+    async def _sleep_or_wake(self, seconds: float) -> None:
+        self._wake.clear()
+        if seconds > 0 and not self._reconnect:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    def _backoff(self, failures: int) -> float:
+        base = min(self._max_backoff, 0.5 * 2 ** (failures - 1))
+        return base * random.uniform(0.8, 1.2)
+
+    def _set_state(self, state: HubState) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)

@@ -1,0 +1,67 @@
+"""The registry of live hubs: at most one per session, created on the first viewer, forgotten when it stops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Callable, Coroutine
+
+from nicegui import background_tasks
+
+from ._hub import SessionHub, StreamSource
+
+__all__ = ['HubRegistry', 'spawn_detached']
+
+
+def spawn_detached(coroutine: Coroutine, name: str) -> asyncio.Task:
+    """Start a shared background task in a fresh context, so it never sees the person whose request started it
+    (NiceGUI's `app.storage.user` follows the request's context into tasks created from it)."""
+    return contextvars.Context().run(background_tasks.create, coroutine, name=name)
+
+
+class HubRegistry:
+    """Hands out the one `SessionHub` of each watched session."""
+
+    def __init__(self, source_for: Callable[[str], StreamSource], *,
+                 spawn: Callable[[Coroutine, str], asyncio.Task] = spawn_detached, window: int = 200_000,
+                 batch_interval: float = 0.05, linger: float = 30.0, idle_poll: float = 5.0) -> None:
+        self._source_for = source_for
+        self._spawn = spawn
+        self._options = {'window': window, 'batch_interval': batch_interval, 'linger': linger,
+                         'idle_poll': idle_poll}
+        self._hubs: dict[str, SessionHub] = {}
+
+    def hub(self, session_id: str) -> SessionHub:
+        """The session's hub, created if nobody watches it yet."""
+        hub = self._hubs.get(session_id)
+        if hub is None:
+            hub = SessionHub(session_id, self._source_for(session_id), spawn=self._spawn, on_stop=self._forget,
+                             **self._options)  # type: ignore[arg-type]
+            self._hubs[session_id] = hub
+        return hub
+
+    def get(self, session_id: str) -> SessionHub | None:
+        """The session's hub if one exists."""
+        return self._hubs.get(session_id)
+
+    def wake(self, session_id: str) -> None:
+        """Tell a session's hub, if any, to reconnect now (after a follow-up prompt)."""
+        hub = self._hubs.get(session_id)
+        if hub is not None:
+            hub.wake()
+
+    def __len__(self) -> int:
+        return len(self._hubs)
+
+    def __iter__(self):
+        return iter(list(self._hubs.values()))
+
+    def _forget(self, hub: SessionHub) -> None:
+        if self._hubs.get(hub.session_id) is hub and hub.viewer_count == 0:
+            del self._hubs[hub.session_id]
+
+    async def stop_all(self) -> None:
+        """Stop every hub (at shutdown)."""
+        for hub in list(self._hubs.values()):
+            await hub.stop()
+        self._hubs.clear()

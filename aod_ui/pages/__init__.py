@@ -1,0 +1,12 @@
+"""The dashboard's pages, one module each; `register_all` registers every one."""
+
+from ..system import System
+from . import new_session, session_page, sessions_list
+
+__all__ = ['register_all']
+
+
+def register_all(system: System) -> None:
+    sessions_list.register(system)
+    new_session.register(system)
+    session_page.register(system)

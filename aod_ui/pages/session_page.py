@@ -1,0 +1,158 @@
+"""One session, live: its status and stages, the transcript (structured and raw), follow-ups, stop and delete."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from .. import format as fmt
+from ..auth import current_actor
+from ..components import frame
+from ..components.followup_box import FollowUpBox
+from ..components.raw_view import RawView
+from ..components.session_actions import SessionActions
+from ..components.stage_timeline import StageTimeline
+from ..components.status_badge import StatusBadge
+from ..components.transcript_view import TranscriptView
+from ..errors import AodUiError, NotAllowed
+from ..hub import Batch, HubState
+from ..services import SessionDetail
+from ..system import System
+from ..transcript import StageEntry
+
+__all__ = ['register']
+
+STATUS_AFTER = {'exit': 'completed', 'error': 'failed', 'terminated': 'terminated'}
+HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live', 'idle': 'Up to date',
+            'stopped': 'Not following', 'gone': 'Deleted upstream'}
+
+
+def register(system: System) -> None:
+    @ui.page('/sessions/{session_id}')
+    async def session_page(session_id: str) -> None:
+        actor = current_actor(system)
+        with frame(system, 'Session') as column:
+            try:
+                detail = await system.sessions.get(actor, session_id)
+            except NotAllowed as error:
+                ui.label(str(error)).classes('text-lg').mark('not-found')
+                ui.link('Back to all sessions', '/')
+                return
+            except AodUiError as error:
+                ui.label(str(error)).classes('text-negative bg-red-1 rounded p-3').mark('problem')
+                ui.button('Try again', icon='refresh', on_click=ui.navigate.reload)
+                return
+            await _session_view(system, detail, column)
+
+
+async def _session_view(system: System, detail: SessionDetail, column: ui.column) -> None:
+    row = detail.row
+    hub = system.hubs.hub(row.id)
+    hub.set_turn_prompts({t.turn_number: t.prompt for t in detail.turns})
+    page_title = f'{row.title[:40]} · {system.settings.title}'
+    ui.page_title(page_title)
+    state = {'status': row.status}
+
+    with ui.card().classes('w-full gap-2'):
+        with ui.row().classes('w-full items-start gap-3 no-wrap max-sm:flex-wrap'):
+            badge = StatusBadge(row.status)
+            with ui.column().classes('flex-1 gap-0 min-w-0'):
+                ui.label(row.title).classes('text-xl font-semibold break-words').mark('session-title')
+                facts = ui.label().classes('text-sm opacity-70')
+            actions = SessionActions(system, row.id, may_act=detail.may_act, on_status=lambda s: set_status(s))
+        hub_line = ui.label().classes('text-xs opacity-70').mark('hub-state')
+        timeline = StageTimeline()
+
+    def describe() -> None:
+        parts = [f'Agent {row.agent_name or "unknown"}', f'started by {row.owner or "someone outside the dashboard"}',
+                 fmt.relative_time(row.created_at)]
+        if row.turn_count:
+            parts.append(f'{max(row.turn_count, len(hub.transcript.turns))} turn(s)')
+        if hub.transcript.exit_code is not None:
+            parts.append(f'exit code {hub.transcript.exit_code}')
+        facts.text = ' · '.join(parts)
+    describe()
+
+    with ui.tabs().classes('w-full').props('align=left dense') as tabs:
+        structured_tab = ui.tab('Transcript', icon='forum')
+        raw_tab = ui.tab('Raw output', icon='terminal')
+    with ui.tab_panels(tabs, value=structured_tab).classes('w-full bg-transparent').props('keep-alive'):
+        with ui.tab_panel(structured_tab).classes('p-0'):
+            with ui.scroll_area().classes('w-full border rounded-lg').style('height: 62vh') as scroller:
+                transcript = TranscriptView(hub.transcript)
+            jump = ui.button('Jump to latest', icon='south').props('rounded color=primary size=sm') \
+                .classes('fixed bottom-6 right-6 z-10').mark('jump')
+            jump.set_visibility(False)
+        with ui.tab_panel(raw_tab).classes('p-0'):
+            raw = RawView(hub.transcript.raw.lines)
+
+    followup = FollowUpBox(system, row.id, may_act=detail.may_act)
+
+    def set_status(status: str) -> None:
+        previous = state['status']
+        state['status'] = status
+        badge.set_status(status)
+        actions.set_status(status)
+        followup.set_status(status)
+        describe()
+        if previous != status and status in {'completed', 'failed', 'terminated'} and previous in {'pending',
+                                                                                                  'running'}:
+            word = {'completed': 'finished', 'failed': 'failed', 'terminated': 'was stopped'}[status]
+            ui.notify(f'Session {word}: {row.title[:60]}', type='positive' if status == 'completed' else 'warning')
+            ui.page_title(f'{"✓" if status == "completed" else "✗"} {page_title}')
+    set_status(row.status)
+    for entry in hub.transcript.entries:
+        if isinstance(entry, StageEntry):
+            timeline.show(entry)
+
+    follow = {'on': True}
+
+    def on_scroll(event) -> None:
+        at_bottom = event.vertical_percentage >= 0.98 or event.vertical_size <= event.vertical_container_size
+        if at_bottom != follow['on']:
+            follow['on'] = at_bottom
+            jump.set_visibility(not at_bottom)
+    scroller.on_scroll(on_scroll)
+
+    def jump_to_latest() -> None:
+        follow['on'] = True
+        jump.set_visibility(False)
+        if not transcript.following_tail:
+            transcript.jump_to_latest()
+        scroller.scroll_to(percent=1.0)
+    jump.on_click(jump_to_latest)
+
+    def on_batch(batch: Batch) -> None:
+        for change in batch.changes:
+            if isinstance(change.entry, StageEntry):
+                timeline.show(change.entry)
+        grew = transcript.apply(batch.changes)
+        raw.grow()
+        status = state['status']
+        for event in batch.events:
+            kind = event.get('type')
+            if kind in STATUS_AFTER:
+                status = STATUS_AFTER[kind]
+            elif kind in {'turn_start', 'output'} or (kind == 'stage' and status == 'pending'):
+                status = 'running' if kind != 'stage' else 'pending'
+        if status != state['status']:
+            set_status(status)
+        if grew and follow['on']:
+            scroller.scroll_to(percent=1.0)
+
+    def on_state(hub_state: HubState) -> None:
+        text = HUB_TEXT.get(hub_state.phase, hub_state.phase)
+        if hub_state.phase == 'reconnecting':
+            text = 'Reconnecting'
+            if hub_state.retry_in:
+                text += f' in {hub_state.retry_in:.0f} s'
+            if hub_state.message:
+                text += f': {hub_state.message}'
+        elif hub_state.message:
+            text = f'{text}: {hub_state.message}'
+        hub_line.text = text
+
+    replay, viewer = hub.join(on_batch, on_state)
+    ui.context.client.on_delete(viewer.close)
+    on_state(hub.state)
+    if replay:
+        scroller.scroll_to(percent=1.0)

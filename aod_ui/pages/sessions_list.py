@@ -1,0 +1,141 @@
+"""The home page: every session the person may see, newest first, filtered and searched, refreshing itself."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from nicegui import ui
+
+from .. import format as fmt
+from .. import theme
+from ..auth import current_actor
+from ..components import frame
+from ..errors import AodUiError
+from ..services import SessionRow
+from ..system import System
+
+__all__ = ['register']
+
+PAGE_SIZE = 50
+STATUSES = ['pending', 'running', 'completed', 'failed', 'terminated']
+COLUMNS = [
+    {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
+    {'name': 'title', 'label': 'Session', 'field': 'title', 'align': 'left'},
+    {'name': 'owner', 'label': 'Started by', 'field': 'owner', 'align': 'left', 'classes': 'max-sm:hidden',
+     'headerClasses': 'max-sm:hidden'},
+    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left'},
+    {'name': 'turns', 'label': 'Turns', 'field': 'turns', 'align': 'right', 'classes': 'max-sm:hidden',
+     'headerClasses': 'max-sm:hidden'},
+    {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right', 'classes': 'max-sm:hidden',
+     'headerClasses': 'max-sm:hidden'},
+]
+# Vue templates interpolate with {{ }}, which escapes: prompts and names stay text, never markup.
+STATUS_SLOT = r'''
+<q-td :props="props">
+  <q-badge :color="props.row.color" class="text-xs px-2 py-1"><q-icon :name="props.row.icon" class="mr-1" />
+    {{ props.row.status }}</q-badge>
+</q-td>'''
+TITLE_SLOT = r'''
+<q-td :props="props" class="max-w-md">
+  <div class="truncate font-medium" :title="props.row.title">{{ props.row.title }}</div>
+  <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
+    dashboard</span></div>
+</q-td>'''
+CREATED_SLOT = r'''
+<q-td :props="props"><span :title="props.row.created_exact">{{ props.row.created }}</span></q-td>'''
+
+
+def _table_row(row: SessionRow) -> dict:
+    return {
+        'id': row.id, 'status': row.status, 'color': theme.status_color(row.status),
+        'icon': theme.status_icon(row.status), 'title': row.title, 'agent': row.agent_name or '—',
+        'recorded': row.recorded, 'owner': row.owner or '—', 'created': fmt.relative_time(row.created_at),
+        'created_exact': fmt.exact_time(row.created_at), 'turns': row.turn_count,
+        'duration': fmt.duration(row.duration_seconds),
+    }
+
+
+def filter_rows(rows: list[SessionRow], status: str, agent: str, query: str) -> list[SessionRow]:
+    """The rows matching a status, an agent name and a case-insensitive search over prompt and agent."""
+    query = query.strip().lower()
+    return [r for r in rows
+            if (not status or r.status == status)
+            and (not agent or r.agent_name == agent)
+            and (not query or query in r.prompt.lower() or query in r.agent_name.lower() or query in r.id)]
+
+
+def register(system: System) -> None:
+    @ui.page('/')
+    async def sessions_page(status: str = '', agent: str = '', q: str = '', page: int = 1) -> None:
+        actor = current_actor(system)
+        state = {'status': status if status in STATUSES else '', 'agent': agent, 'q': q, 'page': max(1, page)}
+        shown: list[dict] = []
+        with frame(system, 'Sessions'):
+            with ui.row().classes('w-full items-end gap-3 flex-wrap'):
+                ui.label('Sessions').classes('text-2xl font-semibold mr-4')
+                search = ui.input(placeholder='Search prompts (/)', value=state['q']).props('dense outlined clearable debounce=300') \
+                    .classes('w-64 max-sm:w-full').mark('search')
+                search.props('data-search')
+                status_select = ui.select({'': 'Any status', **{s: s.capitalize() for s in STATUSES}},
+                                          value=state['status'], label='Status').props('dense outlined') \
+                    .classes('w-40').mark('status-filter')
+                agent_select = ui.select({'': 'Any agent'}, value='', label='Agent').props('dense outlined') \
+                    .classes('w-44').mark('agent-filter')
+                ui.space()
+                count = ui.label().classes('text-sm opacity-70')
+            problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-2').mark('problem')
+            problem.set_visibility(False)
+            table = ui.table(columns=COLUMNS, rows=[], row_key='id').classes('w-full').props('flat bordered') \
+                .mark('sessions-table')
+            table.add_slot('body-cell-status', STATUS_SLOT)
+            table.add_slot('body-cell-title', TITLE_SLOT)
+            table.add_slot('body-cell-created', CREATED_SLOT)
+            table.props('hide-pagination :pagination="{rowsPerPage: 0}" no-data-label="No sessions match."')
+            table.on('rowClick', lambda e: ui.navigate.to(f'/sessions/{e.args[1]["id"]}'))
+            pager = ui.pagination(1, 1, direction_links=True, value=state['page']).mark('pager')
+
+        def sync_url() -> None:
+            params = {k: v for k, v in state.items() if v and not (k == 'page' and v == 1)}
+            ui.navigate.history.replace('/?' + urlencode(params) if params else '/')
+
+        async def load() -> None:
+            try:
+                rows = await system.sessions.list(actor)
+            except AodUiError as error:
+                problem.text = f'{error} The list shows what was last loaded and keeps retrying.'
+                problem.set_visibility(True)
+                return
+            problem.set_visibility(False)
+            agents = sorted({r.agent_name for r in rows if r.agent_name})
+            if state['agent'] and state['agent'] not in agents:
+                agents.append(state['agent'])
+            options = {'': 'Any agent', **{a: a for a in agents}}
+            if options != agent_select.options:
+                agent_select.set_options(options, value=state['agent'])
+            matching = filter_rows(rows, state['status'], state['agent'], state['q'])
+            pages = max(1, -(-len(matching) // PAGE_SIZE))
+            state['page'] = min(state['page'], pages)
+            pager.max = pages
+            pager.value = state['page']
+            pager.set_visibility(pages > 1)
+            start = (state['page'] - 1) * PAGE_SIZE
+            new = [_table_row(r) for r in matching[start:start + PAGE_SIZE]]
+            count.text = f'{len(matching)} of {len(rows)} sessions'
+            if new != shown:  # resend rows only when something a person would see changed
+                shown[:] = new
+                table.rows = new
+                table.update()
+
+        async def on_filter(key: str, value: object) -> None:
+            state[key] = value or ''
+            if key != 'page':
+                state['page'] = 1
+            sync_url()
+            await load()
+
+        search.on_value_change(lambda e: on_filter('q', e.value))
+        status_select.on_value_change(lambda e: on_filter('status', e.value))
+        agent_select.on_value_change(lambda e: on_filter('agent', e.value))
+        pager.on_value_change(lambda e: on_filter('page', e.value or 1))
+        await load()
+        ui.timer(system.settings.refresh_seconds, load)

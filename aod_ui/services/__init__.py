@@ -1,0 +1,18 @@
+"""The dashboard's rules, in plain async Python (no NiceGUI `ui` here)."""
+
+from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
+from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
+
+__all__ = [
+    'ROLES',
+    'Actor',
+    'LaunchRequest',
+    'SessionDetail',
+    'SessionRow',
+    'SessionService',
+    'can_act',
+    'can_launch',
+    'can_view',
+    'first_line',
+    'is_admin',
+]

@@ -1,0 +1,374 @@
+"""Sessions as people see them: AoD's sessions joined with the dashboard's own records, and every action on them.
+
+Each action re-checks, at the moment it runs, that the person may do it; records it in the audit trail with its
+outcome; and turns AoD's refusals into sentences. Reads of AoD's session list are shared: however many people
+have the list open, AoD is asked at most once per `list_ttl` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from storage import SessionRecord, Store, run_io
+
+from ..errors import ActionError, NotAllowed, UpstreamError
+from ..hub import HubRegistry
+from ..transcript import Transcript
+from ..upstream import AgentInfo, SessionInfo, TurnInfo, Upstream
+from ._policy import Actor, can_act, can_launch, can_view
+
+__all__ = ['LaunchRequest', 'SessionDetail', 'SessionRow', 'SessionService', 'first_line']
+
+log = logging.getLogger(__name__)
+NOT_FOUND = 'No such session: it may have been deleted, or you may not have access to it.'
+
+
+def first_line(text: str, limit: int = 120) -> str:
+    """The first non-empty line of a prompt, shortened for a list."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[:limit - 1] + '…'
+    return ''
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One session as the list shows it."""
+
+    id: str
+    status: str
+    agent_id: str | None
+    agent_name: str
+    prompt: str
+    owner: str | None
+    visibility: str
+    created_at: datetime | None
+    updated_at: datetime | None
+    turn_count: int
+    exit_code: int | None
+    recorded: bool
+    pinned: bool = False
+    labels: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return first_line(self.prompt) or ('(started outside the dashboard)' if not self.recorded else '(no prompt)')
+
+    @property
+    def active(self) -> bool:
+        return self.status in {'pending', 'running'}
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.created_at is None:
+            return None
+        end = datetime.now(timezone.utc) if self.active or self.updated_at is None else self.updated_at
+        return max(0.0, (end - self.created_at).total_seconds())
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    """A session with its turns, for the session page."""
+
+    row: SessionRow
+    turns: tuple[TurnInfo, ...]
+    runtime_family: str
+    resources: tuple[dict[str, Any], ...]
+    may_act: bool
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """What a person fills in to start a session."""
+
+    agent_id: str
+    prompt: str
+    timeout: int | None = None
+    repository_url: str = ''
+    repository_mount_path: str = ''
+    visibility: str = 'team'
+    labels: tuple[str, ...] = field(default_factory=tuple)
+
+
+class SessionService:
+    """The rules for listing, starting, following up, stopping and deleting sessions."""
+
+    def __init__(self, upstream: Upstream, store: Store, hubs: HubRegistry, *, list_ttl: float = 2.0,
+                 agents_ttl: float = 60.0) -> None:
+        self.upstream = upstream
+        self.store = store
+        self.hubs = hubs
+        self._list_ttl = list_ttl
+        self._agents_ttl = agents_ttl
+        self._list_cache: tuple[float, list[SessionInfo]] | None = None
+        self._list_inflight: asyncio.Future[list[SessionInfo]] | None = None
+        self._agents_cache: tuple[float, dict[str, AgentInfo]] | None = None
+        self._launches: dict[tuple[str, str, str], asyncio.Future[str]] = {}
+
+    # -- reading ------------------------------------------------------------------------------------------------
+
+    async def agents(self) -> list[AgentInfo]:
+        """The agents people can start, by name (cached for a minute)."""
+        now = time.monotonic()
+        if self._agents_cache is None or now - self._agents_cache[0] > self._agents_ttl:
+            agents = await self.upstream.list_agents()
+            self._agents_cache = (now, {a.id: a for a in agents})
+        return sorted(self._agents_cache[1].values(), key=lambda a: a.name.lower())
+
+    def _agent_name(self, agent_id: str | None) -> str:
+        if not agent_id:
+            return ''
+        agent = self._agents_cache[1].get(agent_id) if self._agents_cache else None
+        return agent.name if agent else agent_id[:8]
+
+    async def _upstream_sessions(self, fresh: bool = False) -> list[SessionInfo]:
+        now = time.monotonic()
+        if not fresh and self._list_cache is not None and now - self._list_cache[0] < self._list_ttl:
+            return self._list_cache[1]
+        if self._list_inflight is not None:
+            return await asyncio.shield(self._list_inflight)
+        self._list_inflight = asyncio.get_running_loop().create_future()
+        try:
+            sessions = await self.upstream.list_sessions()
+        except BaseException as error:
+            self._list_inflight.set_exception(error)
+            self._list_inflight.exception()  # mark retrieved: callers that were waiting re-raise it themselves
+            raise
+        else:
+            self._list_cache = (time.monotonic(), sessions)
+            self._list_inflight.set_result(sessions)
+            return sessions
+        finally:
+            self._list_inflight = None
+
+    def invalidate(self) -> None:
+        """Forget the cached session list (after an action changed it)."""
+        self._list_cache = None
+
+    async def list(self, actor: Actor) -> list[SessionRow]:
+        """Every session the person may see, newest first."""
+        sessions = await self._upstream_sessions()
+        if self._agents_cache is None:
+            try:
+                await self.agents()
+            except UpstreamError:
+                pass  # names fall back to ids; the list itself is what matters
+        records = {r.session_id: r for r in self.store.sessions.all()}
+        rows = []
+        for info in sessions:
+            record = records.get(info.id)
+            if can_view(actor, record):
+                rows.append(self._row(info, record))
+        return rows
+
+    def _row(self, info: SessionInfo, record: SessionRecord | None) -> SessionRow:
+        agent_id = info.agent_id or (record.agent_id if record else None)
+        return SessionRow(
+            id=info.id, status=info.status, agent_id=agent_id,
+            agent_name=(record.agent_name if record and record.agent_name else self._agent_name(agent_id)),
+            prompt=record.prompt if record else '', owner=record.owner if record else None,
+            visibility=record.visibility if record else 'private', created_at=info.created_at,
+            updated_at=info.updated_at, turn_count=info.turn_count, exit_code=info.exit_code,
+            recorded=record is not None, pinned=bool(record and record.pinned),
+            labels=tuple(record.labels) if record else (),
+        )
+
+    async def get(self, actor: Actor, session_id: str) -> SessionDetail:
+        """One session with its turns; a session the person may not see reads as one that does not exist."""
+        record = self.store.sessions.get(session_id)
+        if not can_view(actor, record):
+            raise NotAllowed(NOT_FOUND)
+        try:
+            info, turns = await asyncio.gather(self.upstream.get_session(session_id), self.upstream.turns(session_id))
+        except UpstreamError as error:
+            if error.kind == 'not_found':
+                raise NotAllowed(NOT_FOUND) from None
+            raise
+        if self._agents_cache is None:
+            try:
+                await self.agents()
+            except UpstreamError:
+                pass
+        return SessionDetail(row=self._row(info, record), turns=tuple(turns), runtime_family=info.runtime_family,
+                             resources=info.resources, may_act=can_act(actor, record))
+
+    def may_watch(self, actor: Actor, session_id: str) -> bool:
+        """Checked again whenever a viewer joins a session's live stream."""
+        return can_view(actor, self.store.sessions.get(session_id))
+
+    # -- actions ------------------------------------------------------------------------------------------------
+
+    async def launch(self, actor: Actor, request: LaunchRequest) -> str:
+        """Start a session and record it; returns its id. A second identical request from the same person while
+        the first is still under way gets the first one's result instead of a second session."""
+        if not can_launch(actor):
+            await self._audit(actor, 'launch', None, 'denied', 'role may not start sessions')
+            raise NotAllowed('Your role may watch sessions but not start them. Ask an admin for the member role.')
+        prompt = request.prompt.strip()
+        if not prompt:
+            raise ActionError('Write a prompt for the agent first.')
+        if not request.agent_id:
+            raise ActionError('Choose an agent first.')
+        key = (actor.username, request.agent_id, prompt)
+        running = self._launches.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._launches[key] = future
+        try:
+            session_id = await self._launch(actor, request, prompt)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()
+            raise
+        else:
+            future.set_result(session_id)
+            return session_id
+        finally:
+            self._launches.pop(key, None)
+
+    async def _launch(self, actor: Actor, request: LaunchRequest, prompt: str) -> str:
+        resources = None
+        if request.repository_url.strip():
+            resource = {'type': 'github_repository', 'url': request.repository_url.strip()}
+            if request.repository_mount_path.strip():
+                resource['mount_path'] = request.repository_mount_path.strip()
+            resources = [resource]
+        try:
+            ack = await self.upstream.create_session(agent_id=request.agent_id, prompt=prompt,
+                                                     timeout=request.timeout, resources=resources)
+        except UpstreamError as error:
+            await self._audit(actor, 'launch', None, 'error', error.message)
+            raise
+        agent_name = self._agent_name(request.agent_id)
+        record = SessionRecord(session_id=ack.id, agent_id=request.agent_id, agent_name=agent_name, prompt=prompt,
+                               owner=actor.username, visibility=request.visibility, labels=list(request.labels),
+                               created_at=time.time(), resources=[{k: v for k, v in r.items()} for r in resources or []])
+        await run_io(self.store.sessions.add, record)
+        self.invalidate()
+        await self._audit(actor, 'launch', ack.id, 'ok', f'agent {agent_name}')
+        return ack.id
+
+    async def follow_up(self, actor: Actor, session_id: str, prompt: str, *, timeout: int | None = None) -> int | None:
+        """Send another prompt to a finished turn; returns the new turn's number."""
+        prompt = prompt.strip()
+        if not prompt:
+            raise ActionError('Write the follow-up prompt first.')
+        await self._authorize(actor, session_id, 'follow-up')
+        ack = await self._upstream_action(actor, 'follow-up', session_id,
+                                          lambda: self.upstream.prompt(session_id, prompt, timeout=timeout))
+        await run_io(self.store.sessions.add_followup, session_id, ack.current_turn, prompt, actor.username)
+        hub = self.hubs.get(session_id)
+        if hub is not None:
+            if ack.current_turn is not None:
+                hub.set_turn_prompts({ack.current_turn: prompt})
+            hub.wake()
+        self.invalidate()
+        await self._audit(actor, 'follow-up', session_id, 'ok', f'turn {ack.current_turn}')
+        return ack.current_turn
+
+    async def stop(self, actor: Actor, session_id: str) -> str:
+        """Terminate a session. One that is already terminated counts as stopped."""
+        await self._authorize(actor, session_id, 'stop')
+        try:
+            ack = await self.upstream.terminate(session_id)
+        except UpstreamError as error:
+            if error.kind == 'conflict' and 'already terminated' in error.message.lower():
+                await self._audit(actor, 'stop', session_id, 'ok', 'already terminated')
+                return 'terminated'
+            if error.kind == 'not_found':
+                await self._audit(actor, 'stop', session_id, 'error', 'not found upstream')
+                raise NotAllowed(NOT_FOUND) from None
+            await self._audit(actor, 'stop', session_id, 'error', error.message)
+            raise
+        self.invalidate()
+        await self._audit(actor, 'stop', session_id, 'ok', '')
+        return ack.status
+
+    async def delete(self, actor: Actor, session_id: str) -> None:
+        """Delete a finished session upstream and its record here."""
+        await self._authorize(actor, session_id, 'delete')
+        try:
+            await self.upstream.delete(session_id)
+        except UpstreamError as error:
+            if error.kind == 'not_found':
+                pass  # already gone upstream: still forget it here
+            elif error.kind == 'conflict':
+                await self._audit(actor, 'delete', session_id, 'error', error.message)
+                raise ActionError('The session is still active: stop it first, then delete it.') from None
+            else:
+                await self._audit(actor, 'delete', session_id, 'error', error.message)
+                raise
+        await run_io(self.store.sessions.remove, session_id)
+        self.invalidate()
+        await self._audit(actor, 'delete', session_id, 'ok', '')
+
+    async def stop_then_delete(self, actor: Actor, session_id: str, *, wait: float = 30.0) -> None:
+        """Stop an active session, wait until AoD no longer counts it active, then delete it."""
+        await self.stop(actor, session_id)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                await self.delete(actor, session_id)
+                return
+            except ActionError as error:
+                if isinstance(error, NotAllowed) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.5)
+
+    async def transcript_export(self, actor: Actor, session_id: str, kind: str) -> list[str]:
+        """The whole transcript as JSON Lines (`jsonl`, every event exactly as received) or readable text (`txt`).
+
+        A session someone is watching is exported from its hub; any other is read afresh from AoD."""
+        if not can_view(actor, self.store.sessions.get(session_id)):
+            raise NotAllowed(NOT_FOUND)
+        hub = self.hubs.get(session_id)
+        if hub is not None and hub.dropped == 0:
+            transcript = hub.transcript
+        else:
+            transcript = Transcript()
+            prompts = {t.turn_number: t.prompt for t in await self.upstream.turns(session_id)}
+            try:
+                async with asyncio.timeout(60), contextlib.aclosing(self.upstream.stream(session_id)) as events:
+                    async for event in events:
+                        transcript.feed(event.payload)
+            except TimeoutError:
+                pass  # an active session's stream stays open: export what it has sent so far
+            for turn, prompt in prompts.items():
+                transcript.set_turn_prompt(turn, prompt)
+        return list(transcript.to_jsonl() if kind == 'jsonl' else transcript.to_text())
+
+    async def _authorize(self, actor: Actor, session_id: str, action: str) -> SessionRecord | None:
+        record = self.store.sessions.get(session_id)
+        if not can_view(actor, record):
+            await self._audit(actor, action, session_id, 'denied', 'not visible to this person')
+            raise NotAllowed(NOT_FOUND)
+        if not can_act(actor, record):
+            await self._audit(actor, action, session_id, 'denied', 'not the owner')
+            raise NotAllowed(f'Only the person who started this session, or an admin, may {action} it.')
+        return record
+
+    async def _upstream_action(self, actor: Actor, action: str, session_id: str,
+                               call: Callable[[], Awaitable[Any]]) -> Any:
+        try:
+            return await call()
+        except UpstreamError as error:
+            await self._audit(actor, action, session_id, 'error', error.message)
+            if error.kind == 'not_found':
+                raise NotAllowed(NOT_FOUND) from None
+            raise
+
+    async def _audit(self, actor: Actor, action: str, session_id: str | None, outcome: str, detail: str) -> None:
+        try:
+            await run_io(self.store.audit.append, actor=actor.username, action=action, session_id=session_id,
+                         outcome=outcome, detail=detail)
+        except Exception:  # the action happened; a failing audit write must not hide that from the person
+            log.exception('could not write the audit trail')

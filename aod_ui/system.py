@@ -1,0 +1,69 @@
+"""The running dashboard's parts, built once from the settings: storage, the AoD adapter, the hubs and the services.
+
+In demo mode (no `AOD_API_URL`) the built-in simulator starts inside this process on a loopback port, with a
+token made up at start-up, and the dashboard talks to it over real HTTP exactly as it would to AoD.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+from storage import Store, open_store
+
+from .errors import ConfigError
+from .hub import HubRegistry
+from .services import SessionService
+from .settings import Settings
+from .upstream import Upstream
+
+__all__ = ['System']
+
+log = logging.getLogger(__name__)
+
+
+class System:
+    """Everything the pages use, with one lifetime: `startup()` after the event loop runs, `shutdown()` at exit."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.started_at = time.time()
+        self.store: Store = open_store(settings.data_dir)
+        self.simulator = None
+        self._upstream: Upstream | None = None
+        self._sessions: SessionService | None = None
+        self.hubs = HubRegistry(lambda _session_id: self.upstream, window=settings.stream_window)
+
+    @property
+    def upstream(self) -> Upstream:
+        if self._upstream is None:
+            raise ConfigError('The dashboard has not finished starting.')
+        return self._upstream
+
+    @property
+    def sessions(self) -> SessionService:
+        if self._sessions is None:
+            raise ConfigError('The dashboard has not finished starting.')
+        return self._sessions
+
+    async def startup(self) -> None:
+        url, token = self.settings.aod_url, self.settings.aod_token
+        if self.settings.demo:
+            from .simulator import SimulatorConfig, SimulatorServer
+            token = 'aod_demo_' + secrets.token_urlsafe(24)
+            self.simulator = SimulatorServer(SimulatorConfig(tokens=[token],
+                                                             time_scale=self.settings.demo_time_scale))
+            await self.simulator.start()
+            url = self.simulator.url
+            log.info('demo mode: built-in AoD simulator at %s', url)
+        self._upstream = Upstream(url, token, timeout=self.settings.request_timeout)
+        self._sessions = SessionService(self._upstream, self.store, self.hubs)
+
+    async def shutdown(self) -> None:
+        await self.hubs.stop_all()
+        if self._upstream is not None:
+            await self._upstream.aclose()
+        if self.simulator is not None:
+            await self.simulator.stop()
+        self.store.close()

@@ -1,0 +1,31 @@
+"""Colours, icons and shared classes: the one place the dashboard's look is decided."""
+
+from __future__ import annotations
+
+__all__ = ['PRIMARY', 'STAGE_ICONS', 'STATUS_COLORS', 'STATUS_ICONS', 'status_color', 'status_icon']
+
+PRIMARY = '#4f46e5'
+
+STATUS_COLORS = {
+    'pending': 'amber-8',
+    'running': 'blue-7',
+    'completed': 'positive',
+    'failed': 'negative',
+    'terminated': 'grey-7',
+}
+STATUS_ICONS = {
+    'pending': 'hourglass_top',
+    'running': 'play_circle',
+    'completed': 'check_circle',
+    'failed': 'error',
+    'terminated': 'stop_circle',
+}
+STAGE_ICONS = {'started': 'pending', 'done': 'check', 'failed': 'close'}
+
+
+def status_color(status: str) -> str:
+    return STATUS_COLORS.get(status, 'grey-6')
+
+
+def status_icon(status: str) -> str:
+    return STATUS_ICONS.get(status, 'help')
