@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 DISPLAY_LIMIT = 200_000
@@ -12,6 +13,7 @@ SUMMARY_LIMIT = 200
 """How long a tool's one-line summary may be."""
 
 _LIST_LIMIT = 1_000
+_WORD = re.compile(r'\S+')
 _DEPTH_LIMIT = 20
 
 
@@ -40,12 +42,15 @@ def clip_value(value: Any, limit: int = DISPLAY_LIMIT, _depth: int = 0) -> Any:
 
 def one_line(text: str, limit: int = SUMMARY_LIMIT) -> str:
     """Collapse whitespace runs to single spaces and cut to `limit` characters, ending with `…` when cut."""
-    # Only look at a bounded prefix, so a 10 MB command costs no more than a short one.
-    head = text[: limit * 4]
-    flat = ' '.join(head.split())
-    if len(flat) <= limit and len(head) == len(text):
-        return flat
-    return flat[: limit - 1] + '…'
+    # Collect words only until the limit is passed, so a 10 MB command costs little more than a short one.
+    words: list[str] = []
+    size = -1
+    for match in _WORD.finditer(text):
+        words.append(match.group())
+        size += len(words[-1]) + 1
+        if size > limit:
+            return ' '.join(words)[: limit - 1] + '…'
+    return ' '.join(words)
 
 
 def summarize_tool(name: str, input: Any) -> str:
