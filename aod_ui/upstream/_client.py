@@ -108,28 +108,26 @@ class Upstream:
         return await self._call('health', self._client.health)
 
     async def list_sessions(self) -> list[SessionInfo]:
-        body = await self._call('list sessions', lambda: self._get('/sessions'))
-        return [SessionInfo.from_json(item) for item in _data(body)]
+        return await self._call('list sessions', lambda: self._get('/sessions'),
+                                lambda body: [SessionInfo.from_json(item) for item in _data(body)])
 
     async def get_session(self, session_id: str) -> SessionInfo:
-        body = await self._call('get session', lambda: self._get(f'/sessions/{session_id}'))
-        return SessionInfo.from_json(body)
+        return await self._call('get session', lambda: self._get(f'/sessions/{session_id}'), SessionInfo.from_json)
 
     async def list_agents(self) -> list[AgentInfo]:
-        body = await self._call('list agents', lambda: self._get('/agents'))
-        return [AgentInfo.from_json(item) for item in _data(body)]
+        return await self._call('list agents', lambda: self._get('/agents'),
+                                lambda body: [AgentInfo.from_json(item) for item in _data(body)])
 
     async def get_agent(self, agent_id: str) -> AgentInfo:
-        body = await self._call('get agent', lambda: self._get(f'/agents/{agent_id}'))
-        return AgentInfo.from_json(body)
+        return await self._call('get agent', lambda: self._get(f'/agents/{agent_id}'), AgentInfo.from_json)
 
     async def list_environments(self) -> list[EnvironmentInfo]:
-        body = await self._call('list environments', lambda: self._get('/environments'))
-        return [EnvironmentInfo.from_json(item) for item in _data(body)]
+        return await self._call('list environments', lambda: self._get('/environments'),
+                                lambda body: [EnvironmentInfo.from_json(item) for item in _data(body)])
 
     async def turns(self, session_id: str) -> list[TurnInfo]:
-        turns = await self._call('list turns', lambda: self._client.sessions.turns(session_id))
-        return [TurnInfo.from_json(t.model_dump(mode='json')) for t in turns]
+        return await self._call('list turns', lambda: self._client.sessions.turns(session_id),
+                                lambda turns: [TurnInfo.from_json(t.model_dump(mode='json')) for t in turns])
 
     # -- actions ------------------------------------------------------------------------------------------------
 
@@ -145,8 +143,7 @@ class Upstream:
             body['resources'] = resources
         if secret_env_vars:
             body['secret_env_vars'] = secret_env_vars
-        result = await self._call('start session', lambda: self._send('POST', '/sessions', body))
-        return Ack.from_json(result)
+        return await self._call('start session', lambda: self._send('POST', '/sessions', body), Ack.from_json)
 
     async def prompt(self, session_id: str, prompt: str, *, timeout: int | None = None) -> Ack:
         ack = await self._call('send follow-up',
@@ -190,10 +187,13 @@ class Upstream:
     async def _send(self, method: str, path: str, body: dict[str, Any]) -> Any:
         return check_response(await self._http.request(method, path, json=body))
 
-    async def _call(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _call(self, what: str, call: Callable[[], Awaitable[Any]], parse: Callable[[Any], T] | None = None
+                    ) -> T:
         started = time.perf_counter()
         try:
             result = await call()
+            if parse is not None:
+                result = parse(result)
         except asyncio.CancelledError:
             raise
         except (aod.AodError, httpx.HTTPError, pydantic.ValidationError, KeyError, TypeError, ValueError) as error:
