@@ -197,9 +197,11 @@ class Transcript:
             message = as_str(event.get('message')) or f'{kind or "untyped"} event'
             self._message(NoticeEntry, event_id, message, event_type=kind)
 
-    def _message(self, cls: type[MessageEntry], event_id: int | None, message: str, **extra: str) -> None:
-        self._store.add(cls(key=self._store.next_key, turn=self._turn, event_id=event_id,
-                            message=clip(message, self._display_limit), **extra))
+    def _message(self, cls: type[MessageEntry], event_id: int | None, message: str, event_type: str = '') -> None:
+        entry = self._store.add(cls(key=self._store.next_key, turn=self._turn, event_id=event_id,
+                                    message=clip(message, self._display_limit)))
+        if isinstance(entry, NoticeEntry):
+            entry.event_type = event_type
 
     def _enter_turn(self, turn: int, event_id: int | None) -> None:
         if turn == self._turn:
