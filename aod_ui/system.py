@@ -52,7 +52,7 @@ class System:
         if self.settings.demo:
             from .simulator import SimulatorConfig, SimulatorServer
             token = 'aod_demo_' + secrets.token_urlsafe(24)
-            self.simulator = SimulatorServer(SimulatorConfig(tokens=[token],
+            self.simulator = SimulatorServer(SimulatorConfig(tokens=(token,), port=0,
                                                              time_scale=self.settings.demo_time_scale))
             await self.simulator.start()
             url = self.simulator.url
