@@ -14,6 +14,7 @@ class EntryStore:
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
+        self.top_level: list[Entry] = []
         self._changes: dict[int, Change] = {}
 
     @property
@@ -35,6 +36,8 @@ class EntryStore:
         if entry.key != self.next_key:
             raise ValueError(f'entry key {entry.key} is not the next key {self.next_key}')
         self.entries.append(entry)
+        if entry.parent is None:
+            self.top_level.append(entry)
         self._changes[entry.key] = Change('added', entry)
         return entry
 

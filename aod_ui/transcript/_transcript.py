@@ -86,9 +86,9 @@ class Transcript:
         """The entry with this key, or None."""
         return self._store.get(key)
 
-    def top_level(self) -> Iterator[Entry]:
-        """The entries that are not nested under a `Task` call, in order."""
-        return (entry for entry in self._store.entries if entry.parent is None)
+    def top_level(self) -> Sequence[Entry]:
+        """The entries that are not nested under a `Task` call, in order (a live view: do not modify)."""
+        return self._store.top_level
 
     def children(self, entry: Entry) -> list[Entry]:
         """The entries nested under a tool entry, in order."""

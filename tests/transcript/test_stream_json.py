@@ -109,6 +109,7 @@ def test_subagent_entries_nest_under_their_task() -> None:
     assert isinstance(read, ToolEntry) and read.summary == 'Read: /src/app.py'
     assert task.key in [e.key for e in transcript.top_level()]
     assert read.key not in [e.key for e in transcript.top_level()]
+    assert list(transcript.top_level()) == [e for e in transcript.entries if e.parent is None]
 
 
 def test_nested_subagents_and_unknown_parent() -> None:
