@@ -1,0 +1,43 @@
+"""An AoD server of our own: the HTTP contract of `docs/aod-api.md`, over real HTTP, with scripted agents.
+
+It is the dashboard's demo backend and the backbone of the tests and benchmarks. Run it alone with
+`python -m aod_ui.simulator --port 8777`, or in-process with `SimulatorServer` (see `server.py`).
+
+Agents (ids are uuid5 of the name, see `agent_id()`): `code-review`, `doc-gen`, `bug-fix` (Claude runtime,
+stream-json output), `codex-refactor` (plain text, provider `openai` / runtime `codex`) and the archived
+`legacy-triage`.
+
+Scenarios, chosen by a line `scenario: NAME` anywhere in a prompt (follow-ups too); see `SCENARIOS`:
+
+- `success`: provisions, works through a realistic task and exits 0 (the default).
+- `fail-exit`: hits a failing tool call and exits non-zero; the session ends `failed`.
+- `fail-provision`: a provisioning stage fails (`stage: NAME` picks which), then `error` "Session failed".
+- `long`: writes output every second or so until terminated.
+- `chatty`: thousands of events per second; `rate: N` (events per real second), `events: N`.
+- `huge`: 100,000 output lines; `lines: N`.
+- `stall`: goes quiet until terminated, so streams go `stale`.
+"""
+
+from .app import create_app
+from .catalog import AGENTS, ENVIRONMENTS, AgentSpec, EnvironmentSpec, agent_id, environment_id
+from .config import DEFAULT_TOKEN, PROVISION_STAGES, SimulatorConfig
+from .scenarios import SCENARIOS
+from .server import SimulatorServer
+from .state import SimSession, SimState
+
+__all__ = [
+    'AGENTS',
+    'DEFAULT_TOKEN',
+    'ENVIRONMENTS',
+    'PROVISION_STAGES',
+    'SCENARIOS',
+    'AgentSpec',
+    'EnvironmentSpec',
+    'SimSession',
+    'SimState',
+    'SimulatorConfig',
+    'SimulatorServer',
+    'agent_id',
+    'create_app',
+    'environment_id',
+]
