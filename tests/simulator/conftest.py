@@ -1,0 +1,49 @@
+"""Fixtures for the simulator tests: real servers on loopback ports, in threads of their own, and SDK clients.
+
+The shared server uses the `runtime` payload shape, so every call of aod-sdk 0.1.0 works against it; the
+`provider` shape has its own server in `test_shapes.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import aod
+import httpx
+import pytest
+
+from aod_ui.simulator import SimulatorServer
+
+from .support import LIMIT_TOKEN, OTHER_TOKEN, REVOKE_TOKEN, TOKEN, make_server
+
+
+@pytest.fixture(scope='session')
+def sim() -> Iterator[SimulatorServer]:
+    server = make_server(tokens=(TOKEN, OTHER_TOKEN, LIMIT_TOKEN, REVOKE_TOKEN), control=True)
+    yield server
+    server.stop_thread()
+
+
+@pytest.fixture
+def client(sim: SimulatorServer) -> Iterator[aod.Client]:
+    with aod.Client(base_url=sim.url, token=TOKEN) as sdk:
+        yield sdk
+
+
+@pytest.fixture
+def other_client(sim: SimulatorServer) -> Iterator[aod.Client]:
+    with aod.Client(base_url=sim.url, token=OTHER_TOKEN) as sdk:
+        yield sdk
+
+
+@pytest.fixture
+async def aclient(sim: SimulatorServer) -> AsyncIterator[aod.AsyncClient]:
+    async with aod.AsyncClient(base_url=sim.url, token=TOKEN) as sdk:
+        yield sdk
+
+
+@pytest.fixture
+def http(sim: SimulatorServer) -> Iterator[httpx.Client]:
+    """Plain httpx with the shared token, for what the SDK does not expose (headers, raw bodies)."""
+    with httpx.Client(base_url=sim.url, headers={'Authorization': f'Bearer {TOKEN}'}, timeout=10) as plain:
+        yield plain
