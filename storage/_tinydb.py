@@ -292,6 +292,15 @@ class TinyDBTable:
             self._table.insert(TinyDocument(frozen, doc_id=_ids([key])[0]))
             return True
 
+    def insert_many(self, documents: Mapping[str, Mapping[str, Any]]) -> list[str]:
+        frozen = {key: freeze_document(document) for key, document in documents.items()}
+        with self._lock:
+            taken = [str(document.doc_id) for document in self._table.get(doc_ids=_ids(frozen))]
+            if not taken and frozen:
+                self._table.insert_multiple(TinyDocument(document, doc_id=_ids([key])[0])
+                                            for key, document in frozen.items())
+            return taken
+
     def put(self, key: str, document: Mapping[str, Any]) -> None:
         frozen = freeze_document(document)
         with self._lock:

@@ -164,6 +164,13 @@ class SessionRecords(ABC):
         """
 
     @abstractmethod
+    def add_many(self, records: Iterable[SessionRecord]) -> None:
+        """Store new records in one write (for imports: far faster than one `add` each).
+
+        :raises ValueError: if a session already has a record, or appears twice; nothing is stored then
+        """
+
+    @abstractmethod
     def get(self, session_id: str) -> SessionRecord | None:
         """The record of `session_id`, or None."""
 
@@ -226,6 +233,16 @@ class TableSessionRecords(SessionRecords):
     def add(self, record: SessionRecord) -> None:
         if not self._table.insert(record.session_id, record.to_dict()):
             raise ValueError(f'session {record.session_id} already has a record')
+
+    def add_many(self, records: Iterable[SessionRecord]) -> None:
+        documents: dict[str, dict[str, Any]] = {}
+        for record in records:
+            if record.session_id in documents:
+                raise ValueError(f'session {record.session_id} appears twice')
+            documents[record.session_id] = record.to_dict()
+        taken = self._table.insert_many(documents)
+        if taken:
+            raise ValueError(f'{len(taken)} sessions already have a record, for example {taken[0]}')
 
     def get(self, session_id: str) -> SessionRecord | None:
         document = self._table.get(session_id)

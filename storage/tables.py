@@ -49,6 +49,11 @@ class DocumentTable(Protocol):
         """Store `document` under `key` unless that key is taken; return whether it was stored."""
         ...
 
+    def insert_many(self, documents: Mapping[str, Mapping[str, Any]]) -> list[str]:
+        """Store all `documents` (by key) in one write, unless a key is taken; return the taken keys (then nothing
+        is stored)."""
+        ...
+
     def put(self, key: str, document: Mapping[str, Any]) -> None:
         """Store `document` under `key`, replacing what was there."""
         ...
@@ -94,6 +99,14 @@ class MemoryTable:
                 return False
             self._documents[key] = frozen
             return True
+
+    def insert_many(self, documents: Mapping[str, Mapping[str, Any]]) -> list[str]:
+        frozen = {key: freeze_document(document) for key, document in documents.items()}
+        with self._lock:
+            taken = [key for key in frozen if key in self._documents]
+            if not taken:
+                self._documents.update(frozen)
+            return taken
 
     def put(self, key: str, document: Mapping[str, Any]) -> None:
         frozen = freeze_document(document)

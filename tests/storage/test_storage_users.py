@@ -1,0 +1,105 @@
+"""Users, on TinyDB and in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from storage import Store, User
+
+
+def make_user(username: str = 'alice', **fields: object) -> User:
+    """A user with plausible values, overridden by `fields`."""
+    values: dict[str, object] = {'display_name': 'Alice A.', 'email': 'alice@example.com',
+                                 'created_at': 1_700_000_000.0}
+    values.update(fields)
+    return User(username=username, **values)  # type: ignore[arg-type]
+
+
+def test_round_trip_keeps_every_field(store: Store, reopen: Callable[[], Store]) -> None:
+    user = make_user(role='admin', password_hash='$argon2id$v=19$opaque', disabled=True, last_login_at=1_700_000_500.0,
+                     auth_source='oidc', extra={'aod_token': {'ciphertext': 'abc', 'nonce': 'n'}, 'theme': 'dark'})
+    store.users.add(user)
+    assert store.users.get('alice') == user
+    assert reopen().users.get('alice') == user
+    assert User.from_dict(user.to_dict()) == user
+
+
+def test_defaults() -> None:
+    user = User(username='bob')
+    assert (user.role, user.auth_source, user.disabled, user.last_login_at, user.extra) == ('member', 'local', False,
+                                                                                           None, {})
+
+
+def test_usernames_are_lowercase_and_looked_up_in_any_case(store: Store) -> None:
+    store.users.add(make_user(' Alice '))
+    user = store.users.get('ALICE')
+    assert user is not None and user.username == 'alice'
+    assert store.users.update('Alice', role='viewer') is not None
+    with pytest.raises(ValueError, match='taken'):
+        store.users.add(make_user('alice'))
+    assert store.users.remove('aLiCe') is True
+    assert store.users.count() == 0
+
+
+def test_all_is_by_username_and_count(store: Store) -> None:
+    for name in ['carol', 'alice', 'bob']:
+        store.users.add(make_user(name))
+    assert [user.username for user in store.users.all()] == ['alice', 'bob', 'carol']
+    assert store.users.count() == 3
+
+
+def test_update(store: Store, reopen: Callable[[], Store]) -> None:
+    store.users.add(make_user())
+    updated = store.users.update('alice', role='admin', last_login_at=5.0, extra={'k': [1]})
+    assert updated == make_user(role='admin', last_login_at=5.0, extra={'k': [1]})
+    assert reopen().users.get('alice') == updated
+    assert store.users.update('nobody', role='admin') is None
+
+
+def test_update_refuses_bad_changes(store: Store) -> None:
+    store.users.add(make_user())
+    with pytest.raises(ValueError):
+        store.users.update('alice', role='owner')
+    with pytest.raises(ValueError):
+        store.users.update('alice', auth_source='ldap')
+    with pytest.raises(TypeError):
+        store.users.update('alice', username='bob')
+    with pytest.raises(TypeError):
+        store.users.update('alice', shoe_size=42)
+    with pytest.raises(TypeError):
+        store.users.update('alice', extra={'when': object()})
+    assert store.users.get('alice') == make_user()
+
+
+def test_remove(store: Store, reopen: Callable[[], Store]) -> None:
+    store.users.add(make_user())
+    store.users.add(make_user('bob'))
+    assert store.users.remove('alice') is True
+    assert store.users.remove('alice') is False
+    assert [user.username for user in reopen().users.all()] == ['bob']
+
+
+def test_returned_users_are_copies(store: Store) -> None:
+    store.users.add(make_user(extra={'list': [1], 'map': {'a': 1}}))
+    user = store.users.get('alice')
+    assert user is not None
+    user.extra['list'].append(2)
+    user.extra['map']['b'] = 2
+    user.role = 'admin'
+    assert store.users.get('alice') == make_user(extra={'list': [1], 'map': {'a': 1}})
+
+
+def test_repr_hides_the_password_hash_and_extra() -> None:
+    text = repr(make_user(password_hash='SECRET-HASH', extra={'aod_token': 'SECRET-TOKEN'}))
+    assert 'SECRET' not in text and 'alice' in text
+
+
+def test_user_checks_its_fields() -> None:
+    with pytest.raises(ValueError):
+        User(username='  ')
+    with pytest.raises(ValueError):
+        User(username='x', role='root')  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        User(username='x', email=None)  # type: ignore[arg-type]
