@@ -13,7 +13,7 @@ Scenarios, chosen by a line `scenario: NAME` anywhere in a prompt (follow-ups to
 - `fail-exit`: hits a failing tool call and exits non-zero; the session ends `failed`.
 - `fail-provision`: a provisioning stage fails (`stage: NAME` picks which), then `error` "Session failed".
 - `long`: writes output every second or so until terminated.
-- `chatty`: thousands of events per second; `rate: N` (events per real second), `events: N`.
+- `chatty`: exactly `events: N` output events at `rate: N` per real second (defaults 5000 and 2000).
 - `huge`: 100,000 output lines; `lines: N`.
 - `stall`: goes quiet until terminated, so streams go `stale`.
 """

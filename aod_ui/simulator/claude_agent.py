@@ -45,15 +45,15 @@ def claude_script(plan: TurnPlan, directions: Directions) -> Script:
     writer = ClaudeWriter(plan.rng, session_id=str(uuid.UUID(int=plan.rng.getrandbits(128), version=4)),
                           model=plan.agent.model)
     out = _Emitter(plan)
-    yield from out.stderr(0.4, f'claude-code 2.0.14: model {plan.agent.model}, turn {plan.turn}\n')
     init = writer.init(mcp_servers=[server['name'] for server in plan.agent.mcp_servers])
-    yield from out.burst(1.0, init)
     scenario = directions.scenario
+    if scenario == 'chatty':
+        yield from _chatty(plan, writer, init, directions)
+        return
+    yield from out.stderr(0.4, f'claude-code 2.0.14: model {plan.agent.model}, turn {plan.turn}\n')
+    yield from out.burst(1.0, init)
     if scenario == 'long':
         yield from _long(plan, writer, out)
-    elif scenario == 'chatty':
-        yield from out.flush()
-        yield from _chatty(plan, writer, directions)
     elif scenario == 'huge':
         yield from out.flush()
         yield from _huge(plan, writer, directions)
@@ -140,11 +140,13 @@ def _compact(writer: ClaudeWriter, text: str) -> str:
                       'session_id': writer.session_id})
 
 
-def _chatty(plan: TurnPlan, writer: ClaudeWriter, directions: Directions) -> Script:
+def _chatty(plan: TurnPlan, writer: ClaudeWriter, init: dict[str, Any], directions: Directions) -> Script:
+    """Exactly `events` output events, one whole line each: init, ticks, result."""
     rate = directions.number('rate', 2000)
-    total = directions.number('events', 5000)
+    total = max(directions.number('events', 5000), 2)
+    yield plan.wait(0.5), Output('stdout', dump_line(init))
     # The rate is events per real second on purpose: benchmarks ask for a load, not a pace.
-    for tick in range(1, max(total - 2, 0) + 1):
+    for tick in range(1, total - 1):
         yield 1.0 / rate, Output('stdout', _compact(writer, f'tick {tick}'))
     yield 1.0 / rate, Output('stdout', dump_line(writer.result(f'{total} events', duration_ms=plan.simulated_ms)))
     yield 0.0, Exit(0)

@@ -36,24 +36,25 @@ class _Lines:
 def plain_script(plan: TurnPlan, directions: Directions) -> Script:
     """The agent part of a plain-text turn (after provisioning), for the scenario in `directions`."""
     out = _Lines(plan)
+    scenario = directions.scenario
+    if scenario == 'chatty':
+        # Exactly `events` output events, one line each, at `rate` per real second.
+        rate, total = directions.number('rate', 2000), directions.number('events', 5000)
+        for tick in range(1, total + 1):
+            yield 1.0 / rate, Output('stdout', f'tick {tick}\n')
+        yield 0.0, Exit(0)
+        return
     yield from out.write(0.3, 'Reading prompt from stdin...', stream='stderr')
     yield from out.write(0.8, f'{out.stamp()} OpenAI Codex v0.46.0 (research preview)', '--------',
                          'workdir: /workspace', f'model: {plan.agent.model}', 'provider: openai',
                          'approval: never', 'sandbox: workspace-write', '--------',
                          f'{out.stamp()} User instructions:', directions.task)
-    scenario = directions.scenario
     if scenario == 'long':
         step = 0
         while True:
             step += 1
             yield from out.write(1.0, f'{out.stamp()} exec bash -lc "make step-{step}" in /workspace',
                                  f'{out.stamp()} bash -lc "make step-{step}" succeeded in 812ms:', f'step {step} ok')
-    elif scenario == 'chatty':
-        yield from out.flush()
-        rate, total = directions.number('rate', 2000), directions.number('events', 5000)
-        for tick in range(1, total + 1):
-            yield 1.0 / rate, Output('stdout', f'tick {tick}\n')
-        yield 0.0, Exit(0)
     elif scenario == 'huge':
         yield from out.flush()
         lines = directions.number('lines', 100_000)

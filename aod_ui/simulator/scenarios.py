@@ -22,8 +22,8 @@ SCENARIOS: dict[str, str] = {
                       'by a prompt line `stage: NAME`), then `error` "Session failed"; the session ends `failed`.',
     'long': 'Provisions, then writes output every second or so and never finishes on its own: stop it with '
             'terminate.',
-    'chatty': 'Thousands of small output events per second, for benchmarks: prompt lines `rate: N` (events per '
-              'real second, not time-scaled; default 2000) and `events: N` (in all; default 5000).',
+    'chatty': 'Provisions, then exactly `events: N` output events (default 5000), one whole line each, at '
+              '`rate: N` events per real second (not time-scaled; default 2000), and exits 0. For benchmarks.',
     'huge': '100,000 output lines in large chunks, then exits 0; a prompt line `lines: N` changes the count.',
     'stall': 'Provisions, writes its first line, then nothing until terminated, so streams go `stale`.',
 }
