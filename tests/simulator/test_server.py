@@ -1,0 +1,141 @@
+"""Serving: in the current loop, in a thread, stopping with open streams, the command line, the config."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import aod
+import httpx
+import pytest
+
+from aod_ui.simulator import SimulatorConfig, SimulatorServer, create_app
+from aod_ui.simulator.__main__ import config_from_args
+
+from .support import CODE_REVIEW, TOKEN, make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_start_and_stop_in_the_current_loop() -> None:
+    server = SimulatorServer(SimulatorConfig(port=0, time_scale=0.005, tokens=('aod_demo',)))
+    await server.start()
+    try:
+        assert server.url == f'http://127.0.0.1:{server.port}' and server.port > 0
+        async with aod.AsyncClient(base_url=server.url, token='aod_demo') as client:
+            ack = await client.sessions.create(agent_id=CODE_REVIEW, prompt='scenario: long')
+            async with client.sessions.stream(ack.id) as events:
+                async for event in events:
+                    if event.type == 'output':
+                        break
+    finally:
+        started = time.monotonic()
+        await server.stop()
+    assert time.monotonic() - started < 3
+    assert not server.running
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f'{server.url}/health')
+
+
+async def test_async_context_manager() -> None:
+    async with SimulatorServer(SimulatorConfig(port=0)) as server, httpx.AsyncClient() as http:
+        assert (await http.get(f'{server.url}/health')).json()['status'] == 'ok'
+
+
+def test_stop_does_not_hang_on_open_streams() -> None:
+    server = make_server(tokens=(TOKEN,))
+    ack = httpx.post(f'{server.url}/sessions', json={'agent_id': CODE_REVIEW, 'prompt': 'scenario: stall'},
+                     headers={'Authorization': f'Bearer {TOKEN}'}).json()
+    opened = threading.Event()
+    ended = threading.Event()
+
+    def read() -> None:
+        with httpx.stream('GET', f'{server.url}/sessions/{ack["id"]}/stream',
+                          headers={'Authorization': f'Bearer {TOKEN}'}, timeout=30) as answer:
+            opened.set()
+            for _ in answer.iter_lines():
+                pass
+        ended.set()
+
+    readers = [threading.Thread(target=read, daemon=True) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    assert opened.wait(5)
+    started = time.monotonic()
+    server.stop_thread()
+    assert time.monotonic() - started < 3
+    assert ended.wait(3)
+
+
+def test_thread_mode_as_context_manager_and_call() -> None:
+    with SimulatorServer(SimulatorConfig(port=0, time_scale=0)) as server:
+        assert server.call(lambda: threading.current_thread().name) == 'aod-simulator'
+        seeded = server.seed_session(status='completed')
+        assert httpx.get(f'{server.url}/sessions/{seeded.id}',
+                         headers={'Authorization': 'Bearer aod_simulator'}).json()['status'] == 'completed'
+        with pytest.raises(RuntimeError):
+            server.start_in_thread()
+    server.stop_thread()  # a second stop is harmless
+
+
+def test_port_in_use_is_reported() -> None:
+    with SimulatorServer(SimulatorConfig(port=0)) as first, pytest.raises(OSError):
+        SimulatorServer(SimulatorConfig(port=first.port)).start_in_thread()
+
+
+def test_create_app_exposes_its_state() -> None:
+    app = create_app(SimulatorConfig(control=True))
+    assert app.state.sim.config.control is True
+
+
+def test_config_checks_its_values() -> None:
+    for bad in ({'shape': 'flat'}, {'tokens': ()}, {'time_scale': -1}, {'heartbeat': 0}, {'max_active': 0},
+                {'failing_stage': 'nope'}):
+        with pytest.raises(ValueError):
+            SimulatorConfig(**bad)  # type: ignore[arg-type]
+    assert SimulatorConfig(tokens='aod_one').tokens == ('aod_one',)  # type: ignore[arg-type]
+
+
+def test_command_line_options() -> None:
+    config = config_from_args(['--port', '0', '--token', 'aod_a', '--token', 'aod_b', '--shape', 'runtime',
+                               '--time-scale', '0.1', '--seed', '3', '--max-active', '5', '--heartbeat', '2',
+                               '--stale-after', '30', '--control', '--stamp-events'])
+    assert config == SimulatorConfig(port=0, tokens=('aod_a', 'aod_b'), shape='runtime', time_scale=0.1, seed=3,
+                                     max_active=5, heartbeat=2, stale_after=30, control=True, stamp_events=True)
+    defaults = config_from_args([])
+    assert (defaults.port, defaults.tokens, defaults.shape, defaults.max_active) == (8777, ('aod_simulator',),
+                                                                                     'provider', 100)
+    assert (defaults.heartbeat, defaults.stale_after, defaults.control) == (15, 600, False)
+
+
+def _module(*args: str, **kwargs: object) -> subprocess.Popen[str]:
+    env = {**os.environ, 'PYTHONPATH': str(ROOT)}
+    return subprocess.Popen([sys.executable, '-m', 'aod_ui.simulator', *args], stdout=subprocess.PIPE, text=True,
+                            env=env, cwd=ROOT, **kwargs)  # type: ignore[call-overload]
+
+
+def test_help_lists_the_options() -> None:
+    process = _module('--help')
+    text, _ = process.communicate(timeout=20)
+    for flag in ('--host', '--port', '--token', '--shape', '--time-scale', '--seed', '--max-active', '--heartbeat',
+                 '--stale-after', '--control', '--stamp-events', 'code-review', 'fail-provision'):
+        assert flag in text
+
+
+def test_runs_on_its_own() -> None:
+    process = _module('--port', '0', '--token', 'aod_cli', '--control')
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        url = line.split(' on ', 1)[1].split(' ', 1)[0]
+        with aod.Client(base_url=url, token='aod_cli') as client:
+            assert client.health()['status'] == 'ok'
+            assert client.sessions.create(agent_id=CODE_REVIEW, prompt='hi').status == 'pending'
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
