@@ -77,8 +77,11 @@ class AtomicJSONStorage(Storage):
         """Replace the database with (a frozen copy of) `data`, atomically on disk, then in memory.
 
         :raises TypeError: if `data` holds something JSON cannot represent; nothing is written
+        :raises ValueError: if `data` has a table called `_meta`; nothing is written
         :raises StorageError: if the file cannot be written, or another program changed it; nothing is changed
         """
+        if META_KEY in data:
+            raise ValueError(f'{META_KEY!r} is reserved for the schema version and cannot be a table')
         with self.lock:
             tables = _freeze_tables(data, self._cache)
             payload = self._encode(tables)

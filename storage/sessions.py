@@ -187,7 +187,7 @@ class SessionRecords(ABC):
         """How many records there are."""
 
     @abstractmethod
-    def update(self, session_id: str, **changes: Any) -> SessionRecord | None:
+    def update(self, session_id: str, /, **changes: Any) -> SessionRecord | None:
         """Change fields of a record (any field but `session_id`).
 
         :raises TypeError: for an unknown field, or to change `session_id`
@@ -260,7 +260,7 @@ class TableSessionRecords(SessionRecords):
     def count(self) -> int:
         return self._table.count()
 
-    def update(self, session_id: str, **changes: Any) -> SessionRecord | None:
+    def update(self, session_id: str, /, **changes: Any) -> SessionRecord | None:
         if 'session_id' in changes:
             raise TypeError('the session id of a record cannot change')
         return self._change(session_id, lambda record: dataclasses.replace(record, **changes))

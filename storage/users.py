@@ -110,7 +110,7 @@ class Users(ABC):
         """Every user, by username."""
 
     @abstractmethod
-    def update(self, username: str, **changes: Any) -> User | None:
+    def update(self, username: str, /, **changes: Any) -> User | None:
         """Change fields of a user (any field but `username`).
 
         :raises TypeError: for an unknown field, or to change `username`
@@ -143,7 +143,7 @@ class TableUsers(Users):
     def all(self) -> list[User]:
         return sorted((User.from_dict(document) for document in self._table.all()), key=lambda user: user.username)
 
-    def update(self, username: str, **changes: Any) -> User | None:
+    def update(self, username: str, /, **changes: Any) -> User | None:
         if 'username' in changes:
             raise TypeError('a username cannot change; add a new user and remove the old one')
         document = self._table.modify(normalize_username(username),

@@ -47,7 +47,12 @@ def test_each_append_is_synced(path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     log = JsonlAuditLog(path)
     synced: list[int] = []
     real_fsync = os.fsync
-    monkeypatch.setattr(os, 'fsync', lambda descriptor: (synced.append(descriptor), real_fsync(descriptor)))
+
+    def fsync(descriptor: int) -> None:
+        synced.append(descriptor)
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, 'fsync', fsync)
     log.append('alice', 'a')
     log.append('alice', 'b')
     assert len(synced) == 2

@@ -239,7 +239,7 @@ def test_a_failed_migration_changes_nothing(tmp_path: Path) -> None:
 
 def test_the_storage_hands_out_and_takes_in_copies(tmp_path: Path) -> None:
     storage = AtomicJSONStorage(tmp_path / 'x.db.json')
-    data = {'t': {'1': {'list': [1], 'map': {'a': 1}}}}
+    data: dict[str, dict[str, Any]] = {'t': {'1': {'list': [1], 'map': {'a': 1}}}}
     storage.write(data)
     data['t']['1']['list'].append(2)
     data['t']['2'] = {}
@@ -263,3 +263,10 @@ def test_unchanged_documents_are_written_as_they_were(tmp_path: Path) -> None:
     expected = {'t': {'1': {'v': 1}, '2': {'v': True}, '3': {'v': 'é'}}}
     assert AtomicJSONStorage(tmp_path / 'x.db.json').read() == expected
     assert json.loads((tmp_path / 'x.db.json').read_bytes()) == {'_meta': {'schema': 1}, **expected}
+
+
+def test_the_schema_entry_cannot_be_overwritten_by_a_table(tmp_path: Path) -> None:
+    storage = AtomicJSONStorage(tmp_path / 'x.db.json')
+    with pytest.raises(ValueError, match='reserved'):
+        storage.write({'_meta': {'1': {'schema': 99}}})
+    assert json.loads((tmp_path / 'x.db.json').read_bytes()) == {'_meta': {'schema': 1}}

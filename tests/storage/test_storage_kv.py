@@ -49,7 +49,7 @@ def test_delete_and_keys(store: Store, reopen: Callable[[], Store]) -> None:
 
 
 def test_values_are_copies_both_ways(store: Store) -> None:
-    value = {'list': [1], 'map': {'a': 1}}
+    value: dict[str, Any] = {'list': [1], 'map': {'a': 1}}
     store.kv.set('key', value)
     value['list'].append(2)
     got = store.kv.get('key')

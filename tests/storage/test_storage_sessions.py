@@ -81,7 +81,7 @@ def test_update_refuses_unknown_fields_bad_values_and_the_key(store: Store) -> N
     store.sessions.add(make_record())
     with pytest.raises(TypeError):
         store.sessions.update('ses_1', colour='red')
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match='session id of a record cannot change'):
         store.sessions.update('ses_1', session_id='ses_2')
     with pytest.raises(ValueError):
         store.sessions.update('ses_1', visibility='public')

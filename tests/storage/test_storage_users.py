@@ -64,7 +64,7 @@ def test_update_refuses_bad_changes(store: Store) -> None:
         store.users.update('alice', role='owner')
     with pytest.raises(ValueError):
         store.users.update('alice', auth_source='ldap')
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match='username cannot change'):
         store.users.update('alice', username='bob')
     with pytest.raises(TypeError):
         store.users.update('alice', shoe_size=42)
