@@ -14,7 +14,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
@@ -69,7 +69,7 @@ def _optional_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Filter:
     actor: str | None = None
     action: str | None = None
@@ -78,6 +78,14 @@ class _Filter:
     since: float | None = None
     until: float | None = None
     text: str | None = None
+    needle: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.needle = (self.text or '').casefold()
+
+    def is_empty(self) -> bool:
+        return not self.needle and all(value is None for value in (self.actor, self.action, self.session_id,
+                                                                 self.outcome, self.since, self.until))
 
     def matches(self, entry: AuditEntry) -> bool:
         if self.actor is not None and entry.actor != self.actor:
@@ -92,10 +100,12 @@ class _Filter:
             return False
         if self.until is not None and entry.at >= self.until:
             return False
-        if self.text:
-            needle = self.text.casefold()
-            haystack = (entry.actor, entry.action, entry.session_id or '', entry.target or '', entry.detail)
-            return any(needle in item.casefold() for item in haystack)
+        if self.needle:
+            # One casefold of the joined fields is several times faster than one per field; the separator keeps a
+            # match from spanning two fields.
+            haystack = '\x00'.join((entry.actor, entry.action, entry.session_id or '', entry.target or '',
+                                    entry.detail))
+            return self.needle in haystack.casefold()
         return True
 
 
@@ -192,11 +202,17 @@ class MemoryAuditLog(AuditLog):
               text: str | None = None, limit: int | None = 500, offset: int = 0) -> list[AuditEntry]:
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError('limit and offset cannot be negative')
+        criteria = _Filter(actor, action, session_id, outcome, since, until, text)
+        if criteria.is_empty():  # the audit page's first view: no need to look at every entry
+            with self._lock:
+                end = len(self._entries) - offset
+                start = 0 if limit is None else max(0, end - limit)
+                return self._entries[start:max(0, end)][::-1]
         found: list[AuditEntry] = []
         if limit == 0:
             return found
         skipped = 0
-        for entry in self._matching(_Filter(actor, action, session_id, outcome, since, until, text)):
+        for entry in self._matching(criteria):
             if skipped < offset:
                 skipped += 1
                 continue
@@ -208,7 +224,11 @@ class MemoryAuditLog(AuditLog):
     def count(self, *, actor: str | None = None, action: str | None = None, session_id: str | None = None,
               outcome: Outcome | None = None, since: float | None = None, until: float | None = None,
               text: str | None = None) -> int:
-        return sum(1 for _ in self._matching(_Filter(actor, action, session_id, outcome, since, until, text)))
+        criteria = _Filter(actor, action, session_id, outcome, since, until, text)
+        if criteria.is_empty():
+            with self._lock:
+                return len(self._entries)
+        return sum(1 for _ in self._matching(criteria))
 
     def _matching(self, criteria: _Filter) -> Iterator[AuditEntry]:
         with self._lock:
