@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 Visibility = Literal['team', 'private']
-"""'team': everyone signed in may see the session; 'private': only its owner (and admins)."""
+"""'team': meant for everyone signed in; 'private': meant for its owner (the services decide who may see what)."""
 
 _VISIBILITIES: tuple[str, ...] = get_args(Visibility)
 _SECRET_WORDS = ('token', 'secret', 'password')
@@ -90,6 +90,8 @@ class SessionRecord:
             _text(self.title, 'title')
         if self.visibility not in _VISIBILITIES:
             raise ValueError(f'visibility must be one of {_VISIBILITIES}, not {self.visibility!r}')
+        if isinstance(self.labels, str):
+            raise TypeError('labels must be a list of texts, not one text')
         self.labels = [_text(label, 'a label') for label in self.labels]
         self.followups = [item if isinstance(item, FollowUp) else FollowUp.from_dict(item) for item in self.followups]
         self.resources = [_without_secrets(resource) for resource in self.resources]
@@ -221,6 +223,8 @@ class SessionRecords(ABC):
 
     def set_labels(self, session_id: str, labels: Iterable[str]) -> SessionRecord | None:
         """Replace a session's labels (kept as given, in order)."""
+        if isinstance(labels, str):
+            raise TypeError('labels must be a list of texts, not one text')
         return self.update(session_id, labels=list(labels))
 
 

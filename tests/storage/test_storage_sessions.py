@@ -87,6 +87,10 @@ def test_update_refuses_unknown_fields_bad_values_and_the_key(store: Store) -> N
         store.sessions.update('ses_1', visibility='public')
     with pytest.raises(TypeError):
         store.sessions.set_labels('ses_1', [1, 2])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        store.sessions.set_labels('ses_1', 'urgent')
+    with pytest.raises(TypeError):
+        store.sessions.update('ses_1', labels='urgent')
     assert store.sessions.get('ses_1') == make_record()
 
 
