@@ -113,6 +113,7 @@ class SessionHub:
         self._wake = asyncio.Event()
         self._seen_start = False
         self._turns_started: set[Any] = set()
+        self._endings: set[tuple[str, int]] = set()
         self._terminal: str | None = None
         self._reconnect = False
         self._task: asyncio.Task | None = None
@@ -204,9 +205,10 @@ class SessionHub:
                     failures = 0
                 if self._terminal in TERMINAL_TYPES:
                     continue
-                # `stale`, or the connection ended without a terminal event: resume if the session still runs
+                # `stale`, or the connection ended without a terminal event: resume. A connection that brought
+                # nothing new to a session that no longer runs means there is nothing left to follow.
                 self._terminal = None
-                if not await self._still_active():
+                if not progressed and not await self._still_active():
                     self._terminal = 'closed'
                     continue
                 failures += 0 if progressed else 1
@@ -234,7 +236,14 @@ class SessionHub:
     def _accept(self, event: StreamEvent) -> None:
         payload = event.payload
         kind = event.type
-        if event.cursor is not None:
+        if event.cursor is not None and kind in TERMINAL_TYPES | {'stale'}:
+            # a terminal event carries the id of the last row before it, so it repeats the cursor it ends on
+            if (kind, event.cursor) in self._endings:
+                return
+            self._endings.add((kind, event.cursor))
+            if self.cursor is None or event.cursor > self.cursor:
+                self.cursor = event.cursor
+        elif event.cursor is not None:
             if self.cursor is not None and event.cursor <= self.cursor:
                 return  # already delivered before a reconnect
             self.cursor = event.cursor

@@ -22,8 +22,8 @@ from ..transcript import StageEntry
 __all__ = ['register']
 
 STATUS_AFTER = {'exit': 'completed', 'error': 'failed', 'terminated': 'terminated'}
-HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live', 'idle': 'Up to date',
-            'stopped': 'Not following', 'gone': 'Deleted upstream'}
+HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live: following the agent\'s output',
+            'idle': 'All output received', 'stopped': 'Not following', 'gone': 'Deleted upstream'}
 
 
 def register(system: System) -> None:
@@ -104,13 +104,22 @@ async def _session_view(system: System, detail: SessionDetail, column: ui.column
         if isinstance(entry, StageEntry):
             timeline.show(entry)
 
-    follow = {'on': True}
+    follow = {'on': True, 'position': 0.0}
+
+    def scroll_to_end() -> None:
+        # after the browser has laid out what this update adds, or it would scroll to the old end
+        ui.run_javascript(f'setTimeout(() => getElement({scroller.id})?.setScrollPercentage("vertical", 1, 0), 30)')
 
     def on_scroll(event) -> None:
-        at_bottom = event.vertical_percentage >= 0.98 or event.vertical_size <= event.vertical_container_size
-        if at_bottom != follow['on']:
-            follow['on'] = at_bottom
-            jump.set_visibility(not at_bottom)
+        at_bottom = event.vertical_percentage >= 0.99 or event.vertical_size <= event.vertical_container_size
+        went_up = event.vertical_position < follow['position'] - 4
+        follow['position'] = event.vertical_position
+        if at_bottom and not follow['on']:
+            follow['on'] = True
+            jump.set_visibility(False)
+        elif went_up and follow['on']:  # the reader scrolled up: stop following until they come back down
+            follow['on'] = False
+            jump.set_visibility(True)
     scroller.on_scroll(on_scroll)
 
     def jump_to_latest() -> None:
@@ -118,7 +127,7 @@ async def _session_view(system: System, detail: SessionDetail, column: ui.column
         jump.set_visibility(False)
         if not transcript.following_tail:
             transcript.jump_to_latest()
-        scroller.scroll_to(percent=1.0)
+        scroll_to_end()
     jump.on_click(jump_to_latest)
 
     def on_batch(batch: Batch) -> None:
@@ -137,7 +146,7 @@ async def _session_view(system: System, detail: SessionDetail, column: ui.column
         if status != state['status']:
             set_status(status)
         if grew and follow['on']:
-            scroller.scroll_to(percent=1.0)
+            scroll_to_end()
 
     def on_state(hub_state: HubState) -> None:
         text = HUB_TEXT.get(hub_state.phase, hub_state.phase)
@@ -155,4 +164,4 @@ async def _session_view(system: System, detail: SessionDetail, column: ui.column
     ui.context.client.on_delete(viewer.close)
     on_state(hub.state)
     if replay:
-        scroller.scroll_to(percent=1.0)
+        scroll_to_end()

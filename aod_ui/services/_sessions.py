@@ -265,7 +265,8 @@ class SessionService:
         await self._authorize(actor, session_id, 'follow-up')
         ack = await self._upstream_action(actor, 'follow-up', session_id,
                                           lambda: self.upstream.prompt(session_id, prompt, timeout=timeout))
-        await run_io(self.store.sessions.add_followup, session_id, ack.current_turn, prompt, actor.username)
+        await run_io(self.store.sessions.add_followup, session_id, prompt=prompt, by=actor.username,
+                     turn=ack.current_turn)
         hub = self.hubs.get(session_id)
         if hub is not None:
             if ack.current_turn is not None:
@@ -368,7 +369,7 @@ class SessionService:
 
     async def _audit(self, actor: Actor, action: str, session_id: str | None, outcome: str, detail: str) -> None:
         try:
-            await run_io(self.store.audit.append, actor=actor.username, action=action, session_id=session_id,
-                         outcome=outcome, detail=detail)
+            await run_io(self.store.audit.append, actor.username, action, session_id=session_id,
+                         outcome=outcome, detail=detail)  # type: ignore[arg-type]
         except Exception:  # the action happened; a failing audit write must not hide that from the person
             log.exception('could not write the audit trail')

@@ -1,0 +1,48 @@
+"""Fixtures shared across the test packages: a real simulator on a loopback port (in a thread of its own) and the
+environment that points a dashboard at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from aod_ui.simulator import SimulatorConfig, SimulatorServer
+
+from .helpers import DASHBOARD_TOKEN
+
+
+
+@pytest.fixture(scope='session')
+def simulator() -> Iterator[SimulatorServer]:
+    """One simulator for the whole run, in the current server's payload shape, with its control API."""
+    server = SimulatorServer(SimulatorConfig(port=0, tokens=(DASHBOARD_TOKEN,), time_scale=0.02, seed=3,
+                                             control=True, heartbeat=1.0, max_active=50)).start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+@pytest.fixture
+def sim_control(simulator: SimulatorServer) -> Iterator[httpx.Client]:
+    """Plain HTTP to the simulator's control API; clears faults afterwards."""
+    with httpx.Client(base_url=simulator.url, timeout=10) as client:
+        yield client
+        client.post('/_sim/faults', json={})
+
+
+@pytest.fixture
+def dashboard_env(monkeypatch: pytest.MonkeyPatch, tmp_path, simulator: SimulatorServer) -> dict[str, str]:
+    """Environment for a dashboard talking to the test simulator, with its data in a fresh folder."""
+    env = {
+        'AOD_API_URL': simulator.url,
+        'AOD_API_TOKEN': DASHBOARD_TOKEN,
+        'AOD_UI_STORAGE_SECRET': 'test-storage-secret-with-at-least-32-characters',
+        'AOD_UI_DATA_DIR': str(tmp_path / 'data'),
+        'AOD_UI_REFRESH_SECONDS': '0.5',
+        'AOD_UI_LOG_LEVEL': 'warning',
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)  # no stray .env from the work tree
+    return env

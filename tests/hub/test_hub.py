@@ -1,0 +1,203 @@
+"""The session hub against the simulator over real HTTP, through the real adapter."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from nicegui import core
+
+from aod_ui.hub import Batch, HubRegistry, HubState
+from aod_ui.simulator import SimulatorServer
+from aod_ui.upstream import Upstream
+
+from ..helpers import BUG_FIX, CODEX, DASHBOARD_TOKEN
+
+
+def spawn(coroutine, name):
+    return asyncio.get_running_loop().create_task(coroutine, name=name)
+
+
+@pytest.fixture
+async def upstream(simulator: SimulatorServer) -> AsyncIterator[Upstream]:
+    core.loop = asyncio.get_running_loop()
+    client = Upstream(simulator.url, DASHBOARD_TOKEN, timeout=10)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def registry(upstream: Upstream) -> AsyncIterator[HubRegistry]:
+    hubs = HubRegistry(lambda _: upstream, spawn=spawn, batch_interval=0.02, linger=0.2, idle_poll=0.2)
+    yield hubs
+    await hubs.stop_all()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+        self.batches = 0
+        self.states: list[HubState] = []
+
+    def on_events(self, batch: Batch) -> None:
+        self.batches += 1
+        self.events.extend(batch.events)
+
+    def on_state(self, state: HubState) -> None:
+        self.states.append(state)
+
+
+async def launch(upstream: Upstream, prompt: str, agent: str = BUG_FIX) -> str:
+    ack = await upstream.create_session(agent_id=agent, prompt=prompt)
+    return ack.id
+
+
+async def wait_until(predicate, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError('condition not met in time')
+        await asyncio.sleep(0.02)
+
+
+def ids(events: list[dict]) -> list[int]:
+    return [e['id'] for e in events if e.get('type') in {'stage', 'output'}]
+
+
+def ended(recorder: Recorder) -> bool:
+    return any(e.get('type') in {'exit', 'error', 'terminated'} for e in recorder.events)
+
+
+async def stats(simulator: SimulatorServer) -> dict:
+    async with httpx.AsyncClient(base_url=simulator.url) as client:
+        return (await client.get('/_sim/stats')).json()
+
+
+async def test_many_viewers_share_one_upstream_stream(upstream, registry, simulator):
+    session_id = await launch(upstream, 'scenario: success')
+    before = (await stats(simulator))['streams_opened']
+    hub = registry.hub(session_id)
+    viewers = [Recorder() for _ in range(5)]
+    for viewer in viewers:
+        hub.join(viewer.on_events, viewer.on_state)
+    await wait_until(lambda: ended(viewers[0]))
+    await asyncio.sleep(0.1)
+    assert (await stats(simulator))['streams_opened'] - before == 1
+    assert hub.connections == 1
+    reference = ids(viewers[0].events)
+    assert reference == sorted(set(reference)) and reference
+    assert all(ids(v.events) == reference for v in viewers)
+    assert [e['type'] for e in viewers[0].events].count('exit') == 1
+
+
+async def test_late_joiner_gets_replay_then_tail_without_gap_or_duplicate(upstream, registry):
+    session_id = await launch(upstream, 'scenario: long')
+    hub = registry.hub(session_id)
+    first = Recorder()
+    hub.join(first.on_events)
+    await wait_until(lambda: len(ids(first.events)) > 15)
+    late = Recorder()
+    replay, _ = hub.join(late.on_events)
+    late.events[:0] = replay
+    await wait_until(lambda: len(ids(late.events)) > len(ids(replay)) + 5)
+    await upstream.terminate(session_id)
+    await wait_until(lambda: ended(first) and ended(late))
+    await asyncio.sleep(0.1)
+    assert ids(late.events) == ids(first.events)
+    assert ids(first.events) == sorted(set(ids(first.events)))
+
+
+async def test_resumes_after_dropped_connections_without_loss_or_duplicates(upstream, registry, sim_control):
+    session_id = await launch(upstream, 'scenario: success')
+    sim_control.post('/_sim/faults', json={'drop_stream_after_events': 7})
+    hub = registry.hub(session_id)
+    viewer = Recorder()
+    hub.join(viewer.on_events, viewer.on_state)
+    await wait_until(lambda: ended(viewer), timeout=30)
+    sim_control.post('/_sim/faults', json={})
+    assert hub.connections > 2
+    got = ids(viewer.events)
+    async with httpx.AsyncClient(base_url=upstream.base_url,
+                                 headers={'Authorization': f'Bearer {DASHBOARD_TOKEN}'}) as client:
+        body = (await client.get(f'/sessions/{session_id}/stream')).text
+    expected = [int(line[4:]) for line in body.splitlines() if line.startswith('id: ')]
+    expected = sorted(set(expected))
+    assert got == [i for i in expected if i in set(got)] == sorted(set(got))
+    assert set(expected) - set(got) <= {max(expected)}  # the terminal event repeats the last row's id
+    assert any(s.phase == 'reconnecting' for s in viewer.states)
+
+
+async def test_follow_up_reconnects_for_the_next_turn(upstream, registry):
+    session_id = await launch(upstream, 'scenario: success', agent=CODEX)
+    hub = registry.hub(session_id)
+    viewer = Recorder()
+    hub.join(viewer.on_events)
+    await wait_until(lambda: ended(viewer))
+    await wait_until(lambda: hub.state.phase == 'idle')
+    await upstream.prompt(session_id, 'Now add tests.\nscenario: success')
+    registry.wake(session_id)
+    await wait_until(lambda: [e['type'] for e in viewer.events].count('exit') == 2)
+    turns = {e.get('turn') for e in viewer.events if e['type'] == 'output'}
+    assert turns == {1, 2}
+    assert ids(viewer.events) == sorted(set(ids(viewer.events)))
+    assert [e['type'] for e in viewer.events].count('start') == 1
+
+
+async def test_unknown_event_types_do_not_stop_the_hub(registry):
+    class Source:
+        async def stream(self, session_id, *, since=None):
+            from aod_ui.upstream import StreamEvent
+            for payload, cursor in [({'type': 'start', 'provider': 'anthropic'}, None),
+                                    ({'type': 'hologram', 'id': 1}, 1),
+                                    ({'type': 'output', 'id': 2, 'stream': 'stdout', 'data': 'hello\n', 'turn': 1}, 2),
+                                    ({'type': 'exit', 'id': 2, 'code': 0}, 2)]:
+                yield StreamEvent(payload, cursor)
+
+        async def get_session(self, session_id):
+            raise AssertionError('not needed')
+
+    hubs = HubRegistry(lambda _: Source(), spawn=spawn, batch_interval=0.01, linger=0.1, idle_poll=10)
+    hub = hubs.hub('s')
+    viewer = Recorder()
+    hub.join(viewer.on_events)
+    await wait_until(lambda: ended(viewer))
+    assert [e['type'] for e in viewer.events] == ['start', 'hologram', 'output', 'exit']
+    assert any(entry.kind == 'notice' for entry in hub.transcript.entries)
+    await hubs.stop_all()
+
+
+async def test_bursts_are_batched_and_a_lone_event_goes_at_once(upstream, registry):
+    session_id = await launch(upstream, 'scenario: chatty\nrate: 4000\nevents: 2000')
+    hub = registry.hub(session_id)
+    viewer = Recorder()
+    hub.join(viewer.on_events)
+    await wait_until(lambda: ended(viewer), timeout=30)
+    outputs = sum(1 for e in viewer.events if e['type'] == 'output')
+    assert outputs >= 2000
+    assert viewer.batches < outputs / 10
+
+
+async def test_hub_stops_when_the_last_viewer_leaves(upstream, registry, simulator):
+    session_id = await launch(upstream, 'scenario: long')
+    hub = registry.hub(session_id)
+    _, viewer = hub.join(Recorder().on_events)
+    await wait_until(lambda: hub.state.phase == 'live')
+    viewer.close()
+    await wait_until(lambda: not hub.running, timeout=5)
+    assert registry.get(session_id) is None
+    await wait_until(lambda: True)
+    await upstream.terminate(session_id)
+
+
+async def test_deleted_session_reads_as_gone(upstream, registry):
+    session_id = await launch(upstream, 'scenario: success', agent=CODEX)
+    hub = registry.hub(session_id)
+    viewer = Recorder()
+    hub.join(viewer.on_events, viewer.on_state)
+    await wait_until(lambda: ended(viewer))
+    await asyncio.sleep(0.05)
+    await upstream.delete(session_id)
+    registry.wake(session_id)
+    await wait_until(lambda: hub.state.phase == 'gone')
