@@ -24,13 +24,13 @@ def sim() -> Iterator[SimulatorServer]:
     server.stop_thread()
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def client(sim: SimulatorServer) -> Iterator[aod.Client]:
     with aod.Client(base_url=sim.url, token=TOKEN) as sdk:
         yield sdk
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def other_client(sim: SimulatorServer) -> Iterator[aod.Client]:
     with aod.Client(base_url=sim.url, token=OTHER_TOKEN) as sdk:
         yield sdk
@@ -42,7 +42,7 @@ async def aclient(sim: SimulatorServer) -> AsyncIterator[aod.AsyncClient]:
         yield sdk
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def http(sim: SimulatorServer) -> Iterator[httpx.Client]:
     """Plain httpx with the shared token, for what the SDK does not expose (headers, raw bodies)."""
     with httpx.Client(base_url=sim.url, headers={'Authorization': f'Bearer {TOKEN}'}, timeout=10) as plain:

@@ -51,25 +51,35 @@ def test_stop_does_not_hang_on_open_streams() -> None:
     server = make_server(tokens=(TOKEN,))
     ack = httpx.post(f'{server.url}/sessions', json={'agent_id': CODE_REVIEW, 'prompt': 'scenario: stall'},
                      headers={'Authorization': f'Bearer {TOKEN}'}).json()
-    opened = threading.Event()
-    ended = threading.Event()
+    opened = threading.Barrier(4)
+    ended: list[str] = []
 
     def read() -> None:
         with httpx.stream('GET', f'{server.url}/sessions/{ack["id"]}/stream',
                           headers={'Authorization': f'Bearer {TOKEN}'}, timeout=30) as answer:
-            opened.set()
-            for _ in answer.iter_lines():
-                pass
-        ended.set()
+            lines = answer.iter_lines()
+            next(lines)  # the start event: the stream is open
+            opened.wait(5)
+            ended.extend(lines)
 
     readers = [threading.Thread(target=read, daemon=True) for _ in range(3)]
     for reader in readers:
         reader.start()
-    assert opened.wait(5)
+    opened.wait(5)
     started = time.monotonic()
     server.stop_thread()
     assert time.monotonic() - started < 3
-    assert ended.wait(3)
+    for reader in readers:
+        reader.join(3)
+        assert not reader.is_alive()
+
+
+def test_answers_do_not_wait_for_delayed_acks(http: httpx.Client) -> None:
+    http.get('/health')
+    started = time.monotonic()
+    for _ in range(20):
+        http.post('/sessions', json={})  # a two-part answer (head, then body), the case Nagle delays
+    assert time.monotonic() - started < 0.4  # 20 x 40 ms if TCP_NODELAY were missing
 
 
 def test_thread_mode_as_context_manager_and_call() -> None:
