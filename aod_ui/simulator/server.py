@@ -18,6 +18,7 @@ import uvicorn
 
 from .app import create_app
 from .config import SimulatorConfig
+from .control import parse_faults
 from .seeding import seed_session
 from .state import SimSession, SimState
 
@@ -103,6 +104,7 @@ class SimulatorServer:
             sock.close()
             raise
         self._port = sock.getsockname()[1]
+        self.state.closing = False  # a stopped server may be started again
         config = _Config(self.app, log_config=None, log_level=None, access_log=False, lifespan='off',
                          timeout_graceful_shutdown=1)
         server = _Server(config)
@@ -207,3 +209,16 @@ class SimulatorServer:
     def seed_session(self, **fields: Any) -> SimSession:
         """Seed a session (see `seeding.seed_session` for the fields), safely from any thread."""
         return self.call(seed_session, self.state, **fields)
+
+    def set_faults(self, **faults: Any) -> None:
+        """Replace the fault settings, like `POST /_sim/faults` (no arguments: none)."""
+        parsed = parse_faults(faults)
+        self.call(setattr, self.state, 'faults', parsed)
+
+    def stats(self) -> dict[str, Any]:
+        """What `GET /_sim/stats` answers."""
+        return self.call(self.state.stats.to_json)
+
+    def revoke_token(self, token: str) -> None:
+        """From now on `token` answers 401."""
+        self.call(self.state.revoke_token, token)

@@ -152,6 +152,24 @@ def test_bad_faults_are_422(control: httpx.Client, body: object) -> None:
     assert control.post('/_sim/faults', json=body).status_code == 422
 
 
+def test_python_handle() -> None:
+    server = make_server(tokens=('aod_a', 'aod_b'))
+    try:
+        with aod.Client(base_url=server.url, token='aod_a') as client:
+            server.set_faults(status_burst={'route': 'agents', 'status': 502, 'count': 1})
+            with pytest.raises(aod.ServerError):
+                client.agents.list()
+            server.set_faults()
+            client.agents.list()
+            assert server.stats()['requests']['agents'] == 2
+            server.revoke_token('aod_a')
+            with pytest.raises(aod.AuthError):
+                client.agents.list()
+        assert server.state.owner_for('aod_b') == 'aod_b'
+    finally:
+        server.stop_thread()
+
+
 def test_control_api_is_off_by_default() -> None:
     server = make_server()
     try:
