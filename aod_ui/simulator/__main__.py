@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import textwrap
 from collections.abc import Sequence
 
 from .catalog import AGENTS
@@ -16,8 +17,9 @@ from .server import SimulatorServer
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line; every option maps to a `SimulatorConfig` field."""
-    scenarios = '\n'.join(f'  {name:<15}{text}' for name, text in SCENARIOS.items())
-    agents = '\n'.join(f'  {spec.name:<15}{spec.id}{"  (archived)" if spec.archived else ""}' for spec in AGENTS)
+    scenarios = '\n'.join(textwrap.fill(text, 100, initial_indent=f'  {name:<16}', subsequent_indent=' ' * 18)
+                          for name, text in SCENARIOS.items())
+    agents = '\n'.join(f'  {spec.name:<16}{spec.id}{"  (archived)" if spec.archived else ""}' for spec in AGENTS)
     parser = argparse.ArgumentParser(
         prog='python -m aod_ui.simulator', formatter_class=argparse.RawDescriptionHelpFormatter,
         description='Serve a simulated Agent on Demand server with scripted agents.',

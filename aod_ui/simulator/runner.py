@@ -52,7 +52,7 @@ async def _play(state: SimState, session: SimSession, turn: Turn) -> None:
             unsent = 0
             await asyncio.sleep(0)
         if isinstance(step, Stage):
-            payload = {'type': 'stage', 'stage': step.stage, 'state': step.state}
+            payload: dict[str, object] = {'type': 'stage', 'stage': step.stage, 'state': step.state}
             if step.duration_ms is not None:
                 payload['duration_ms'] = step.duration_ms
             if step.message is not None:

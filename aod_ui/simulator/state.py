@@ -50,7 +50,8 @@ class Row:
 
     @property
     def payload(self) -> dict[str, Any]:
-        return json.loads(self.sse.split('data: ', 1)[1])
+        payload: dict[str, Any] = json.loads(self.sse.split('data: ', 1)[1])
+        return payload
 
 
 @dataclass

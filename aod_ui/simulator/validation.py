@@ -113,12 +113,11 @@ def _timeout(errors: _Errors, body: dict[str, Any]) -> int:
 
 
 def _object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        errors = _Errors()
-        errors.add('model_attributes_type', (), 'Input should be a valid dictionary or object to extract fields from',
-                   body)
-        errors.raise_any()
-    return body
+    if isinstance(body, dict):
+        return body
+    errors = _Errors()
+    errors.add('model_attributes_type', (), 'Input should be a valid dictionary or object to extract fields from', body)
+    raise ApiError(422, errors.items)
 
 
 def parse_prompt(body: Any) -> PromptRequest:
