@@ -119,7 +119,12 @@ DEFAULT_ACCOUNTS: tuple[OidcAccount, ...] = (
     OidcAccount("bob", "secret-bob", "u-bob", "bob@example.com", "Bob Developer", ("developers",)),
     OidcAccount("eve", "secret-eve", "u-eve", "eve@other.org", "Eve Outsider", ()),
     OidcAccount(
-        "carol", "secret-carol", "u-carol", "carol@example.com", "Carol Unverified", ("aod-admins",),
+        "carol",
+        "secret-carol",
+        "u-carol",
+        "carol@example.com",
+        "Carol Unverified",
+        ("aod-admins",),
         email_verified=False,
     ),
 )
@@ -229,9 +234,7 @@ class OidcProvider:
 
     # ---- browser-less flows
 
-    def login(
-        self, authorization_url: str, username: str, password: str, *, client: httpx.Client | None = None
-    ) -> str:
+    def login(self, authorization_url: str, username: str, password: str, *, client: httpx.Client | None = None) -> str:
         """Drive an authorization request through the login form; return the redirect to the client.
 
         The returned URL is the client's redirect URI with ``code``, ``state`` and ``iss`` (or ``error``)

@@ -32,6 +32,10 @@ def query(url: str) -> dict[str, str]:
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
 
 
+def endpoint_url(metadata: dict, endpoint: str, **params: str) -> str:
+    return metadata[endpoint] + "?" + urlencode(params)
+
+
 def oauth_client(oidc: OidcProvider, **kwargs: object) -> AsyncOAuth2Client:
     return AsyncOAuth2Client(
         client_id=oidc.client_id,
@@ -49,7 +53,9 @@ async def authorize(oidc: OidcProvider, client: AsyncOAuth2Client, metadata: dic
     """Run the code flow with PKCE, state and nonce; return (token, nonce)."""
     verifier = generate_token(48)
     nonce = generate_token(20)
-    url, state = client.create_authorization_url(metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce)
+    url, state = client.create_authorization_url(
+        metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce
+    )
     callback = await oidc.alogin(url, username, password)
     params = query(callback)
     assert callback.startswith(client.redirect_uri + "?"), callback
@@ -87,7 +93,8 @@ def test_discovery(oidc_provider: OidcProvider, metadata: dict) -> None:
     assert oidc_provider.discovery_url == oidc_provider.issuer + "/.well-known/openid-configuration"
     assert oidc_provider.issuer.startswith("http://127.0.0.1:")
     assert metadata["issuer"] == oidc_provider.issuer
-    for endpoint in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "end_session_endpoint"):
+    endpoints = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "end_session_endpoint")
+    for endpoint in endpoints:
         assert metadata[endpoint].startswith(oidc_provider.issuer + "/"), endpoint
     assert {"openid", "email", "profile", "groups"} <= set(metadata["scopes_supported"])
     assert {"email", "email_verified", "name", "preferred_username", "groups"} <= set(metadata["claims_supported"])
@@ -142,8 +149,13 @@ async def test_wrong_password_is_refused(oidc_provider: OidcProvider, metadata: 
 
 def test_login_page_form(oidc_provider: OidcProvider, metadata: dict) -> None:
     """What a browser sees: the field names and the button text that the Playwright tests rely on."""
-    url = metadata["authorization_endpoint"] + "?" + urlencode(
-        {"client_id": oidc_provider.client_id, "response_type": "code", "scope": SCOPE, "redirect_uri": REDIRECT_URI}
+    url = endpoint_url(
+        metadata,
+        "authorization_endpoint",
+        client_id=oidc_provider.client_id,
+        response_type="code",
+        scope=SCOPE,
+        redirect_uri=REDIRECT_URI,
     )
     with httpx.Client(follow_redirects=True) as http:
         page = http.get(url)
@@ -156,9 +168,14 @@ def test_login_page_form(oidc_provider: OidcProvider, metadata: dict) -> None:
 
 
 async def test_cancel_returns_access_denied(oidc_provider: OidcProvider, metadata: dict) -> None:
-    url = metadata["authorization_endpoint"] + "?" + urlencode(
-        {"client_id": oidc_provider.client_id, "response_type": "code", "scope": SCOPE, "redirect_uri": REDIRECT_URI,
-         "state": "st-1"}
+    url = endpoint_url(
+        metadata,
+        "authorization_endpoint",
+        client_id=oidc_provider.client_id,
+        response_type="code",
+        scope=SCOPE,
+        redirect_uri=REDIRECT_URI,
+        state="st-1",
     )
     async with httpx.AsyncClient(follow_redirects=True) as http:
         page = await http.get(url)
@@ -178,15 +195,22 @@ async def test_pkce_verifier_is_checked(oidc_provider: OidcProvider, metadata: d
         callback = await oidc_provider.alogin(url, "bob", "secret-bob")
         with pytest.raises(Exception, match="invalid_grant"):
             await client.fetch_token(
-                metadata["token_endpoint"], authorization_response=callback, code_verifier=generate_token(48),
+                metadata["token_endpoint"],
+                authorization_response=callback,
+                code_verifier=generate_token(48),
                 state=state,
             )
 
 
 async def test_unregistered_redirect_uri_is_refused(oidc_provider: OidcProvider, metadata: dict) -> None:
     for bad in ("http://127.0.0.1:8765/other", "http://192.0.2.1:8765/auth/callback"):
-        url = metadata["authorization_endpoint"] + "?" + urlencode(
-            {"client_id": oidc_provider.client_id, "response_type": "code", "scope": SCOPE, "redirect_uri": bad}
+        url = endpoint_url(
+            metadata,
+            "authorization_endpoint",
+            client_id=oidc_provider.client_id,
+            response_type="code",
+            scope=SCOPE,
+            redirect_uri=bad,
         )
         with pytest.raises(OidcFlowError, match="redirect_uri did not match any of the client's registered") as error:
             await oidc_provider.alogin(url, "alice", "secret-alice")
@@ -209,11 +233,13 @@ async def test_rp_initiated_logout(oidc_provider: OidcProvider, metadata: dict) 
         again, _ = client.create_authorization_url(metadata["authorization_endpoint"], code_verifier=verifier)
         assert "code" in query(await oidc_provider.afollow(again, client=browser))
 
-        logout = metadata["end_session_endpoint"] + "?" + urlencode({
-            "id_token_hint": token["id_token"],
-            "post_logout_redirect_uri": "http://127.0.0.1:8765/login",
-            "state": "bye",
-        })
+        logout = endpoint_url(
+            metadata,
+            "end_session_endpoint",
+            id_token_hint=token["id_token"],
+            post_logout_redirect_uri="http://127.0.0.1:8765/login",
+            state="bye",
+        )
         page = await browser.get(logout)
         assert 'id="op.logoutForm"' in page.text
         assert "Yes, sign me out" in page.text
@@ -228,7 +254,10 @@ async def test_rp_initiated_logout(oidc_provider: OidcProvider, metadata: dict) 
 def test_exact_redirect_uris_and_required_pkce() -> None:
     """A provider of one's own: exact redirect URIs (no port wildcard), PKCE required, custom client."""
     with start_oidc_provider(
-        "my-client", "my-secret", ["http://127.0.0.1:5001/auth/callback"], ["http://127.0.0.1:5001/"],
+        "my-client",
+        "my-secret",
+        ["http://127.0.0.1:5001/auth/callback"],
+        ["http://127.0.0.1:5001/"],
         require_pkce=True,
     ) as oidc:
         metadata = oidc.metadata()
