@@ -87,8 +87,7 @@ class SessionActions:
             return
         finally:
             self.delete_button.props(remove='loading')
-        ui.notify('Session deleted.', type='info')
-        ui.navigate.to('/')
+        ui.navigate.to('/?deleted=1')  # the list says so: a toast here would vanish with the page
 
     async def download(self, kind: str) -> None:
         actor = current_actor(self.system)

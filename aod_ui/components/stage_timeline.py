@@ -16,8 +16,16 @@ class StageTimeline:
 
     def __init__(self) -> None:
         self._chips: dict[int, ui.chip] = {}
+        self._states: dict[int, str] = {}
         with ui.row().classes('w-full items-center gap-1 flex-wrap').mark('stages') as self.row:
             self._empty = ui.label('Waiting for provisioning…').classes('text-sm opacity-60')
+
+    def settle(self) -> None:
+        """The agent is running: stages still marked started (`runtime_start` never reports done) are done."""
+        for key, chip in self._chips.items():
+            if self._states.get(key) == 'started':
+                self._states[key] = 'done'
+                chip.props('icon=check color=positive')
 
     def show(self, stage: StageEntry) -> None:
         self._empty.set_visibility(False)
@@ -33,5 +41,6 @@ class StageTimeline:
         else:
             chip.text = text
             chip.props(f'icon={icon} color={color}')
+        self._states[stage.key] = stage.state
         if stage.message:
             chip.tooltip(stage.message)

@@ -42,7 +42,7 @@ TOOL_ICONS = {'Bash': 'terminal', 'Read': 'description', 'Write': 'edit_document
 MESSAGE_STYLES = {'error': ('error', 'bg-red-1 text-red-10'), 'terminated': ('stop_circle', 'bg-grey-3 text-grey-9'),
                   'stale': ('hourglass_disabled', 'bg-amber-1 text-amber-10'),
                   'notice': ('info', 'bg-blue-1 text-blue-10')}
-MONO = 'font-mono text-xs whitespace-pre-wrap break-all'
+MONO = 'font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]'
 
 
 def _pretty(value: Any) -> str:

@@ -93,16 +93,18 @@ async def _session_view(system: System, detail: SessionDetail, column: ui.column
         badge.set_status(status)
         actions.set_status(status)
         followup.set_status(status)
+        if status != 'pending':
+            timeline.settle()
         describe()
         if previous != status and status in {'completed', 'failed', 'terminated'} and previous in {'pending',
                                                                                                   'running'}:
             word = {'completed': 'finished', 'failed': 'failed', 'terminated': 'was stopped'}[status]
             ui.notify(f'Session {word}: {row.title[:60]}', type='positive' if status == 'completed' else 'warning')
             ui.page_title(f'{"✓" if status == "completed" else "✗"} {page_title}')
-    set_status(row.status)
     for entry in hub.transcript.entries:
         if isinstance(entry, StageEntry):
             timeline.show(entry)
+    set_status(row.status)
 
     follow = {'on': True, 'position': 0.0}
 
@@ -134,6 +136,8 @@ async def _session_view(system: System, detail: SessionDetail, column: ui.column
         for change in batch.changes:
             if isinstance(change.entry, StageEntry):
                 timeline.show(change.entry)
+        if state['status'] != 'pending':
+            timeline.settle()
         grew = transcript.apply(batch.changes)
         raw.grow()
         status = state['status']

@@ -66,7 +66,8 @@ def filter_rows(rows: list[SessionRow], status: str, agent: str, query: str) -> 
 
 def register(system: System) -> None:
     @ui.page('/')
-    async def sessions_page(status: str = '', agent: str = '', q: str = '', page: int = 1) -> None:
+    async def sessions_page(status: str = '', agent: str = '', q: str = '', page: int = 1,
+                            deleted: str = '') -> None:
         actor = current_actor(system)
         state = {'status': status if status in STATUSES else '', 'agent': agent, 'q': q, 'page': max(1, page)}
         shown: list[dict] = []
@@ -137,5 +138,8 @@ def register(system: System) -> None:
         status_select.on_value_change(lambda e: on_filter('status', e.value))
         agent_select.on_value_change(lambda e: on_filter('agent', e.value))
         pager.on_value_change(lambda e: on_filter('page', e.value or 1))
+        if deleted:
+            ui.notify('Session deleted.', type='info')
+            sync_url()
         await load()
         ui.timer(system.settings.refresh_seconds, load)

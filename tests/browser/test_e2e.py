@@ -1,0 +1,152 @@
+"""The dashboard in real Chromium: launch, watch, share, reload, follow up, stop, delete; and what must never
+reach a browser."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from ..helpers import DASHBOARD_TOKEN
+from .conftest import screenshot
+
+
+def launch(page: Page, dashboard, prompt: str, agent: str = 'codex-refactor') -> str:
+    page.goto(f'{dashboard.url}/new?agent={agent}')
+    page.get_by_label('Prompt').fill(prompt)
+    page.get_by_role('button', name='Start session').click()
+    page.wait_for_url(re.compile(r'.*/sessions/[0-9a-f-]+$'))
+    return page.url.rsplit('/', 1)[-1]
+
+
+def streams_opened(simulator) -> int:
+    return httpx.get(f'{simulator.url}/_sim/stats').json()['streams_opened']
+
+
+def test_launch_and_watch_a_claude_session(page: Page, dashboard):
+    launch(page, dashboard, 'Review the retry logic in the HTTP client.\nscenario: success', agent='code-review')
+    expect(page.get_by_text('Review the retry logic in the HTTP client.').first).to_be_visible()
+    expect(page.get_by_text('Finished', exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text('Agent exited with code 0')).to_be_visible()
+    expect(page.get_by_text('create sprite').first).to_be_visible()
+    screenshot(page, 'session-claude')
+    page.get_by_role('tab', name='Raw output').click()
+    expect(page.get_by_text(re.compile(r'Lines 1–\d+ of \d+'))).to_be_visible()
+    screenshot(page, 'session-raw')
+    page.goto(dashboard.url)
+    expect(page.get_by_text('Review the retry logic in the HTTP client.')).to_be_visible()
+    screenshot(page, 'sessions-list')
+
+
+def test_two_viewers_share_one_upstream_stream(browser, dashboard, simulator):
+    first = browser.new_page()
+    session_id = launch(first, dashboard, 'Print the numbers.\nscenario: long')
+    expect(first.get_by_text('Live: following')).to_be_visible()
+    before = streams_opened(simulator)
+    second = browser.new_page()
+    second.goto(f'{dashboard.url}/sessions/{session_id}')
+    expect(second.get_by_text('Live: following')).to_be_visible()
+    third = browser.new_page()
+    third.goto(f'{dashboard.url}/sessions/{session_id}')
+    expect(third.get_by_text('Live: following')).to_be_visible()
+    first.wait_for_timeout(1500)
+    assert streams_opened(simulator) == before
+    second.get_by_role('button', name='Stop', exact=True).click()
+    second.get_by_role('button', name='Stop session').click()
+    for viewer in (first, second, third):
+        expect(viewer.get_by_text('terminated', exact=True).first).to_be_visible()
+    screenshot(third, 'session-stopped-seen-by-another-viewer')
+    for viewer in (first, second, third):
+        viewer.context.close() if viewer.context != browser.contexts[0] else viewer.close()
+
+
+def raw_line_count(page: Page) -> int:
+    page.get_by_role('tab', name='Raw output').click()
+    text = page.get_by_text(re.compile(r'^Lines \d+–\d+ of \d+')).inner_text()
+    page.get_by_role('tab', name='Transcript').click()
+    return int(text.split(' of ')[1].split()[0])
+
+
+def test_reload_mid_stream_loses_nothing(page: Page, dashboard, simulator):
+    session_id = launch(page, dashboard, 'Count slowly.\nscenario: long')
+    expect(page.get_by_text('Live: following')).to_be_visible()
+    page.wait_for_timeout(1500)
+    page.reload()
+    expect(page.get_by_text('Live: following')).to_be_visible()
+    page.wait_for_timeout(1000)
+    page.get_by_role('button', name='Stop', exact=True).click()
+    page.get_by_role('button', name='Stop session').click()
+    expect(page.get_by_text('terminated', exact=True).first).to_be_visible()
+    shown = raw_line_count(page)
+    body = httpx.get(f'{simulator.url}/sessions/{session_id}/stream',
+                     headers={'Authorization': f'Bearer {DASHBOARD_TOKEN}'}).text
+    events = [json.loads(line[6:]) for line in body.splitlines() if line.startswith('data: ')]
+    output = ''.join(e['data'] for e in events if e['type'] == 'output')
+    assert shown > 0
+    assert shown == len(output.splitlines())  # a last line without its newline counts once the stream ends
+
+
+def test_follow_up_then_delete(page: Page, dashboard):
+    launch(page, dashboard, 'Rename the helpers.\nscenario: success')
+    expect(page.get_by_text('Agent exited with code 0')).to_be_visible(timeout=30_000)
+    box = page.get_by_placeholder('Follow-up prompt (Ctrl+Enter sends)')
+    expect(box).to_be_enabled()
+    box.fill('Also update the docs.')
+    box.press('Control+Enter')
+    expect(page.get_by_text('Turn 2', exact=True)).to_be_visible()
+    expect(page.get_by_text('Also update the docs.').first).to_be_visible()
+    expect(page.get_by_text('Agent exited with code 0')).to_have_count(2, timeout=30_000)
+    page.get_by_role('button', name='Delete', exact=True).click()
+    page.get_by_role('dialog').get_by_role('button', name='Delete', exact=True).click()
+    page.wait_for_url(re.compile(r'.*/$'))
+    expect(page.get_by_text('Session deleted.')).to_be_visible()
+
+
+def test_hostile_text_never_runs(page: Page, dashboard):
+    hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> **bold**'
+    launch(page, dashboard, hostile + '\nscenario: success')
+    expect(page.get_by_text(hostile).first).to_be_visible()
+    page.goto(dashboard.url)
+    expect(page.get_by_text(hostile).first).to_be_visible()
+    assert page.evaluate('window.__pwned') is None
+    assert page.locator('img[src="x"]').count() == 0
+
+
+def test_the_token_never_reaches_the_browser(browser, dashboard):
+    context = browser.new_context()
+    page = context.new_page()
+    seen: list[str] = []
+    page.on('websocket', lambda ws: (ws.on('framereceived', lambda frame: seen.append(str(frame))),
+                                      ws.on('framesent', lambda frame: seen.append(str(frame)))))
+
+    def keep_body(response) -> None:
+        try:
+            seen.append(response.text())
+        except Exception:  # bodies of redirects and aborted requests are not available
+            seen.append(str(response.headers))
+    page.on('response', keep_body)
+    launch(page, dashboard, 'Look for secrets.\nscenario: success')
+    expect(page.get_by_text('Agent exited with code 0')).to_be_visible(timeout=30_000)
+    page.get_by_role('button', name='Delete', exact=True).click()
+    page.get_by_role('dialog').get_by_role('button', name='Delete', exact=True).click()
+    page.wait_for_url(re.compile(r'.*/$'))
+    page.goto(f'{dashboard.url}/healthz')
+    context.close()
+    assert seen
+    assert not [item for item in seen if DASHBOARD_TOKEN in item]
+
+
+def test_phone_layout(browser, dashboard):
+    context = browser.new_context(viewport={'width': 390, 'height': 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    launch(page, dashboard, 'Check status from a phone.\nscenario: long')
+    expect(page.get_by_role('button', name='Stop', exact=True)).to_be_visible()
+    screenshot(page, 'session-phone')
+    page.get_by_role('button', name='Stop', exact=True).click()
+    page.get_by_role('button', name='Stop session').click()
+    expect(page.get_by_text('terminated', exact=True).first).to_be_visible()
+    page.goto(dashboard.url)
+    screenshot(page, 'sessions-list-phone')
+    context.close()
