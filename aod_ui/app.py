@@ -27,6 +27,9 @@ def build(settings: Settings) -> System:
     app.on_startup(system.startup)
     app.on_shutdown(system.shutdown)
     register_all(system)
+    if settings.auth == 'oidc':
+        from .auth.oidc import register_oidc
+        register_oidc(system)
 
     @app.get('/healthz', include_in_schema=False)
     async def healthz() -> JSONResponse:
@@ -64,4 +67,6 @@ def run_arguments(settings: Settings) -> dict[str, Any]:
         'show_welcome_message': True,
         'reconnect_timeout': 10.0,
         'favicon': '🤖',
+        'session_middleware_kwargs': {'same_site': 'lax', 'https_only': settings.cookies_secure,
+                                      'max_age': int(settings.session_hours * 3600)},
     }

@@ -7,6 +7,7 @@ one (a test keeps that list complete).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -60,6 +61,14 @@ def _url(text: str) -> str:
     return value
 
 
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.strip() for w in text.replace(';', ',').split(',') if w.strip())
+
+
+def _lower_words(text: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in _words(text))
+
+
 def _choice(*options: str) -> Callable[[str], str]:
     def cast(text: str) -> str:
         value = text.strip().lower()
@@ -91,6 +100,41 @@ SETTINGS: tuple[Setting, ...] = (
             'Demo mode only: speed of the built-in simulator (1 is watchable, 0.1 is ten times faster).'),
     Setting('AOD_UI_LOG_LEVEL', 'log_level', _choice('debug', 'info', 'warning', 'error'), 'info',
             'How much the dashboard logs.'),
+    Setting('AOD_UI_AUTH', 'auth', _choice('local', 'oidc', 'header', 'none'), 'local',
+            'How people sign in: local (accounts kept here), oidc (OpenID Connect), header (a trusted SSO proxy), '
+            'or none (no sign-in, everyone is one admin; only on a loopback address, for one person or benchmarks).'),
+    Setting('AOD_UI_DEFAULT_VISIBILITY', 'default_visibility', _choice('team', 'private'), 'team',
+            'Who may watch a new session by default: team (everyone signed in) or private (its owner and admins).'),
+    Setting('AOD_UI_SESSION_HOURS', 'session_hours', _positive_float, 12.0,
+            'Hours a sign-in lasts before the person must sign in again.'),
+    Setting('AOD_UI_SECURE_COOKIES', 'secure_cookies', _bool, None,
+            'Send the session cookie over HTTPS only. Default: on outside demo mode, off in demo mode.'),
+    Setting('AOD_UI_PUBLIC_URL', 'public_url', _url, '',
+            'The address people use to reach the dashboard (for sign-in redirects behind a proxy); '
+            'default: taken from each request.'),
+    Setting('AOD_UI_OIDC_DISCOVERY_URL', 'oidc_discovery_url', _url, '',
+            "The identity provider's discovery document (…/.well-known/openid-configuration)."),
+    Setting('AOD_UI_OIDC_CLIENT_ID', 'oidc_client_id', str, '', 'The client id registered with the provider.'),
+    Setting('AOD_UI_OIDC_CLIENT_SECRET', 'oidc_client_secret', str, '', 'The client secret.', secret=True),
+    Setting('AOD_UI_OIDC_SCOPES', 'oidc_scopes', str, 'openid email profile', 'Scopes to ask for.'),
+    Setting('AOD_UI_OIDC_ALLOWED_DOMAINS', 'oidc_allowed_domains', _lower_words, (),
+            'Comma-separated email domains allowed to sign in (empty: any); the address must be verified.'),
+    Setting('AOD_UI_OIDC_ROLE_CLAIM', 'oidc_role_claim', str, 'groups', 'The ID-token claim that maps to roles.'),
+    Setting('AOD_UI_OIDC_ADMIN_VALUES', 'oidc_admin_values', _words, (),
+            'Comma-separated values of the role claim that make a person an admin.'),
+    Setting('AOD_UI_OIDC_MEMBER_VALUES', 'oidc_member_values', _words, (),
+            'Comma-separated values of the role claim that make a person a member.'),
+    Setting('AOD_UI_OIDC_VIEWER_VALUES', 'oidc_viewer_values', _words, (),
+            'Comma-separated values of the role claim that make a person a viewer.'),
+    Setting('AOD_UI_OIDC_DEFAULT_ROLE', 'oidc_default_role', _choice('member', 'viewer', 'none'), 'member',
+            'Role of a person whose claim matches none of the lists; none refuses them.'),
+    Setting('AOD_UI_HEADER_NAME', 'header_name', str, 'X-Forwarded-Email',
+            'With AOD_UI_AUTH=header: the request header that names the person.'),
+    Setting('AOD_UI_TRUSTED_PROXIES', 'trusted_proxies', _words, (),
+            'With AOD_UI_AUTH=header: comma-separated addresses or networks (CIDR) of the proxy; the header is '
+            'ignored from anywhere else.'),
+    Setting('AOD_UI_HEADER_DEFAULT_ROLE', 'header_default_role', _choice('admin', 'member', 'viewer'), 'member',
+            'With AOD_UI_AUTH=header: the role of a person seen for the first time.'),
 )
 
 
@@ -110,6 +154,24 @@ class Settings:
     stream_window: int = 200_000
     demo_time_scale: float = 1.0
     log_level: str = 'info'
+    auth: str = 'local'
+    default_visibility: str = 'team'
+    session_hours: float = 12.0
+    secure_cookies: bool | None = None
+    public_url: str = ''
+    oidc_discovery_url: str = ''
+    oidc_client_id: str = ''
+    oidc_client_secret: str = field(default='', repr=False)
+    oidc_scopes: str = 'openid email profile'
+    oidc_allowed_domains: tuple[str, ...] = ()
+    oidc_role_claim: str = 'groups'
+    oidc_admin_values: tuple[str, ...] = ()
+    oidc_member_values: tuple[str, ...] = ()
+    oidc_viewer_values: tuple[str, ...] = ()
+    oidc_default_role: str = 'member'
+    header_name: str = 'X-Forwarded-Email'
+    trusted_proxies: tuple[str, ...] = ()
+    header_default_role: str = 'member'
 
     @property
     def demo(self) -> bool:
@@ -145,8 +207,30 @@ class Settings:
         if not self.demo and len(self.storage_secret) < 32:
             raise ConfigError('AOD_UI_STORAGE_SECRET must be at least 32 characters outside demo mode; '
                               'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"')
+        if self.auth == 'none' and self.host not in {'127.0.0.1', '::1', 'localhost'}:
+            raise ConfigError('AOD_UI_AUTH=none lets anyone act as an admin, so it is only allowed when the dashboard '
+                              'listens on a loopback address (AOD_UI_HOST=127.0.0.1).')
+        if self.auth == 'oidc':
+            missing = [name for name, value in (('AOD_UI_OIDC_DISCOVERY_URL', self.oidc_discovery_url),
+                                                ('AOD_UI_OIDC_CLIENT_ID', self.oidc_client_id),
+                                                ('AOD_UI_OIDC_CLIENT_SECRET', self.oidc_client_secret)) if not value]
+            if missing:
+                raise ConfigError(f'AOD_UI_AUTH=oidc needs {", ".join(missing)}.')
+        if self.auth == 'header':
+            if not self.trusted_proxies:
+                raise ConfigError('AOD_UI_AUTH=header needs AOD_UI_TRUSTED_PROXIES: the addresses of the proxy '
+                                  'whose header may be believed.')
+            for proxy in self.trusted_proxies:
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ConfigError(f'AOD_UI_TRUSTED_PROXIES: {proxy!r} is not an address or network.') from None
         if self.stream_window < 1000:
             raise ConfigError('AOD_UI_STREAM_WINDOW must be at least 1000 events.')
+
+    @property
+    def cookies_secure(self) -> bool:
+        return (not self.demo) if self.secure_cookies is None else self.secure_cookies
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed (for tests and the command line)."""

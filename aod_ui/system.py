@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 
 from storage import Store, open_store
 
 from .errors import ConfigError
 from .hub import HubRegistry
-from .services import SessionService
+from .services import PeopleService, SessionService
 from .settings import Settings
 from .upstream import Upstream
 
@@ -34,6 +35,11 @@ class System:
         self._upstream: Upstream | None = None
         self._sessions: SessionService | None = None
         self.hubs = HubRegistry(lambda _session_id: self.upstream, window=settings.stream_window)
+        self.people = PeopleService(self.store)
+        self.demo_accounts: list[tuple[str, str, str]] = []
+        """Demo mode: the seeded accounts and their passwords, shown on the sign-in page."""
+        self.end_session_url: Callable[..., Awaitable[str | None]] | None = None
+        """With OpenID Connect: the provider's sign-out address for a person, if it has one."""
 
     @property
     def upstream(self) -> Upstream:
@@ -49,6 +55,8 @@ class System:
 
     async def startup(self) -> None:
         url, token = self.settings.aod_url, self.settings.aod_token
+        if self.settings.demo and self.settings.auth == 'local':
+            self.demo_accounts = await self.people.seed_demo()
         if self.settings.demo:
             from .simulator import SimulatorConfig, SimulatorServer
             token = 'aod_demo_' + secrets.token_urlsafe(24)
@@ -59,6 +67,11 @@ class System:
             log.info('demo mode: built-in AoD simulator at %s', url)
         self._upstream = Upstream(url, token, timeout=self.settings.request_timeout)
         self._sessions = SessionService(self._upstream, self.store, self.hubs)
+
+    async def store_audit(self, actor: str, action: str, outcome: str, detail: str) -> None:
+        """Record something that happened outside the services (for example a refused sign-in)."""
+        from storage import run_io
+        await run_io(self.store.audit.append, actor, action, outcome=outcome, detail=detail)  # type: ignore[arg-type]
 
     async def shutdown(self) -> None:
         await self.hubs.stop_all()

@@ -41,6 +41,7 @@ def dashboard_env(monkeypatch: pytest.MonkeyPatch, tmp_path, simulator: Simulato
         'AOD_UI_DATA_DIR': str(tmp_path / 'data'),
         'AOD_UI_REFRESH_SECONDS': '0.5',
         'AOD_UI_LOG_LEVEL': 'warning',
+        'AOD_UI_AUTH': 'none',  # one local admin; the people tests switch sign-in on
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

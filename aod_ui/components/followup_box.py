@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from ..auth import current_actor
+from ..auth import require_actor
 from ..errors import AodUiError
 from ..system import System
 
@@ -54,7 +54,7 @@ class FollowUpBox:
             return
         self.send.props('loading')
         try:
-            turn = await self.system.sessions.follow_up(current_actor(self.system), self.session_id, text)
+            turn = await self.system.sessions.follow_up(require_actor(self.system), self.session_id, text)
         except AodUiError as error:
             ui.notify(str(error), type='negative', multi_line=True)
             return

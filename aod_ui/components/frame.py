@@ -8,14 +8,16 @@ from contextlib import contextmanager
 from nicegui import app, ui
 
 from .. import theme
+from ..auth import current_actor
+from ..services import Actor, is_admin
 from ..system import System
 
 __all__ = ['frame']
 
 
 @contextmanager
-def frame(system: System, title: str) -> Iterator[ui.column]:
-    """Lay out a page: yields the main column that the page fills."""
+def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
+    """Lay out a page for a signed-in person: yields the main column that the page fills."""
     ui.page_title(f'{title} · {system.settings.title}')
     ui.colors(primary=theme.PRIMARY)
     dark = ui.dark_mode(app.storage.user.get('dark'))
@@ -25,7 +27,19 @@ def frame(system: System, title: str) -> Iterator[ui.column]:
         ui.link('Sessions', '/').classes('text-white no-underline max-sm:hidden')
         ui.button('New session', icon='add', on_click=lambda: ui.navigate.to('/new')) \
             .props('flat dense no-caps color=white').tooltip('Start a session (n)')
+        if is_admin(actor) and system.settings.auth != 'none':
+            ui.link('People', '/people').classes('text-white no-underline max-sm:hidden')
+            ui.link('Audit', '/audit').classes('text-white no-underline max-sm:hidden')
         ui.space()
+        if system.settings.auth != 'none':
+            with ui.button(icon='account_circle').props('flat dense no-caps color=white').mark('account'):
+                ui.label(actor.label).classes('ml-1 max-sm:hidden')
+                with ui.menu():
+                    ui.menu_item(f'{actor.username} ({actor.role})').props('disable')
+                    if is_admin(actor):
+                        ui.menu_item('People', lambda: ui.navigate.to('/people'))
+                        ui.menu_item('Audit trail', lambda: ui.navigate.to('/audit'))
+                    ui.menu_item('Sign out', lambda: ui.navigate.to('/logout')).mark('sign-out')
 
         def toggle_dark() -> None:
             dark.value = not dark.value
@@ -46,5 +60,11 @@ def frame(system: System, title: str) -> Iterator[ui.column]:
         elif event.key == '/':
             ui.run_javascript('document.querySelector("[data-search] input")?.focus()')
     ui.keyboard(on_key=shortcut)
+
+    def recheck(username: str) -> None:
+        # someone changed a person: if it is this page's person and they may no longer be here, leave at once
+        if username == actor.username and current_actor(system) != actor:
+            ui.navigate.reload()
+    system.people.changed.subscribe(recheck)
     with ui.column().classes('w-full max-w-6xl mx-auto p-4 gap-4') as column:
         yield column

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from ..auth import current_actor
+from ..auth import require_actor
 from ..errors import AodUiError
 from ..system import System
 
@@ -59,7 +59,7 @@ class SessionActions:
         self.stop_button.props('loading')
         self.stop_button.text = 'Stopping…'
         try:
-            status = await self.system.sessions.stop(current_actor(self.system), self.session_id)
+            status = await self.system.sessions.stop(require_actor(self.system), self.session_id)
         except AodUiError as error:
             ui.notify(str(error), type='negative', multi_line=True)
             return
@@ -76,8 +76,8 @@ class SessionActions:
                              'if you may need it.', 'Delete'):
             return
         self.delete_button.props('loading')
-        actor = current_actor(self.system)
         try:
+            actor = require_actor(self.system)
             if active:
                 await self.system.sessions.stop_then_delete(actor, self.session_id)
             else:
@@ -90,9 +90,8 @@ class SessionActions:
         ui.navigate.to('/?deleted=1')  # the list says so: a toast here would vanish with the page
 
     async def download(self, kind: str) -> None:
-        actor = current_actor(self.system)
         try:
-            chunks = await self.system.sessions.transcript_export(actor, self.session_id, kind)
+            chunks = await self.system.sessions.transcript_export(require_actor(self.system), self.session_id, kind)
         except AodUiError as error:
             ui.notify(str(error), type='negative', multi_line=True)
             return

@@ -1,12 +1,13 @@
 """The dashboard's pages, one module each; `register_all` registers every one."""
 
 from ..system import System
-from . import new_session, session_page, sessions_list
+from . import login, new_session, session_page, sessions_list
 
 __all__ = ['register_all']
 
 
 def register_all(system: System) -> None:
+    login.register(system)
     sessions_list.register(system)
     new_session.register(system)
     session_page.register(system)

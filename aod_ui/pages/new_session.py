@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from fastapi import Request
+from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from ..auth import current_actor
+from ..auth import authenticate, login_redirect, require_actor
 from ..components import frame
 from ..errors import AodUiError, UpstreamError
 from ..services import LaunchRequest, can_launch
@@ -15,9 +17,11 @@ __all__ = ['register']
 
 def register(system: System) -> None:
     @ui.page('/new')
-    async def new_session_page(agent: str = '') -> None:
-        actor = current_actor(system)
-        with frame(system, 'New session'):
+    async def new_session_page(request: Request, agent: str = '') -> RedirectResponse | None:
+        actor = await authenticate(system, request)
+        if actor is None:
+            return login_redirect(request)
+        with frame(system, 'New session', actor):
             ui.label('New session').classes('text-2xl font-semibold')
             if not can_launch(actor):
                 ui.label('Your role may watch sessions but not start them. Ask an admin for the member role.') \
@@ -48,7 +52,7 @@ def register(system: System) -> None:
                         timeout = ui.number('Timeout per turn (seconds)', value=600, min=10, max=3600, step=30,
                                             precision=0).props('outlined dense').classes('w-64').mark('timeout')
                         visibility = ui.toggle({'team': 'Team can watch', 'private': 'Only me and admins'},
-                                               value='team').mark('visibility')
+                                               value=system.settings.default_visibility).mark('visibility')
                 problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-3 whitespace-pre-line') \
                     .mark('problem')
                 problem.set_visibility(False)
@@ -77,7 +81,7 @@ def register(system: System) -> None:
                                         repository_mount_path=mount.value or '', visibility=visibility.value)
                 start.props('loading')
                 try:
-                    session_id = await system.sessions.launch(current_actor(system), request)
+                    session_id = await system.sessions.launch(require_actor(system), request)
                 except UpstreamError as error:
                     problem.text = str(error)
                     if error.kind == 'rate_limited':

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from fastapi import Request
+from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from .. import format as fmt
-from ..auth import current_actor
+from ..auth import authenticate, login_redirect, require_actor
 from ..components import frame
 from ..components.followup_box import FollowUpBox
 from ..components.raw_view import RawView
@@ -28,9 +30,11 @@ HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live: fol
 
 def register(system: System) -> None:
     @ui.page('/sessions/{session_id}')
-    async def session_page(session_id: str) -> None:
-        actor = current_actor(system)
-        with frame(system, 'Session') as column:
+    async def session_page(request: Request, session_id: str) -> RedirectResponse | None:
+        actor = await authenticate(system, request)
+        if actor is None:
+            return login_redirect(request)
+        with frame(system, 'Session', actor) as column:
             try:
                 detail = await system.sessions.get(actor, session_id)
             except NotAllowed as error:

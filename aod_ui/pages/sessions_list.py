@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from fastapi import Request
+from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from .. import format as fmt
 from .. import theme
-from ..auth import current_actor
+from ..auth import authenticate, login_redirect, require_actor
 from ..components import frame
 from ..errors import AodUiError
 from ..services import SessionRow
@@ -66,12 +68,14 @@ def filter_rows(rows: list[SessionRow], status: str, agent: str, query: str) -> 
 
 def register(system: System) -> None:
     @ui.page('/')
-    async def sessions_page(status: str = '', agent: str = '', q: str = '', page: int = 1,
-                            deleted: str = '') -> None:
-        actor = current_actor(system)
+    async def sessions_page(request: Request, status: str = '', agent: str = '', q: str = '', page: int = 1,
+                            deleted: str = '') -> RedirectResponse | None:
+        actor = await authenticate(system, request)
+        if actor is None:
+            return login_redirect(request)
         state = {'status': status if status in STATUSES else '', 'agent': agent, 'q': q, 'page': max(1, page)}
         shown: list[dict] = []
-        with frame(system, 'Sessions'):
+        with frame(system, 'Sessions', actor):
             with ui.row().classes('w-full items-end gap-3 flex-wrap'):
                 ui.label('Sessions').classes('text-2xl font-semibold mr-4')
                 search = ui.input(placeholder='Search prompts (/)', value=state['q']).props('dense outlined clearable debounce=300') \

@@ -1,5 +1,6 @@
 """The dashboard's rules, in plain async Python (no NiceGUI `ui` here)."""
 
+from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
 
@@ -7,6 +8,10 @@ __all__ = [
     'ROLES',
     'Actor',
     'LaunchRequest',
+    'LoginRefused',
+    'OidcPolicy',
+    'PeopleService',
+    'RateLimiter',
     'SessionDetail',
     'SessionRow',
     'SessionService',

@@ -1,0 +1,288 @@
+"""People: signing in (password, OpenID Connect claims, trusted proxy header), their roles, and their management.
+
+Every sign-in attempt and every change to a person is written to the audit trail. `changed` fires after any change
+to a person, so pages already open can re-check at once whether their person may still be there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from nicegui import Event
+
+from storage import Store, User, normalize_username, run_io
+
+from ..errors import ActionError, NotAllowed
+from ._passwords import check_password_strength, hash_password, verify_password
+from ._policy import ROLES, Actor, is_admin
+
+__all__ = ['LoginRefused', 'OidcPolicy', 'PeopleService', 'RateLimiter']
+
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # verified against for unknown names, so timing tells nothing
+
+
+class LoginRefused(NotAllowed):
+    """A sign-in attempt that did not succeed; the message is safe to show."""
+
+
+class RateLimiter:
+    """Failed sign-ins per key (an account, an address) within a sliding window."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures[key]
+        while failures and now - failures[0] > self.window:
+            failures.popleft()
+        if not failures:
+            del self._failures[key]
+            return deque()
+        return failures
+
+    def blocked_for(self, key: str, now: float | None = None) -> float:
+        """Seconds until `key` may try again; 0 when it may now."""
+        now = time.monotonic() if now is None else now
+        failures = self._recent(key, now)
+        return self.window - (now - failures[0]) if len(failures) >= self.limit else 0.0
+
+    def fail(self, key: str, now: float | None = None) -> None:
+        self._failures[key].append(time.monotonic() if now is None else now)
+
+    def clear(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+
+@dataclass(frozen=True)
+class OidcPolicy:
+    """Who may sign in through OpenID Connect, and with which role."""
+
+    allowed_domains: tuple[str, ...] = ()
+    role_claim: str = 'groups'
+    admin_values: tuple[str, ...] = ()
+    member_values: tuple[str, ...] = ()
+    viewer_values: tuple[str, ...] = ()
+    default_role: str = 'member'
+    """The role of a person whose claim matches no list; `none` refuses them."""
+
+    def role_for(self, claims: dict) -> str | None:
+        raw = claims.get(self.role_claim) or []
+        values = {str(v) for v in (raw if isinstance(raw, list | tuple) else [raw])}
+        for role, wanted in (('admin', self.admin_values), ('member', self.member_values),
+                             ('viewer', self.viewer_values)):
+            if values & set(wanted):
+                return role
+        return None if self.default_role == 'none' else self.default_role
+
+
+class PeopleService:
+    """The rules for signing in and for managing people."""
+
+    def __init__(self, store: Store, *, account_limit: int = 5, address_limit: int = 20,
+                 window: float = 15 * 60) -> None:
+        self.store = store
+        self.by_account = RateLimiter(account_limit, window)
+        self.by_address = RateLimiter(address_limit, window)
+        self.changed = Event[str]()
+        """Fired with a username after that person was changed, disabled or removed."""
+
+    # -- who is this --------------------------------------------------------------------------------------------
+
+    def actor(self, username: str | None) -> Actor | None:
+        """The person as they are right now; None when unknown or disabled."""
+        if not username:
+            return None
+        user = self.store.users.get(username)
+        if user is None or user.disabled:
+            return None
+        return Actor(username=user.username, role=user.role, display_name=user.display_name)
+
+    def list(self) -> list[User]:
+        return sorted(self.store.users.all(), key=lambda u: u.username)
+
+    # -- signing in ---------------------------------------------------------------------------------------------
+
+    async def login_local(self, username: str, password: str, address: str) -> Actor:
+        """Check a password. Refusals say nothing about whether the account exists."""
+        name = normalize_username(username)
+        wait = max(self.by_account.blocked_for(f'user:{name}'), self.by_address.blocked_for(f'addr:{address}'))
+        if wait > 0:
+            await self._audit(name or '(empty)', 'login', 'denied', f'rate limited, from {address}')
+            raise LoginRefused(f'Too many failed sign-ins. Try again in {max(1, round(wait / 60))} minute(s).')
+        user = self.store.users.get(name) if name else None
+        stored = user.password_hash if user is not None and user.auth_source == 'local' else ''
+        ok = await asyncio.to_thread(verify_password, password, stored or _DUMMY_HASH)
+        if not ok or user is None or not stored or user.disabled:
+            self.by_account.fail(f'user:{name}')
+            self.by_address.fail(f'addr:{address}')
+            reason = 'disabled' if user is not None and user.disabled and ok else 'wrong name or password'
+            await self._audit(name or '(empty)', 'login', 'denied', f'{reason}, from {address}')
+            raise LoginRefused('Wrong username or password.')
+        self.by_account.clear(f'user:{name}')
+        return await self._signed_in(user, f'password, from {address}')
+
+    async def login_oidc(self, claims: dict, policy: OidcPolicy) -> Actor:
+        """Sign in (creating on first sight) the person an OpenID Connect provider vouched for."""
+        email = str(claims.get('email') or '').strip().lower()
+        username = normalize_username(email or str(claims.get('preferred_username') or claims.get('sub') or ''))
+        if not username:
+            raise LoginRefused('The identity provider did not say who you are (no email or subject).')
+        if policy.allowed_domains:
+            domain = email.rpartition('@')[2]
+            if not email or domain not in policy.allowed_domains or claims.get('email_verified') is False:
+                await self._audit(username, 'login', 'denied', f'email domain not allowed: {domain or "(none)"}')
+                raise LoginRefused('Your account is not allowed here: sign in with a verified address of '
+                                   f'{", ".join(policy.allowed_domains)}.')
+        role = policy.role_for(claims)
+        if role is None:
+            await self._audit(username, 'login', 'denied', 'no role for the groups claimed')
+            raise LoginRefused('Your account has no role on this dashboard. Ask an admin for access.')
+        user = self.store.users.get(username)
+        name = str(claims.get('name') or claims.get('preferred_username') or username)
+        if user is None:
+            user = User(username=username, display_name=name, email=email, role=role, auth_source='oidc')  # type: ignore[arg-type]
+            await run_io(self.store.users.add, user)
+        elif user.disabled:
+            await self._audit(username, 'login', 'denied', 'account disabled')
+            raise LoginRefused('Your account is disabled. Ask an admin.')
+        else:
+            if user.role != role:
+                await self._audit('system', 'role change', 'ok', f'{user.role} → {role} from the identity provider',
+                                  target=username)
+            user = await run_io(self.store.users.update, username, role=role, display_name=name, email=email) or user
+        return await self._signed_in(user, 'OpenID Connect')
+
+    async def login_header(self, username: str, address: str, default_role: str) -> Actor:
+        """Sign in the person a trusted proxy named in its header (created on first sight)."""
+        name = normalize_username(username)
+        if not name:
+            raise LoginRefused('The sign-in proxy did not name a person.')
+        user = self.store.users.get(name)
+        if user is None:
+            user = User(username=name, display_name=username.strip(), email=name if '@' in name else '',
+                        role=default_role, auth_source='header')  # type: ignore[arg-type]
+            await run_io(self.store.users.add, user)
+        elif user.disabled:
+            await self._audit(name, 'login', 'denied', f'account disabled, from {address}')
+            raise LoginRefused('Your account is disabled. Ask an admin.')
+        return await self._signed_in(user, f'proxy header, from {address}')
+
+    async def _signed_in(self, user: User, how: str) -> Actor:
+        await run_io(self.store.users.update, user.username, last_login_at=time.time())
+        await self._audit(user.username, 'login', 'ok', how)
+        return Actor(username=user.username, role=user.role, display_name=user.display_name)
+
+    async def logout(self, actor: Actor) -> None:
+        await self._audit(actor.username, 'logout', 'ok', '')
+
+    # -- managing people (admins) -------------------------------------------------------------------------------
+
+    async def add_local(self, actor: Actor, username: str, password: str, role: str, *, display_name: str = '',
+                        email: str = '') -> User:
+        self._require_admin(actor)
+        name = normalize_username(username)
+        if not name or any(c.isspace() for c in name):
+            raise ActionError('A username is needed, without spaces.')
+        if role not in ROLES:
+            raise ActionError(f'The role must be one of: {", ".join(ROLES)}.')
+        if self.store.users.get(name) is not None:
+            raise ActionError(f'There is already a person called {name}.')
+        weak = check_password_strength(password, name)
+        if weak:
+            raise ActionError(weak)
+        user = User(username=name, display_name=display_name or name, email=email, role=role,  # type: ignore[arg-type]
+                    password_hash=await asyncio.to_thread(hash_password, password), auth_source='local')
+        await run_io(self.store.users.add, user)
+        await self._audit(actor.username, 'add person', 'ok', f'role {role}', target=name)
+        return user
+
+    async def set_role(self, actor: Actor, username: str, role: str) -> None:
+        self._require_admin(actor)
+        if role not in ROLES:
+            raise ActionError(f'The role must be one of: {", ".join(ROLES)}.')
+        user = self._existing(username)
+        if user.role == 'admin' and role != 'admin':
+            self._keep_an_admin(user.username)
+        await run_io(self.store.users.update, user.username, role=role)
+        await self._audit(actor.username, 'role change', 'ok', f'{user.role} → {role}', target=user.username)
+        self.changed.emit(user.username)
+
+    async def set_disabled(self, actor: Actor, username: str, disabled: bool) -> None:
+        self._require_admin(actor)
+        user = self._existing(username)
+        if disabled and user.role == 'admin':
+            self._keep_an_admin(user.username)
+        await run_io(self.store.users.update, user.username, disabled=disabled)
+        await self._audit(actor.username, 'disable person' if disabled else 'enable person', 'ok', '',
+                          target=user.username)
+        self.changed.emit(user.username)
+
+    async def set_password(self, actor: Actor, username: str, password: str) -> None:
+        user = self._existing(username)
+        if not is_admin(actor) and actor.username != user.username:
+            raise NotAllowed('Only admins may set another person\'s password.')
+        if user.auth_source != 'local':
+            raise ActionError(f'{user.username} signs in through {user.auth_source}; there is no password here.')
+        weak = check_password_strength(password, user.username)
+        if weak:
+            raise ActionError(weak)
+        await run_io(self.store.users.update, user.username, password_hash=await asyncio.to_thread(hash_password,
+                                                                                                   password))
+        await self._audit(actor.username, 'set password', 'ok', '', target=user.username)
+
+    async def remove(self, actor: Actor, username: str) -> None:
+        self._require_admin(actor)
+        user = self._existing(username)
+        if user.role == 'admin':
+            self._keep_an_admin(user.username)
+        await run_io(self.store.users.remove, user.username)
+        await self._audit(actor.username, 'remove person', 'ok', '', target=user.username)
+        self.changed.emit(user.username)
+
+    async def seed_demo(self) -> list[tuple[str, str, str]]:
+        """Demo mode: (re)create an admin and a member with fresh random passwords; returns (name, password,
+        role) to show on the sign-in page."""
+        accounts = []
+        for name, role in (('admin', 'admin'), ('member', 'member')):
+            password = f'demo-{secrets.token_urlsafe(9)}'
+            hashed = await asyncio.to_thread(hash_password, password)
+            if self.store.users.get(name) is None:
+                await run_io(self.store.users.add, User(username=name, display_name=f'Demo {role}', role=role,  # type: ignore[arg-type]
+                                                        password_hash=hashed, auth_source='local'))
+            else:
+                await run_io(self.store.users.update, name, password_hash=hashed, disabled=False, role=role,
+                             auth_source='local')
+            accounts.append((name, password, role))
+        return accounts
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _require_admin(self, actor: Actor) -> None:
+        current = self.actor(actor.username)
+        if current is None or not is_admin(current):
+            raise NotAllowed('Only admins may manage people.')
+
+    def _existing(self, username: str) -> User:
+        user = self.store.users.get(username)
+        if user is None:
+            raise ActionError(f'There is no person called {username}.')
+        return user
+
+    def _keep_an_admin(self, username: str) -> None:
+        admins = [u for u in self.store.users.all() if u.role == 'admin' and not u.disabled and u.username != username]
+        if not admins:
+            raise ActionError('This is the last enabled admin: make someone else an admin first.')
+
+    async def _audit(self, actor: str, action: str, outcome: str, detail: str, *, target: str | None = None) -> None:
+        await run_io(self.store.audit.append, actor, action, outcome=outcome, target=target,  # type: ignore[arg-type]
+                     detail=detail)
+
+    def usernames(self) -> Iterable[str]:
+        return (u.username for u in self.store.users.all())
