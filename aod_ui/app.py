@@ -35,6 +35,7 @@ def build(settings: Settings) -> System:
     async def healthz() -> JSONResponse:
         aod: dict[str, Any] = {'reachable': False}
         try:
+            await system.wait_ready()
             started = time.perf_counter()
             await system.upstream.health()
             aod = {'reachable': True, 'latency_ms': round((time.perf_counter() - started) * 1000, 1)}

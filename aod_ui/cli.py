@@ -1,30 +1,108 @@
-"""The command line: `python main.py` (or `aod-ui`) serves the dashboard; subcommands manage its data."""
+"""The command line: `python main.py` (or `aod-ui`) serves the dashboard; subcommands manage its data.
+
+    python main.py [serve]
+    python main.py users list
+    python main.py users add NAME [--role admin|member|viewer] [--name "Full Name"] [--email E]
+    python main.py users passwd NAME
+    python main.py users role NAME ROLE
+    python main.py users disable NAME | enable NAME | remove NAME
+
+Passwords are read from the terminal (twice), or from standard input when it is not a terminal; never from an
+argument, where they would end up in the shell's history and the process list.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
 import os
 import sys
+from collections.abc import Callable
 
 from .errors import AodUiError
 from .settings import Settings
 
 __all__ = ['main']
 
+CLI_ACTOR = 'cli'
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='aod-ui', description='A team dashboard for Agent on Demand sessions.')
     sub = parser.add_subparsers(dest='command')
     sub.add_parser('serve', help='serve the dashboard (the default)')
+    users = sub.add_parser('users', help='manage the people who may sign in with a password').add_subparsers(
+        dest='action', required=True)
+    users.add_parser('list', help='list everyone')
+    add = users.add_parser('add', help='add a person with a password')
+    add.add_argument('username')
+    add.add_argument('--role', choices=['admin', 'member', 'viewer'], default='member')
+    add.add_argument('--name', default='', help='display name')
+    add.add_argument('--email', default='')
+    users.add_parser('passwd', help='set a person\'s password').add_argument('username')
+    role = users.add_parser('role', help='change a person\'s role')
+    role.add_argument('username')
+    role.add_argument('role', choices=['admin', 'member', 'viewer'])
+    for action, text in (('disable', 'stop a person from signing in'), ('enable', 'let a person sign in again'),
+                         ('remove', 'remove a person')):
+        users.add_parser(action, help=text).add_argument('username')
     return parser
 
 
+def _read_password(ask: Callable[[str], str] = getpass.getpass) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip('\n')
+    first = ask('Password: ')
+    if ask('Again: ') != first:
+        raise AodUiError('The two passwords differ.')
+    return first
+
+
+async def _users(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import open_store
+
+    from .services import Actor, PeopleService
+    store = open_store(settings.data_dir)
+    try:
+        people = PeopleService(store, recheck_admin=False)  # whoever runs the command line owns the data files
+        admin = Actor(username=CLI_ACTOR, role='admin', display_name='command line')
+        if args.action == 'list':
+            for user in people.list():
+                state = 'disabled' if user.disabled else 'enabled'
+                print(f'{user.username:24} {user.role:7} {user.auth_source:7} {state:9} {user.display_name}')
+        elif args.action == 'add':
+            await people.add_local(admin, args.username, _read_password(), args.role, display_name=args.name,
+                                   email=args.email)
+            print(f'added {args.username} ({args.role})')
+        elif args.action == 'passwd':
+            await people.set_password(admin, args.username, _read_password())
+            print(f'password of {args.username} set')
+        elif args.action == 'role':
+            await people.set_role(admin, args.username, args.role)
+            print(f'{args.username} is now {args.role}')
+        elif args.action in {'disable', 'enable'}:
+            await people.set_disabled(admin, args.username, args.action == 'disable')
+            print(f'{args.username} {args.action}d')
+        elif args.action == 'remove':
+            await people.remove(admin, args.username)
+            print(f'{args.username} removed')
+    finally:
+        store.close()
+    return 0
+
+
 def serve(settings: Settings) -> None:
-    from nicegui import ui
+    from nicegui import app, ui
+    from nicegui.storage import Storage
 
     from .app import build, run_arguments
     if os.environ.get('WEB_CONCURRENCY', '1') not in {'', '1'}:
         os.environ['WEB_CONCURRENCY'] = '1'  # NiceGUI keeps its state in one process; workers would break it
+    if not os.environ.get('NICEGUI_USER_SIMULATION'):
+        # per-browser server-side storage (who is signed in) lives with the rest of the dashboard's data
+        Storage.path = (settings.data_dir / 'browser-storage').resolve()
+        app.storage = Storage()
     build(settings)
     ui.run(**run_arguments(settings))
 
@@ -36,6 +114,8 @@ def main(argv: list[str] | None = None) -> None:
         settings = Settings.load()
         if args.command in {None, 'serve'}:
             serve(settings)
+        elif args.command == 'users':
+            raise SystemExit(asyncio.run(_users(settings, args)))
     except AodUiError as error:
         if simulated:
             raise

@@ -6,6 +6,8 @@ token made up at start-up, and the dashboard talks to it over real HTTP exactly 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -15,7 +17,7 @@ from storage import Store, open_store
 
 from .errors import ConfigError
 from .hub import HubRegistry
-from .services import PeopleService, SessionService
+from .services import AuditService, PeopleService, SessionService
 from .settings import Settings
 from .upstream import Upstream
 
@@ -34,8 +36,11 @@ class System:
         self.simulator = None
         self._upstream: Upstream | None = None
         self._sessions: SessionService | None = None
+        self._ready: asyncio.Event | None = None
+        self.startup_error: str | None = None
         self.hubs = HubRegistry(lambda _session_id: self.upstream, window=settings.stream_window)
         self.people = PeopleService(self.store)
+        self.audit = AuditService(self.store)
         self.demo_accounts: list[tuple[str, str, str]] = []
         """Demo mode: the seeded accounts and their passwords, shown on the sign-in page."""
         self.end_session_url: Callable[..., Awaitable[str | None]] | None = None
@@ -53,7 +58,30 @@ class System:
             raise ConfigError('The dashboard has not finished starting.')
         return self._sessions
 
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        """Wait until `startup()` has finished (NiceGUI runs startup handlers as tasks, so the first requests may
+        arrive before it has)."""
+        if self._ready is None:
+            self._ready = asyncio.Event()
+        if not self._ready.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), timeout)
+        if self.startup_error:
+            raise ConfigError(self.startup_error)
+
     async def startup(self) -> None:
+        if self._ready is None:
+            self._ready = asyncio.Event()
+        try:
+            await self._start()
+        except Exception as error:
+            self.startup_error = f'The dashboard could not start: {error}'
+            log.exception('start-up failed')
+            raise
+        finally:
+            self._ready.set()
+
+    async def _start(self) -> None:
         url, token = self.settings.aod_url, self.settings.aod_token
         if self.settings.demo and self.settings.auth == 'local':
             self.demo_accounts = await self.people.seed_demo()

@@ -42,6 +42,7 @@ def dashboard_env(monkeypatch: pytest.MonkeyPatch, tmp_path, simulator: Simulato
         'AOD_UI_REFRESH_SECONDS': '0.5',
         'AOD_UI_LOG_LEVEL': 'warning',
         'AOD_UI_AUTH': 'none',  # one local admin; the people tests switch sign-in on
+        'AOD_UI_SECURE_COOKIES': 'false',  # the tests speak plain HTTP
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

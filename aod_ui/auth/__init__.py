@@ -71,6 +71,7 @@ def trusted_proxy(system: System, request: Request) -> bool:
 async def authenticate(system: System, request: Request) -> Actor | None:
     """The person behind a page request. With a trusted proxy header, the header is checked on every page load
     and wins over an earlier sign-in; from any other address the header is ignored."""
+    await system.wait_ready()
     if system.settings.auth == 'header' and trusted_proxy(system, request):
         name = request.headers.get(system.settings.header_name, '').strip()
         if not name:

@@ -1,7 +1,7 @@
 """The dashboard's pages, one module each; `register_all` registers every one."""
 
 from ..system import System
-from . import login, new_session, session_page, sessions_list
+from . import audit, login, new_session, people, session_page, sessions_list
 
 __all__ = ['register_all']
 
@@ -11,3 +11,5 @@ def register_all(system: System) -> None:
     sessions_list.register(system)
     new_session.register(system)
     session_page.register(system)
+    people.register(system)
+    audit.register(system)

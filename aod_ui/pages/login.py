@@ -61,12 +61,17 @@ def register(system: System) -> None:
                         ui.navigate.to(target)
                     password.on('keydown.enter', submit)
                     ui.button('Sign in', icon='login', on_click=submit).classes('w-full').mark('sign-in')
+            if request.url.scheme == 'http' and settings.cookies_secure:
+                ui.label('This page came over plain HTTP, but the sign-in cookie is sent over HTTPS only, so signing '
+                         'in will not stick. Serve the dashboard over HTTPS (or set AOD_UI_SECURE_COOKIES=false on a '
+                         'trusted network).').classes('text-sm text-amber-10 bg-amber-1 rounded p-2') \
+                    .mark('cookie-warning')
             if system.demo_accounts:
                 with ui.card().classes('w-full gap-1 bg-amber-1 text-amber-10').mark('demo-accounts'):
                     ui.label('Demo only — these accounts exist because no AoD server is configured:') \
                         .classes('text-sm font-semibold')
                     for name, secret, role in system.demo_accounts:
-                        ui.label(f'{role}: {name} / {secret}').classes('font-mono text-sm')
+                        ui.label(f'{role}: {name} / {secret}').classes('font-mono text-sm').mark('demo-account')
         return None
 
     @app.get('/logout', include_in_schema=False)

@@ -12,12 +12,13 @@ from ..components import frame
 from ..components.followup_box import FollowUpBox
 from ..components.raw_view import RawView
 from ..components.session_actions import SessionActions
+from ..components.session_settings import SessionSettings
 from ..components.stage_timeline import StageTimeline
 from ..components.status_badge import StatusBadge
 from ..components.transcript_view import TranscriptView
 from ..errors import AodUiError, NotAllowed
 from ..hub import Batch, HubState
-from ..services import SessionDetail
+from ..services import Actor, SessionDetail
 from ..system import System
 from ..transcript import StageEntry
 
@@ -34,7 +35,7 @@ def register(system: System) -> None:
         actor = await authenticate(system, request)
         if actor is None:
             return login_redirect(request)
-        with frame(system, 'Session', actor) as column:
+        with frame(system, 'Session', actor):
             try:
                 detail = await system.sessions.get(actor, session_id)
             except NotAllowed as error:
@@ -45,10 +46,10 @@ def register(system: System) -> None:
                 ui.label(str(error)).classes('text-negative bg-red-1 rounded p-3').mark('problem')
                 ui.button('Try again', icon='refresh', on_click=ui.navigate.reload)
                 return
-            await _session_view(system, detail, column)
+            await _session_view(system, detail, actor)
 
 
-async def _session_view(system: System, detail: SessionDetail, column: ui.column) -> None:
+async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> None:
     row = detail.row
     hub = system.hubs.hub(row.id)
     hub.set_turn_prompts({t.turn_number: t.prompt for t in detail.turns})
@@ -63,6 +64,7 @@ async def _session_view(system: System, detail: SessionDetail, column: ui.column
                 ui.label(row.title).classes('text-xl font-semibold break-words').mark('session-title')
                 facts = ui.label().classes('text-sm opacity-70')
             actions = SessionActions(system, row.id, may_act=detail.may_act, on_status=lambda s: set_status(s))
+        SessionSettings(system, row, actor, may_act=detail.may_act)
         hub_line = ui.label().classes('text-xs opacity-70').mark('hub-state')
         timeline = StageTimeline()
 

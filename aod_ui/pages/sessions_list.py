@@ -13,7 +13,7 @@ from .. import theme
 from ..auth import authenticate, login_redirect, require_actor
 from ..components import frame
 from ..errors import AodUiError
-from ..services import SessionRow
+from ..services import SessionRow, is_admin
 from ..system import System
 
 __all__ = ['register']
@@ -66,18 +66,32 @@ def filter_rows(rows: list[SessionRow], status: str, agent: str, query: str) -> 
             and (not query or query in r.prompt.lower() or query in r.agent_name.lower() or query in r.id)]
 
 
+def in_scope(rows: list[SessionRow], scope: str, username: str) -> list[SessionRow]:
+    """Mine: started by (or handed to) this person; Team: everything the dashboard recorded that they may see;
+    All (admins): also sessions started outside the dashboard and others' private ones."""
+    if scope == 'mine':
+        return [r for r in rows if r.owner == username]
+    if scope == 'team':
+        return [r for r in rows if r.recorded and (r.visibility == 'team' or r.owner == username)]
+    return rows
+
+
 def register(system: System) -> None:
     @ui.page('/')
     async def sessions_page(request: Request, status: str = '', agent: str = '', q: str = '', page: int = 1,
-                            deleted: str = '') -> RedirectResponse | None:
+                            scope: str = '', person: str = '', deleted: str = '') -> RedirectResponse | None:
         actor = await authenticate(system, request)
         if actor is None:
             return login_redirect(request)
-        state = {'status': status if status in STATUSES else '', 'agent': agent, 'q': q, 'page': max(1, page)}
+        default_scope = 'all' if is_admin(actor) else 'team'
+        scopes = {'mine': 'Mine', 'team': 'Team', **({'all': 'All'} if is_admin(actor) else {})}
+        state = {'status': status if status in STATUSES else '', 'agent': agent, 'q': q, 'page': max(1, page),
+                 'scope': scope if scope in scopes else default_scope, 'person': person}
         shown: list[dict] = []
         with frame(system, 'Sessions', actor):
             with ui.row().classes('w-full items-end gap-3 flex-wrap'):
-                ui.label('Sessions').classes('text-2xl font-semibold mr-4')
+                ui.label('Sessions').classes('text-2xl font-semibold mr-2')
+                scope_toggle = ui.toggle(scopes, value=state['scope']).props('dense no-caps').mark('scope')
                 search = ui.input(placeholder='Search prompts (/)', value=state['q']).props('dense outlined clearable debounce=300') \
                     .classes('w-64 max-sm:w-full').mark('search')
                 search.props('data-search')
@@ -86,6 +100,8 @@ def register(system: System) -> None:
                     .classes('w-40').mark('status-filter')
                 agent_select = ui.select({'': 'Any agent'}, value='', label='Agent').props('dense outlined') \
                     .classes('w-44').mark('agent-filter')
+                person_select = ui.select({'': 'Anyone'}, value='', label='Started by').props('dense outlined') \
+                    .classes('w-40').mark('person-filter')
                 ui.space()
                 count = ui.label().classes('text-sm opacity-70')
             problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-2').mark('problem')
@@ -100,7 +116,8 @@ def register(system: System) -> None:
             pager = ui.pagination(1, 1, direction_links=True, value=state['page']).mark('pager')
 
         def sync_url() -> None:
-            params = {k: v for k, v in state.items() if v and not (k == 'page' and v == 1)}
+            params = {k: v for k, v in state.items() if v and not (k == 'page' and v == 1)
+                      and not (k == 'scope' and v == default_scope)}
             ui.navigate.history.replace('/?' + urlencode(params) if params else '/')
 
         async def load() -> None:
@@ -117,6 +134,15 @@ def register(system: System) -> None:
             options = {'': 'Any agent', **{a: a for a in agents}}
             if options != agent_select.options:
                 agent_select.set_options(options, value=state['agent'])
+            people = sorted({r.owner for r in rows if r.owner})
+            if state['person'] and state['person'] not in people:
+                people.append(state['person'])
+            person_options = {'': 'Anyone', **{p: p for p in people}}
+            if person_options != person_select.options:
+                person_select.set_options(person_options, value=state['person'])
+            rows = in_scope(rows, state['scope'], actor.username)
+            if state['person']:
+                rows = [r for r in rows if r.owner == state['person']]
             matching = filter_rows(rows, state['status'], state['agent'], state['q'])
             pages = max(1, -(-len(matching) // PAGE_SIZE))
             state['page'] = min(state['page'], pages)
@@ -141,6 +167,8 @@ def register(system: System) -> None:
         search.on_value_change(lambda e: on_filter('q', e.value))
         status_select.on_value_change(lambda e: on_filter('status', e.value))
         agent_select.on_value_change(lambda e: on_filter('agent', e.value))
+        scope_toggle.on_value_change(lambda e: on_filter('scope', e.value))
+        person_select.on_value_change(lambda e: on_filter('person', e.value))
         pager.on_value_change(lambda e: on_filter('page', e.value or 1))
         if deleted:
             ui.notify('Session deleted.', type='info')

@@ -1,5 +1,6 @@
 """The dashboard's rules, in plain async Python (no NiceGUI `ui` here)."""
 
+from ._audit import AuditService
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
@@ -7,6 +8,7 @@ from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService,
 __all__ = [
     'ROLES',
     'Actor',
+    'AuditService',
     'LaunchRequest',
     'LoginRefused',
     'OidcPolicy',

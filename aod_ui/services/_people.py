@@ -86,8 +86,9 @@ class PeopleService:
     """The rules for signing in and for managing people."""
 
     def __init__(self, store: Store, *, account_limit: int = 5, address_limit: int = 20,
-                 window: float = 15 * 60) -> None:
+                 window: float = 15 * 60, recheck_admin: bool = True) -> None:
         self.store = store
+        self._recheck_admin = recheck_admin
         self.by_account = RateLimiter(account_limit, window)
         self.by_address = RateLimiter(address_limit, window)
         self.changed = Event[str]()
@@ -265,7 +266,7 @@ class PeopleService:
     # -- helpers ------------------------------------------------------------------------------------------------
 
     def _require_admin(self, actor: Actor) -> None:
-        current = self.actor(actor.username)
+        current = self.actor(actor.username) if self._recheck_admin else actor
         if current is None or not is_admin(current):
             raise NotAllowed('Only admins may manage people.')
 

@@ -22,7 +22,7 @@ from ..errors import ActionError, NotAllowed, UpstreamError
 from ..hub import HubRegistry
 from ..transcript import Transcript
 from ..upstream import AgentInfo, SessionInfo, TurnInfo, Upstream
-from ._policy import Actor, can_act, can_launch, can_view
+from ._policy import Actor, can_act, can_launch, can_view, is_admin
 
 __all__ = ['LaunchRequest', 'SessionDetail', 'SessionRow', 'SessionService', 'first_line']
 
@@ -346,6 +346,51 @@ class SessionService:
             for turn, prompt in prompts.items():
                 transcript.set_turn_prompt(turn, prompt)
         return list(transcript.to_jsonl() if kind == 'jsonl' else transcript.to_text())
+
+    async def assign_owner(self, actor: Actor, session_id: str, owner: str) -> None:
+        """Admins hand a session to a person; a session started outside the dashboard gets its record here."""
+        if not is_admin(actor):
+            await self._audit(actor, 'ownership change', session_id, 'denied', 'not an admin')
+            raise NotAllowed('Only admins may change who owns a session.')
+        person = self.store.users.get(owner)
+        if person is None:
+            raise ActionError(f'There is no person called {owner}.')
+        record = self.store.sessions.get(session_id)
+        if record is None:
+            try:
+                info = await self.upstream.get_session(session_id)
+            except UpstreamError as error:
+                if error.kind == 'not_found':
+                    raise NotAllowed(NOT_FOUND) from None
+                raise
+            turns = await self.upstream.turns(session_id)
+            created = info.created_at.timestamp() if info.created_at else time.time()
+            record = SessionRecord(session_id=session_id, agent_id=info.agent_id or '',
+                                   agent_name=self._agent_name(info.agent_id), prompt=turns[0].prompt if turns else '',
+                                   owner=person.username, visibility='private', created_at=created,
+                                   resources=[dict(r) for r in info.resources])
+            await run_io(self.store.sessions.add, record)
+            detail = f'adopted from outside the dashboard, owner {person.username}'
+        else:
+            await run_io(self.store.sessions.set_owner, session_id, person.username)
+            detail = f'{record.owner} → {person.username}'
+        self.invalidate()
+        await self._audit(actor, 'ownership change', session_id, 'ok', detail)
+
+    async def set_visibility(self, actor: Actor, session_id: str, visibility: str) -> None:
+        if visibility not in {'team', 'private'}:
+            raise ActionError('Visibility is team or private.')
+        await self._authorize(actor, session_id, 'change visibility of')
+        await run_io(self.store.sessions.update, session_id, visibility=visibility)
+        self.invalidate()
+        await self._audit(actor, 'visibility change', session_id, 'ok', visibility)
+
+    async def set_pinned(self, actor: Actor, session_id: str, pinned: bool) -> None:
+        """Pinned sessions are never removed by the retention policy."""
+        await self._authorize(actor, session_id, 'pin')
+        await run_io(self.store.sessions.set_pinned, session_id, pinned)
+        self.invalidate()
+        await self._audit(actor, 'pin' if pinned else 'unpin', session_id, 'ok', '')
 
     async def _authorize(self, actor: Actor, session_id: str, action: str) -> SessionRecord | None:
         record = self.store.sessions.get(session_id)

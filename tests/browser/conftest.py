@@ -94,7 +94,8 @@ def browser(chromium_path):
 def dashboard(simulator, tmp_path_factory) -> Iterator[Dashboard]:
     env = {'AOD_API_URL': simulator.url, 'AOD_API_TOKEN': DASHBOARD_TOKEN,
            'AOD_UI_STORAGE_SECRET': 'browser-test-storage-secret-0123456789abcdef', 'AOD_UI_REFRESH_SECONDS': '1',
-           'AOD_UI_LOG_LEVEL': 'warning', 'AOD_UI_AUTH': 'none'}
+           'AOD_UI_LOG_LEVEL': 'warning', 'AOD_UI_AUTH': 'none',
+           'AOD_UI_SECURE_COOKIES': 'false'}
     server = Dashboard(env, tmp_path_factory.mktemp('dashboard'))
     yield server
     server.stop()
