@@ -33,19 +33,19 @@ class _MemoryCache:
     def __init__(self) -> None:
         self._items: dict[str, tuple[float, Any]] = {}
 
-    def get(self, key: str) -> Any:
+    async def get(self, key: str) -> Any:
         item = self._items.get(key)
         if item is None or item[0] < time.time():
             self._items.pop(key, None)
             return None
         return item[1]
 
-    def set(self, key: str, value: Any, expires: float | None = None) -> None:
+    async def set(self, key: str, value: Any, expires: float | None = None) -> None:
         now = time.time()
         self._items = {k: v for k, v in self._items.items() if v[0] >= now}  # sweep expired sign-in attempts
         self._items[key] = (now + (expires or 3600), value)
 
-    def delete(self, key: str) -> None:
+    async def delete(self, key: str) -> None:
         self._items.pop(key, None)
 
 
@@ -69,7 +69,7 @@ def register_oidc(system: System) -> None:
         try:
             return await oauth.idp.authorize_redirect(request, f'{base_url(request)}/auth/callback')
         except Exception as error:  # discovery failed: the provider is down or misconfigured
-            log.warning('OpenID Connect provider unavailable: %s', type(error).__name__)
+            log.warning('OpenID Connect provider unavailable: %s: %s', type(error).__name__, error)
             return _back_to_login('The identity provider cannot be reached. Try again in a moment.')
 
     @app.get('/auth/callback', include_in_schema=False)
