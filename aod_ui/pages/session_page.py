@@ -70,7 +70,9 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
 
     def describe() -> None:
         parts = [f'Agent {row.agent_name or "unknown"}', f'started by {row.owner or "someone outside the dashboard"}',
-                 fmt.relative_time(row.created_at)]
+                 f'created {fmt.relative_time(row.created_at)}']
+        if not row.active:
+            parts.append(f'ran {fmt.duration(row.duration_seconds)}')
         if row.turn_count:
             parts.append(f'{max(row.turn_count, len(hub.transcript.turns))} turn(s)')
         if hub.transcript.exit_code is not None:
