@@ -133,6 +133,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('AOD_UI_TRUSTED_PROXIES', 'trusted_proxies', _words, (),
             'With AOD_UI_AUTH=header: comma-separated addresses or networks (CIDR) of the proxy; the header is '
             'ignored from anywhere else.'),
+    Setting('AOD_UI_TOKEN_MODE', 'token_mode', _choice('shared', 'per-user'), 'shared',
+            'shared: every call to AoD uses AOD_API_TOKEN. per-user: each person\'s launches, follow-ups, stops, '
+            'deletes and streams use that person\'s own AoD token, kept encrypted here.'),
+    Setting('AOD_UI_TOKEN_FALLBACK', 'token_fallback', _choice('refuse', 'shared'), 'refuse',
+            'per-user mode: what a person without a token gets: refuse (told to ask an admin) or the shared token.'),
+    Setting('AOD_UI_TOKEN_KEY', 'token_key', str, '',
+            'per-user mode: the Fernet key that encrypts stored tokens (required). Generate one with: python -c '
+            '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"', secret=True),
+    Setting('AOD_UI_SELF_SERVICE_TOKENS', 'self_service_tokens', _bool, False,
+            'per-user mode: people may set their own token (otherwise only admins may).'),
     Setting('AOD_UI_HEADER_DEFAULT_ROLE', 'header_default_role', _choice('admin', 'member', 'viewer'), 'member',
             'With AOD_UI_AUTH=header: the role of a person seen for the first time.'),
 )
@@ -172,6 +182,10 @@ class Settings:
     header_name: str = 'X-Forwarded-Email'
     trusted_proxies: tuple[str, ...] = ()
     header_default_role: str = 'member'
+    token_mode: str = 'shared'
+    token_fallback: str = 'refuse'
+    token_key: str = field(default='', repr=False)
+    self_service_tokens: bool = False
 
     @property
     def demo(self) -> bool:
@@ -201,7 +215,13 @@ class Settings:
 
     def check(self) -> None:
         """Raise `ConfigError` for combinations of settings that cannot work."""
-        if self.aod_url and not self.aod_token:
+        if self.token_mode == 'per-user' and not self.token_key:
+            raise ConfigError('AOD_UI_TOKEN_MODE=per-user needs AOD_UI_TOKEN_KEY to encrypt the stored tokens. Generate '
+                              'one with: python -c "from cryptography.fernet import Fernet; '
+                              'print(Fernet.generate_key().decode())"')
+        if self.token_mode == 'per-user' and self.token_fallback == 'shared' and not self.aod_token:
+            raise ConfigError('AOD_UI_TOKEN_FALLBACK=shared needs AOD_API_TOKEN.')
+        if self.aod_url and not self.aod_token and self.token_mode != 'per-user':
             raise ConfigError('AOD_API_URL is set but AOD_API_TOKEN is empty: set the AoD service token '
                               '(or unset AOD_API_URL to run the demo against the built-in simulator).')
         if not self.demo and len(self.storage_secret) < 32:
@@ -256,3 +276,17 @@ def read_env_file(path: Path) -> dict[str, str]:
             value = value[1:-1]
         values[name.strip()] = value
     return values
+
+
+def markdown_table() -> str:
+    """The settings as the Markdown table in docs/configuration.md (`python -m aod_ui.settings` prints it)."""
+    rows = ['| Variable | Default | What it does |', '|---|---|---|']
+    for setting in SETTINGS:
+        default = setting.default
+        shown = '(empty)' if default in ('', (), None) else f'`{default}`'
+        rows.append(f'| `{setting.env}` | {shown} | {setting.help} |')
+    return '\n'.join(rows)
+
+
+if __name__ == '__main__':
+    print(markdown_table())

@@ -17,7 +17,7 @@ from storage import Store, open_store
 
 from .errors import ConfigError
 from .hub import HubRegistry
-from .services import AuditService, PeopleService, SessionService
+from .services import AuditService, PeopleService, SessionService, TokenService, TokenVault, Upstreams
 from .settings import Settings
 from .upstream import Upstream
 
@@ -35,10 +35,13 @@ class System:
         self.store: Store = open_store(settings.data_dir)
         self.simulator = None
         self._upstream: Upstream | None = None
+        self.upstreams: Upstreams | None = None  # type: ignore[assignment]  # set in startup
+        self.tokens: TokenService | None = None  # type: ignore[assignment]
         self._sessions: SessionService | None = None
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
-        self.hubs = HubRegistry(lambda _session_id: self.upstream, window=settings.stream_window)
+        self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
+                                window=settings.stream_window)
         self.people = PeopleService(self.store)
         self.audit = AuditService(self.store)
         self.demo_accounts: list[tuple[str, str, str]] = []
@@ -93,8 +96,14 @@ class System:
             await self.simulator.start()
             url = self.simulator.url
             log.info('demo mode: built-in AoD simulator at %s', url)
-        self._upstream = Upstream(url, token, timeout=self.settings.request_timeout)
-        self._sessions = SessionService(self._upstream, self.store, self.hubs)
+        timeout = self.settings.request_timeout
+        self._upstream = Upstream(url, token, timeout=timeout) if token else None
+        vault = TokenVault(self.store, self.settings.token_key) if self.settings.token_mode == 'per-user' else None
+        self.upstreams = Upstreams(self._upstream, vault=vault, store=self.store,
+                                   make=lambda personal: Upstream(url, personal, timeout=timeout),
+                                   fallback=self.settings.token_fallback)
+        self.tokens = TokenService(self.upstreams, self.store, self_service=self.settings.self_service_tokens)
+        self._sessions = SessionService(self.upstreams, self.store, self.hubs)
 
     async def store_audit(self, actor: str, action: str, outcome: str, detail: str) -> None:
         """Record something that happened outside the services (for example a refused sign-in)."""
@@ -105,6 +114,8 @@ class System:
         await self.hubs.stop_all()
         if self._upstream is not None:
             await self._upstream.aclose()
+        if self.upstreams is not None:
+            await self.upstreams.aclose()
         if self.simulator is not None:
             await self.simulator.stop()
         self.store.close()

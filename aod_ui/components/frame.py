@@ -64,7 +64,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
     def recheck(username: str) -> None:
         # someone changed a person: if it is this page's person and they may no longer be here, leave at once
         if username == actor.username and current_actor(system) != actor:
-            ui.navigate.reload()
+            ui.run_javascript('window.location.reload()')  # the page itself sends them to sign in again
     system.people.changed.subscribe(recheck)
     with ui.column().classes('w-full max-w-6xl mx-auto p-4 gap-4') as column:
         yield column

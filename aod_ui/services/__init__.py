@@ -2,6 +2,7 @@
 
 from ._audit import AuditService
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
+from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
 
@@ -17,9 +18,14 @@ __all__ = [
     'SessionDetail',
     'SessionRow',
     'SessionService',
+    'TokenInfo',
+    'TokenService',
+    'TokenVault',
+    'Upstreams',
     'can_act',
     'can_launch',
     'can_view',
     'first_line',
     'is_admin',
+    'token_prefix',
 ]

@@ -18,11 +18,12 @@ from typing import Any
 
 from storage import SessionRecord, Store, run_io
 
-from ..errors import ActionError, NotAllowed, UpstreamError
+from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
 from ..hub import HubRegistry
 from ..transcript import Transcript
 from ..upstream import AgentInfo, SessionInfo, TurnInfo, Upstream
 from ._policy import Actor, can_act, can_launch, can_view, is_admin
+from ._tokens import Upstreams
 
 __all__ = ['LaunchRequest', 'SessionDetail', 'SessionRow', 'SessionService', 'first_line']
 
@@ -101,9 +102,9 @@ class LaunchRequest:
 class SessionService:
     """The rules for listing, starting, following up, stopping and deleting sessions."""
 
-    def __init__(self, upstream: Upstream, store: Store, hubs: HubRegistry, *, list_ttl: float = 2.0,
+    def __init__(self, upstreams: Upstreams | Upstream, store: Store, hubs: HubRegistry, *, list_ttl: float = 2.0,
                  agents_ttl: float = 60.0) -> None:
-        self.upstream = upstream
+        self.upstreams = upstreams if isinstance(upstreams, Upstreams) else Upstreams(upstreams, store=store)
         self.store = store
         self.hubs = hubs
         self._list_ttl = list_ttl
@@ -111,23 +112,43 @@ class SessionService:
         self._list_cache: tuple[float, list[SessionInfo]] | None = None
         self._list_inflight: asyncio.Future[list[SessionInfo]] | None = None
         self._agents_cache: tuple[float, dict[str, AgentInfo]] | None = None
+        self._agent_names: dict[str, str] = {}
         self._launches: dict[tuple[str, str, str], asyncio.Future[str]] = {}
 
     # -- reading ------------------------------------------------------------------------------------------------
 
-    async def agents(self) -> list[AgentInfo]:
-        """The agents people can start, by name (cached for a minute)."""
+    @property
+    def upstream(self) -> Upstream:
+        """The shared service client (the only one unless per-person tokens are on)."""
+        shared = self.upstreams.shared
+        if shared is None:
+            raise UpstreamError('auth', 'No shared AoD token is configured.')
+        return shared
+
+    async def agents(self, actor: Actor | None = None) -> list[AgentInfo]:
+        """The agents a person can start, by name (cached for a minute). AoD scopes agents to a token's owner, so
+        with per-person tokens these are the person's own."""
         now = time.monotonic()
-        if self._agents_cache is None or now - self._agents_cache[0] > self._agents_ttl:
-            agents = await self.upstream.list_agents()
-            self._agents_cache = (now, {a.id: a for a in agents})
+        per_person = actor is not None and self.upstreams.per_person
+        if per_person or self._agents_cache is None or now - self._agents_cache[0] > self._agents_ttl:
+            client = self.upstreams.for_actor(actor) if per_person and actor is not None else self._any_client()
+            listed = {a.id: a for a in await client.list_agents()}
+            self._agent_names.update({a.id: a.name for a in listed.values()})
+            if per_person:
+                return sorted(listed.values(), key=lambda a: a.name.lower())
+            self._agents_cache = (now, listed)
         return sorted(self._agents_cache[1].values(), key=lambda a: a.name.lower())
+
+    def _any_client(self) -> Upstream:
+        clients = self.upstreams.every()
+        if not clients:
+            raise UpstreamError('auth', 'No AoD token is available: set AOD_API_TOKEN or a personal token.')
+        return clients[0]
 
     def _agent_name(self, agent_id: str | None) -> str:
         if not agent_id:
             return ''
-        agent = self._agents_cache[1].get(agent_id) if self._agents_cache else None
-        return agent.name if agent else agent_id[:8]
+        return self._agent_names.get(agent_id) or agent_id[:8]
 
     async def _upstream_sessions(self, fresh: bool = False) -> list[SessionInfo]:
         now = time.monotonic()
@@ -137,7 +158,7 @@ class SessionService:
             return await asyncio.shield(self._list_inflight)
         self._list_inflight = asyncio.get_running_loop().create_future()
         try:
-            sessions = await self.upstream.list_sessions()
+            sessions = await self._merged_sessions()
         except BaseException as error:
             self._list_inflight.set_exception(error)
             self._list_inflight.exception()  # mark retrieved: callers that were waiting re-raise it themselves
@@ -148,6 +169,25 @@ class SessionService:
             return sessions
         finally:
             self._list_inflight = None
+
+    async def _merged_sessions(self) -> list[SessionInfo]:
+        """AoD's sessions as every available token sees them, without duplicates, newest first. A person's token
+        that fails leaves out that person's sessions (and is marked broken on a 401); the shared token failing is
+        an error for everyone."""
+        clients = self.upstreams.every()
+        if len(clients) == 1:
+            return await clients[0].list_sessions()
+        results = await asyncio.gather(*(c.list_sessions() for c in clients), return_exceptions=True)
+        merged: dict[str, SessionInfo] = {}
+        for client, result in zip(clients, results, strict=True):
+            if isinstance(result, BaseException):
+                if client is self.upstreams.shared or not isinstance(result, UpstreamError):
+                    raise result
+                continue
+            for info in result:
+                merged.setdefault(info.id, info)
+        epoch = datetime.fromtimestamp(0, tz=timezone.utc)
+        return sorted(merged.values(), key=lambda i: i.created_at or epoch, reverse=True)
 
     def invalidate(self) -> None:
         """Forget the cached session list (after an action changed it)."""
@@ -187,7 +227,8 @@ class SessionService:
         if not can_view(actor, record):
             raise NotAllowed(NOT_FOUND)
         try:
-            info, turns = await asyncio.gather(self.upstream.get_session(session_id), self.upstream.turns(session_id))
+            client = self.upstreams.for_session(session_id)
+            info, turns = await asyncio.gather(client.get_session(session_id), client.turns(session_id))
         except UpstreamError as error:
             if error.kind == 'not_found':
                 raise NotAllowed(NOT_FOUND) from None
@@ -243,7 +284,8 @@ class SessionService:
                 resource['mount_path'] = request.repository_mount_path.strip()
             resources = [resource]
         try:
-            ack = await self.upstream.create_session(agent_id=request.agent_id, prompt=prompt,
+            client = self.upstreams.for_actor(actor)
+            ack = await client.create_session(agent_id=request.agent_id, prompt=prompt,
                                                      timeout=request.timeout, resources=resources)
         except UpstreamError as error:
             await self._audit(actor, 'launch', None, 'error', error.message)
@@ -264,7 +306,8 @@ class SessionService:
             raise ActionError('Write the follow-up prompt first.')
         await self._authorize(actor, session_id, 'follow-up')
         ack = await self._upstream_action(actor, 'follow-up', session_id,
-                                          lambda: self.upstream.prompt(session_id, prompt, timeout=timeout))
+                                          lambda: self.upstreams.for_session(session_id).prompt(
+                                              session_id, prompt, timeout=timeout))
         await run_io(self.store.sessions.add_followup, session_id, prompt=prompt, by=actor.username,
                      turn=ack.current_turn)
         hub = self.hubs.get(session_id)
@@ -280,7 +323,7 @@ class SessionService:
         """Terminate a session. One that is already terminated counts as stopped."""
         await self._authorize(actor, session_id, 'stop')
         try:
-            ack = await self.upstream.terminate(session_id)
+            ack = await self.upstreams.for_session(session_id).terminate(session_id)
         except UpstreamError as error:
             if error.kind == 'conflict' and 'already terminated' in error.message.lower():
                 await self._audit(actor, 'stop', session_id, 'ok', 'already terminated')
@@ -298,7 +341,7 @@ class SessionService:
         """Delete a finished session upstream and its record here."""
         await self._authorize(actor, session_id, 'delete')
         try:
-            await self.upstream.delete(session_id)
+            await self.upstreams.for_session(session_id).delete(session_id)
         except UpstreamError as error:
             if error.kind == 'not_found':
                 pass  # already gone upstream: still forget it here
@@ -336,9 +379,10 @@ class SessionService:
             transcript = hub.transcript
         else:
             transcript = Transcript()
-            prompts = {t.turn_number: t.prompt for t in await self.upstream.turns(session_id)}
+            client = self.upstreams.for_session(session_id)
+            prompts = {t.turn_number: t.prompt for t in await client.turns(session_id)}
             try:
-                async with asyncio.timeout(60), contextlib.aclosing(self.upstream.stream(session_id)) as events:
+                async with asyncio.timeout(60), contextlib.aclosing(client.stream(session_id)) as events:
                     async for event in events:
                         transcript.feed(event.payload)
             except TimeoutError:
@@ -413,6 +457,9 @@ class SessionService:
             raise
 
     async def _audit(self, actor: Actor, action: str, session_id: str | None, outcome: str, detail: str) -> None:
+        if self.upstreams.per_person and session_id:
+            with contextlib.suppress(AodUiError):  # which token served the call: recorded by its prefix only
+                detail = f'{detail} [token {self.upstreams.for_session(session_id).token_prefix}]'.strip()
         try:
             await run_io(self.store.audit.append, actor.username, action, session_id=session_id,
                          outcome=outcome, detail=detail)  # type: ignore[arg-type]

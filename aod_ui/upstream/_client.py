@@ -92,6 +92,10 @@ class Upstream:
         self._stream_timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0), read=stream_read_timeout)
         self.status = UpstreamStatus()
         self.recent_errors: deque[tuple[float, str, str]] = deque(maxlen=50)
+        self.owner: str | None = None
+        """The person whose own token this client uses; None for the shared service token."""
+        self.on_auth_error: Callable[[], None] | None = None
+        """Called when AoD answers 401/403 to this client's token."""
 
     @property
     def token_prefix(self) -> str:
@@ -216,6 +220,8 @@ class Upstream:
             self.status.reachable = False
         elif result.kind != 'protocol':
             self.status.reachable = True
+        if result.kind == 'auth' and self.on_auth_error is not None:
+            self.on_auth_error()
         if result.kind == 'rate_limited':
             self.status.known_limit = result.limit or self.status.known_limit
             self.status.last_active = result.active
@@ -231,6 +237,9 @@ class Upstream:
             detail = _detail_text(error.detail)
             status = error.status_code
             if isinstance(error, aod.AuthError):
+                if self.owner is not None:
+                    return UpstreamError('auth', f'AoD refused the personal token of {self.owner} ({status}) while '
+                                         f'trying to {what}. An admin must set a new one.', status=status, detail=detail)
                 return UpstreamError('auth', f'AoD refused the dashboard\'s token ({status}) while trying to {what}. '
                                      'An administrator must check AOD_API_TOKEN.', status=status, detail=detail)
             if isinstance(error, aod.NotFoundError):
