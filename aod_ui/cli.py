@@ -6,6 +6,9 @@
     python main.py users passwd NAME
     python main.py users role NAME ROLE
     python main.py users disable NAME | enable NAME | remove NAME
+    python main.py users token NAME          (the token is read from standard input)
+    python main.py users untoken NAME
+    python main.py tokens rotate             (the new key is read from standard input)
 
 Passwords are read from the terminal (twice), or from standard input when it is not a terminal; never from an
 argument, where they would end up in the shell's history and the process list.
@@ -44,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     role = users.add_parser('role', help='change a person\'s role')
     role.add_argument('username')
     role.add_argument('role', choices=['admin', 'member', 'viewer'])
+    users.add_parser('token', help='set a person\'s own AoD token (per-user token mode), read from standard '
+                     'input').add_argument('username')
+    users.add_parser('untoken', help='remove a person\'s AoD token').add_argument('username')
+    tokens = sub.add_parser('tokens', help='the stored per-person AoD tokens').add_subparsers(dest='action',
+                                                                                              required=True)
+    tokens.add_parser('rotate', help='re-encrypt every stored token under a new key, read from standard input '
+                      '(then set AOD_UI_TOKEN_KEY to it)')
     for action, text in (('disable', 'stop a person from signing in'), ('enable', 'let a person sign in again'),
                          ('remove', 'remove a person')):
         users.add_parser(action, help=text).add_argument('username')
@@ -87,8 +97,51 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
         elif args.action == 'remove':
             await people.remove(admin, args.username)
             print(f'{args.username} removed')
+        elif args.action in {'token', 'untoken'}:
+            tokens = _token_service(settings, store)
+            if args.action == 'token':
+                info = await tokens.set(admin, args.username, _read_secret('AoD token: '))
+                print(f'token {info.prefix} saved for {args.username}')
+            else:
+                await tokens.remove(admin, args.username)
+                print(f'token of {args.username} removed')
+            await tokens.upstreams.aclose()
     finally:
         store.close()
+    return 0
+
+
+def _read_secret(prompt: str) -> str:
+    return sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass(prompt).strip()
+
+
+def _token_service(settings: Settings, store):  # noqa: ANN001, ANN202 - built for one command
+    from .errors import ConfigError
+    from .services import TokenService, TokenVault, Upstreams
+    from .upstream import Upstream
+    if settings.token_mode != 'per-user':
+        raise ConfigError('Per-person tokens are off: set AOD_UI_TOKEN_MODE=per-user and AOD_UI_TOKEN_KEY.')
+    if not settings.aod_url:
+        raise ConfigError('Set AOD_API_URL: a token is checked against AoD before it is saved.')
+    upstreams = Upstreams(None, vault=TokenVault(store, settings.token_key), store=store,
+                          make=lambda token: Upstream(settings.aod_url, token, timeout=settings.request_timeout))
+    return TokenService(upstreams, store)
+
+
+def _rotate(settings: Settings) -> int:
+    from storage import open_store
+
+    from .errors import ConfigError
+    from .services import TokenVault
+    if not settings.token_key:
+        raise ConfigError('Set AOD_UI_TOKEN_KEY to the current key first.')
+    new_key = _read_secret('New key: ')
+    store = open_store(settings.data_dir)
+    try:
+        count = TokenVault(store, settings.token_key).rotate(new_key)
+    finally:
+        store.close()
+    print(f'{count} token(s) re-encrypted. Now set AOD_UI_TOKEN_KEY to the new key and restart the dashboard.')
     return 0
 
 
@@ -116,6 +169,8 @@ def main(argv: list[str] | None = None) -> None:
             serve(settings)
         elif args.command == 'users':
             raise SystemExit(asyncio.run(_users(settings, args)))
+        elif args.command == 'tokens':
+            raise SystemExit(_rotate(settings))
     except AodUiError as error:
         if simulated:
             raise

@@ -11,6 +11,7 @@ from .. import theme
 from ..auth import current_actor
 from ..services import Actor, is_admin
 from ..system import System
+from .token_dialog import open_token_dialog
 
 __all__ = ['frame']
 
@@ -39,6 +40,10 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
                     if is_admin(actor):
                         ui.menu_item('People', lambda: ui.navigate.to('/people'))
                         ui.menu_item('Audit trail', lambda: ui.navigate.to('/audit'))
+                    if system.tokens is not None and system.tokens.enabled and (
+                            system.settings.self_service_tokens or is_admin(actor)):
+                        ui.menu_item('My AoD token', lambda: open_token_dialog(system, actor.username)) \
+                            .mark('my-token')
                     ui.menu_item('Sign out', lambda: ui.navigate.to('/logout')).mark('sign-out')
 
         def toggle_dark() -> None:
@@ -51,6 +56,14 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
                 .mark('demo-banner'):
             ui.icon('science')
             ui.label('Demo mode: built-in simulator. Sessions here are scripted and nothing reaches a real AoD.')
+
+    token = system.tokens.info(actor.username) if system.tokens is not None and system.tokens.enabled else None
+    if token is not None and token.broken:
+        with ui.row().classes('w-full items-center justify-center gap-2 py-1 bg-red-1 text-red-10 text-sm') \
+                .mark('token-broken'):
+            ui.icon('key_off')
+            ui.label('AoD refused your personal token (revoked or expired): sessions started with it cannot be '
+                     'reached. Ask an admin to set a new one.')
 
     def shortcut(event) -> None:
         if not event.action.keydown or event.modifiers.ctrl or event.modifiers.meta or event.modifiers.alt:

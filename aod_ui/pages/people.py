@@ -9,6 +9,7 @@ from nicegui import ui
 from .. import format as fmt
 from ..auth import authenticate, login_redirect, require_actor
 from ..components import frame
+from ..components.token_dialog import open_token_dialog, token_status
 from ..errors import AodUiError
 from ..services import ROLES, is_admin
 from ..system import System
@@ -50,6 +51,9 @@ def register(system: System) -> None:
                                         if person.last_login_at else 'never'
                                     ui.label(f'{person.username} · {person.auth_source} · last sign-in {last}') \
                                         .classes('text-xs opacity-70')
+                                    if system.tokens is not None and system.tokens.enabled:
+                                        ui.label(token_status(system, person.username)).classes('text-xs') \
+                                            .mark(f'token-{person.username}')
                                 if person.disabled:
                                     ui.badge('disabled', color='grey-7')
                                 role = ui.select(list(ROLES), value=person.role, label='Role') \
@@ -64,6 +68,10 @@ def register(system: System) -> None:
                                 if person.auth_source == 'local':
                                     ui.button('Password', on_click=lambda name=person.username: ask_password(name)) \
                                         .props('flat dense').mark(f'password-{person.username}')
+                                if system.tokens is not None and system.tokens.enabled:
+                                    ui.button('AoD token', icon='key', on_click=lambda name=person.username:
+                                              open_token_dialog(system, name, people_list.refresh)) \
+                                        .props('flat dense no-caps').mark(f'set-token-{person.username}')
                                 ui.button(icon='delete', on_click=lambda name=person.username: act(
                                     lambda a: system.people.remove(a, name), f'{name} removed.')) \
                                     .props('flat dense round color=negative').tooltip('Remove') \

@@ -104,19 +104,24 @@ class TokenVault:
                                                   'broken_at': time.time()}})
 
     def rotate(self, new_key: str) -> int:
-        """Re-encrypt every stored token under `new_key`; returns how many. Run while the dashboard is stopped,
-        then set AOD_UI_TOKEN_KEY to the new key."""
+        """Re-encrypt every stored token under `new_key`; returns how many. Every token is decrypted first, so a
+        wrong current key changes nothing. Run while the dashboard is stopped, then set AOD_UI_TOKEN_KEY."""
         new = TokenVault(self.store, new_key)
-        count = 0
+        rotated: list[tuple[str, dict]] = []
         for user in self.store.users.all():
             data = user.extra.get(FIELD)
             if not data:
                 continue
-            clear = self._fernet.decrypt(data['ciphertext'].encode())
-            rotated = {**data, 'ciphertext': new._fernet.encrypt(clear).decode()}
-            self.store.users.update(user.username, extra={**user.extra, FIELD: rotated})
-            count += 1
-        return count
+            try:
+                clear = self._fernet.decrypt(data['ciphertext'].encode())
+            except InvalidToken:
+                raise ConfigError(f'The token of {user.username} cannot be decrypted with the current '
+                                  'AOD_UI_TOKEN_KEY; nothing was changed.') from None
+            rotated.append((user.username, {**user.extra, FIELD: {**data, 'ciphertext': new._fernet.encrypt(
+                clear).decode()}}))
+        for username, extra in rotated:
+            self.store.users.update(username, extra=extra)
+        return len(rotated)
 
 
 class Upstreams:
