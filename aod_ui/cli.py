@@ -78,7 +78,7 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
         people = PeopleService(store, recheck_admin=False)  # whoever runs the command line owns the data files
         admin = Actor(username=CLI_ACTOR, role='admin', display_name='command line')
         if args.action == 'list':
-            for user in people.list():
+            for user in people.everyone():
                 state = 'disabled' if user.disabled else 'enabled'
                 print(f'{user.username:24} {user.role:7} {user.auth_source:7} {state:9} {user.display_name}')
         elif args.action == 'add':
@@ -115,7 +115,7 @@ def _read_secret(prompt: str) -> str:
     return sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass(prompt).strip()
 
 
-def _token_service(settings: Settings, store):  # noqa: ANN001, ANN202 - built for one command
+def _token_service(settings: Settings, store):
     from .errors import ConfigError
     from .services import TokenService, TokenVault, Upstreams
     from .upstream import Upstream

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ['cost', 'duration', 'exact_time', 'relative_time']
 
@@ -11,7 +11,7 @@ def relative_time(moment: datetime | None, now: datetime | None = None) -> str:
     """'just now', '5 min ago', '3 h ago', '2 days ago', or the date for older moments."""
     if moment is None:
         return '—'
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seconds = (now - moment).total_seconds()
     if seconds < 45:
         return 'just now'
@@ -33,7 +33,7 @@ def duration(seconds: float | None) -> str:
     """'45 s', '3 min 05 s', '2 h 04 min'."""
     if seconds is None:
         return '—'
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds < 60:
         return f'{seconds} s'
     minutes, seconds = divmod(seconds, 60)

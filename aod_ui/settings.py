@@ -216,7 +216,8 @@ class Settings:
     def check(self) -> None:
         """Raise `ConfigError` for combinations of settings that cannot work."""
         if self.token_mode == 'per-user' and not self.token_key:
-            raise ConfigError('AOD_UI_TOKEN_MODE=per-user needs AOD_UI_TOKEN_KEY to encrypt the stored tokens. Generate '
+            raise ConfigError('AOD_UI_TOKEN_MODE=per-user needs AOD_UI_TOKEN_KEY to encrypt the stored tokens. '
+                              'Generate '
                               'one with: python -c "from cryptography.fernet import Fernet; '
                               'print(Fernet.generate_key().decode())"')
         if self.token_mode == 'per-user' and self.token_fallback == 'shared' and not self.aod_token:

@@ -13,7 +13,6 @@ from aod_ui.simulator import SimulatorConfig, SimulatorServer
 from .helpers import DASHBOARD_TOKEN
 
 
-
 @pytest.fixture(scope='session')
 def simulator() -> Iterator[SimulatorServer]:
     """One simulator for the whole run, in the current server's payload shape, with its control API."""

@@ -18,7 +18,8 @@ from nicegui import app
 from ..services import Actor
 from ..system import System
 
-__all__ = ['LOCAL_ACTOR', 'authenticate', 'current_actor', 'login_redirect', 'require_actor', 'safe_next', 'sign_in', 'sign_out',
+__all__ = ['LOCAL_ACTOR', 'authenticate', 'current_actor', 'login_redirect', 'require_actor', 'safe_next', 'sign_in',
+           'sign_out',
            'trusted_proxy']
 
 LOCAL_ACTOR = Actor(username='local', role='admin', display_name='You')

@@ -64,7 +64,7 @@ def register_oidc(system: System) -> None:
         return settings.public_url or str(request.base_url).rstrip('/')
 
     @app.get('/auth/oidc/login', include_in_schema=False)
-    async def oidc_login(request: Request, next: str = '/') -> RedirectResponse:  # noqa: A002
+    async def oidc_login(request: Request, next: str = '/') -> RedirectResponse:
         app.storage.user['next'] = safe_next(next)
         try:
             return await oauth.idp.authorize_redirect(request, f'{base_url(request)}/auth/callback')

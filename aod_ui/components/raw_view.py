@@ -31,7 +31,8 @@ class RawView:
                     .props('flat dense no-caps')
                 self.forward = ui.button('Later', icon='chevron_right', on_click=lambda: self.go(WINDOW)) \
                     .props('flat dense no-caps')
-            self.body = ui.column().classes('w-full gap-0 font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere] '
+            self.body = ui.column().classes('w-full gap-0 font-mono text-xs whitespace-pre-wrap '
+                                            '[overflow-wrap:anywhere] '
                                             'bg-grey-10 text-grey-3 rounded p-3').mark('raw')
         self._blocks: list[ui.label] = []
         self._block_start: list[int] = []

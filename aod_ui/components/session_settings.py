@@ -20,7 +20,7 @@ class SessionSettings:
         self.session_id = row.id
         with ui.row().classes('items-center gap-3 text-sm flex-wrap').mark('session-settings'):
             if is_admin(actor) and system.settings.auth != 'none':
-                people = {p.username: p.display_name or p.username for p in system.people.list() if not p.disabled}
+                people = {p.username: p.display_name or p.username for p in system.people.everyone() if not p.disabled}
                 if row.owner and row.owner not in people:
                     people[row.owner] = row.owner
                 ui.select(people, value=row.owner, label='Owner', on_change=lambda e: self._owner(e.value)) \

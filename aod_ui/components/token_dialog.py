@@ -13,7 +13,7 @@ from ..errors import AodUiError
 from ..system import System
 from ..upstream import parse_time
 
-__all__ = ['token_status', 'open_token_dialog']
+__all__ = ['open_token_dialog', 'token_status']
 
 
 def token_status(system: System, username: str) -> str:

@@ -3,4 +3,5 @@
 from ._hub import TERMINAL_TYPES, Batch, HubState, SessionHub, StreamSource, Viewer
 from ._registry import HubRegistry, spawn_detached
 
-__all__ = ['TERMINAL_TYPES', 'Batch', 'HubRegistry', 'HubState', 'SessionHub', 'StreamSource', 'Viewer', 'spawn_detached']
+__all__ = ['TERMINAL_TYPES', 'Batch', 'HubRegistry', 'HubState', 'SessionHub', 'StreamSource', 'Viewer',
+           'spawn_detached']

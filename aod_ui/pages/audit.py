@@ -51,10 +51,9 @@ def register(system: System) -> None:
                     .mark('text')
                 session_input = ui.input('Session id', value=session).props('dense outlined clearable debounce=300')
                 ui.space()
-                with ui.button('Export', icon='download').props('outline'):
-                    with ui.menu():
-                        ui.menu_item('CSV', lambda: export('csv')).mark('export-csv')
-                        ui.menu_item('JSON Lines', lambda: export('jsonl')).mark('export-jsonl')
+                with ui.button('Export', icon='download').props('outline'), ui.menu():
+                    ui.menu_item('CSV', lambda: export('csv')).mark('export-csv')
+                    ui.menu_item('JSON Lines', lambda: export('jsonl')).mark('export-jsonl')
             count = ui.label().classes('text-sm opacity-70')
             table = ui.table(columns=COLUMNS, rows=[], row_key='id').classes('w-full').props('flat bordered dense') \
                 .mark('audit-table')

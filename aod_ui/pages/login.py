@@ -19,7 +19,7 @@ def register(system: System) -> None:
     settings = system.settings
 
     @ui.page('/login')
-    async def login_page(request: Request, next: str = '/') -> RedirectResponse | None:  # noqa: A002
+    async def login_page(request: Request, next: str = '/') -> RedirectResponse | None:
         target = safe_next(next)
         if await authenticate(system, request) is not None:
             return RedirectResponse(target, status_code=303)

@@ -42,7 +42,7 @@ def register(system: System) -> None:
             @ui.refreshable
             def people_list() -> None:
                 with ui.column().classes('w-full gap-2'):
-                    for person in system.people.list():
+                    for person in system.people.everyone():
                         with ui.card().classes('w-full').props('flat bordered').mark(f'person-{person.username}'):
                             with ui.row().classes('w-full items-center gap-3 flex-wrap'):
                                 with ui.column().classes('gap-0 flex-1 min-w-48'):
@@ -91,22 +91,21 @@ def register(system: System) -> None:
                     await act(lambda a: system.people.set_password(a, name, value), f'Password of {name} set.')
 
             with ui.expansion('Add a person', icon='person_add').classes('w-full').props('bordered') \
-                    .mark('add-person'):
-                with ui.row().classes('w-full items-end gap-2 flex-wrap'):
-                    username = ui.input('Username').props('outlined dense').mark('new-username')
-                    display = ui.input('Name').props('outlined dense').mark('new-name')
-                    email = ui.input('Email').props('outlined dense').mark('new-email')
-                    role = ui.select(list(ROLES), value='member', label='Role').props('outlined dense') \
+                    .mark('add-person'), ui.row().classes('w-full items-end gap-2 flex-wrap'):
+                username = ui.input('Username').props('outlined dense').mark('new-username')
+                display = ui.input('Name').props('outlined dense').mark('new-name')
+                email = ui.input('Email').props('outlined dense').mark('new-email')
+                role = ui.select(list(ROLES), value='member', label='Role').props('outlined dense') \
                         .classes('w-32').mark('new-role')
-                    password = ui.input('Password', password=True).props('outlined dense').mark('new-password')
+                password = ui.input('Password', password=True).props('outlined dense').mark('new-password')
 
-                    async def add() -> None:
-                        await act(lambda a: system.people.add_local(
-                            a, username.value or '', password.value or '', role.value,
-                            display_name=display.value or '', email=email.value or ''),
-                            f'{username.value} added.')
-                        username.value = display.value = email.value = password.value = ''
-                    ui.button('Add', icon='add', on_click=add).mark('add')
+                async def add() -> None:
+                    await act(lambda a: system.people.add_local(
+                        a, username.value or '', password.value or '', role.value,
+                        display_name=display.value or '', email=email.value or ''),
+                        f'{username.value} added.')
+                    username.value = display.value = email.value = password.value = ''
+                ui.button('Add', icon='add', on_click=add).mark('add')
             if system.settings.auth == 'oidc':
                 ui.label('People who sign in through the identity provider appear here after their first sign-in; '
                          'their role follows the provider\'s groups at each sign-in.').classes('text-sm opacity-70')

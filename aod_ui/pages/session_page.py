@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from .. import format as fmt
-from ..auth import authenticate, login_redirect, require_actor
+from ..auth import authenticate, login_redirect
 from ..components import frame
 from ..components.followup_box import FollowUpBox
 from ..components.raw_view import RawView

@@ -10,7 +10,7 @@ from nicegui import ui
 
 from .. import format as fmt
 from .. import theme
-from ..auth import authenticate, login_redirect, require_actor
+from ..auth import authenticate, login_redirect
 from ..components import frame
 from ..errors import AodUiError
 from ..services import SessionRow, is_admin
@@ -92,7 +92,8 @@ def register(system: System) -> None:
             with ui.row().classes('w-full items-end gap-3 flex-wrap'):
                 ui.label('Sessions').classes('text-2xl font-semibold mr-2')
                 scope_toggle = ui.toggle(scopes, value=state['scope']).props('dense no-caps').mark('scope')
-                search = ui.input(placeholder='Search prompts (/)', value=state['q']).props('dense outlined clearable debounce=300') \
+                search = ui.input(placeholder='Search prompts (/)', value=state['q']) \
+                    .props('dense outlined clearable debounce=300') \
                     .classes('w-64 max-sm:w-full').mark('search')
                 search.props('data-search')
                 status_select = ui.select({'': 'Any status', **{s: s.capitalize() for s in STATUSES}},

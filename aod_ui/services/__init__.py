@@ -2,9 +2,9 @@
 
 from ._audit import AuditService
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
-from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
+from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
 
 __all__ = [
     'ROLES',

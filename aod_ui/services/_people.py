@@ -105,7 +105,7 @@ class PeopleService:
             return None
         return Actor(username=user.username, role=user.role, display_name=user.display_name)
 
-    def list(self) -> list[User]:
+    def everyone(self) -> list[User]:
         return sorted(self.store.users.all(), key=lambda u: u.username)
 
     # -- signing in ---------------------------------------------------------------------------------------------

@@ -31,8 +31,11 @@ class Actor:
 
 
 class OwnedRecord(Protocol):
-    owner: str
-    visibility: str
+    @property
+    def owner(self) -> str: ...
+
+    @property
+    def visibility(self) -> str: ...
 
 
 def is_admin(actor: Actor) -> bool:

@@ -8,15 +8,16 @@ have the list open, AoD is asked at most once per `list_ttl` seconds.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from storage import SessionRecord, Store, run_io
+from storage import SessionRecord, Store, Visibility, run_io
 
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
 from ..hub import HubRegistry
@@ -71,7 +72,7 @@ class SessionRow:
     def duration_seconds(self) -> float | None:
         if self.created_at is None:
             return None
-        end = datetime.now(timezone.utc) if self.active or self.updated_at is None else self.updated_at
+        end = datetime.now(UTC) if self.active or self.updated_at is None else self.updated_at
         return max(0.0, (end - self.created_at).total_seconds())
 
 
@@ -186,7 +187,7 @@ class SessionService:
                 continue
             for info in result:
                 merged.setdefault(info.id, info)
-        epoch = datetime.fromtimestamp(0, tz=timezone.utc)
+        epoch = datetime.fromtimestamp(0, tz=UTC)
         return sorted(merged.values(), key=lambda i: i.created_at or epoch, reverse=True)
 
     def invalidate(self) -> None:
@@ -197,10 +198,8 @@ class SessionService:
         """Every session the person may see, newest first."""
         sessions = await self._upstream_sessions()
         if self._agents_cache is None:
-            try:
+            with contextlib.suppress(UpstreamError):  # names fall back to ids; the list itself is what matters
                 await self.agents()
-            except UpstreamError:
-                pass  # names fall back to ids; the list itself is what matters
         records = {r.session_id: r for r in self.store.sessions.all()}
         rows = []
         for info in sessions:
@@ -234,10 +233,8 @@ class SessionService:
                 raise NotAllowed(NOT_FOUND) from None
             raise
         if self._agents_cache is None:
-            try:
+            with contextlib.suppress(UpstreamError):
                 await self.agents()
-            except UpstreamError:
-                pass
         return SessionDetail(row=self._row(info, record), turns=tuple(turns), runtime_family=info.runtime_family,
                              resources=info.resources, may_act=can_act(actor, record))
 
@@ -292,8 +289,9 @@ class SessionService:
             raise
         agent_name = self._agent_name(request.agent_id)
         record = SessionRecord(session_id=ack.id, agent_id=request.agent_id, agent_name=agent_name, prompt=prompt,
-                               owner=actor.username, visibility=request.visibility, labels=list(request.labels),
-                               created_at=time.time(), resources=[{k: v for k, v in r.items()} for r in resources or []])
+                               owner=actor.username, visibility=cast(Visibility, request.visibility),
+                               labels=list(request.labels),
+                               created_at=time.time(), resources=[dict(r) for r in resources or []])
         await run_io(self.store.sessions.add, record)
         self.invalidate()
         await self._audit(actor, 'launch', ack.id, 'ok', f'agent {agent_name}')
@@ -368,7 +366,7 @@ class SessionService:
                     raise
             await asyncio.sleep(0.5)
 
-    async def transcript_export(self, actor: Actor, session_id: str, kind: str) -> list[str]:
+    async def transcript_export(self, actor: Actor, session_id: str, kind: str) -> builtins.list[str]:
         """The whole transcript as JSON Lines (`jsonl`, every event exactly as received) or readable text (`txt`).
 
         A session someone is watching is exported from its hub; any other is read afresh from AoD."""

@@ -84,7 +84,7 @@ class TokenVault:
         data = {'ciphertext': self._fernet.encrypt(token.encode()).decode(), 'prefix': token_prefix(token),
                 'set_at': time.time(), 'set_by': by, 'broken': False}
         await run_io(self.store.users.update, user.username, extra={**user.extra, FIELD: data})
-        return TokenInfo(prefix=data['prefix'], set_at=data['set_at'], set_by=by)
+        return TokenInfo(prefix=token_prefix(token), set_at=float(data['set_at']), set_by=by)  # type: ignore[arg-type]
 
     async def remove(self, username: str) -> bool:
         user = self.store.users.get(username)

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -150,20 +150,19 @@ class Upstream:
         return await self._call('start session', lambda: self._send('POST', '/sessions', body), Ack.from_json)
 
     async def prompt(self, session_id: str, prompt: str, *, timeout: int | None = None) -> Ack:
-        ack = await self._call('send follow-up',
-                               lambda: self._client.sessions.prompt(session_id, prompt=prompt, timeout=timeout))
-        return Ack(id=str(ack.id), status=ack.status, current_turn=ack.current_turn)
+        return await self._call('send follow-up',
+                                lambda: self._client.sessions.prompt(session_id, prompt=prompt, timeout=timeout),
+                                _ack)
 
     async def terminate(self, session_id: str) -> Ack:
-        ack = await self._call('stop session', lambda: self._client.sessions.terminate(session_id))
-        return Ack(id=str(ack.id), status=ack.status, current_turn=ack.current_turn)
+        return await self._call('stop session', lambda: self._client.sessions.terminate(session_id), _ack)
 
     async def delete(self, session_id: str) -> None:
         await self._call('delete session', lambda: self._client.sessions.delete(session_id))
 
     # -- the stream ---------------------------------------------------------------------------------------------
 
-    async def stream(self, session_id: str, *, since: int | None = None) -> AsyncIterator[StreamEvent]:
+    async def stream(self, session_id: str, *, since: int | None = None) -> AsyncGenerator[StreamEvent, None]:
         """Yield the session's stream events after cursor `since` (all of them without one), until AoD closes
         the stream. Use with `contextlib.aclosing` so the connection closes when the reader stops early."""
         headers = {'Accept': 'text/event-stream'}
@@ -239,7 +238,8 @@ class Upstream:
             if isinstance(error, aod.AuthError):
                 if self.owner is not None:
                     return UpstreamError('auth', f'AoD refused the personal token of {self.owner} ({status}) while '
-                                         f'trying to {what}. An admin must set a new one.', status=status, detail=detail)
+                                         f'trying to {what}. An admin must set a new one.', status=status,
+                                         detail=detail)
                 return UpstreamError('auth', f'AoD refused the dashboard\'s token ({status}) while trying to {what}. '
                                      'An administrator must check AOD_API_TOKEN.', status=status, detail=detail)
             if isinstance(error, aod.NotFoundError):
@@ -269,6 +269,10 @@ class Upstream:
                                  f'{self.display_url} to {what}. Check that AoD is running and reachable.')
         return UpstreamError('protocol', f'AoD sent an answer the dashboard does not understand while trying to '
                              f'{what} ({type(error).__name__}).')
+
+
+def _ack(ack: aod.SessionAck) -> Ack:
+    return Ack(id=str(ack.id), status=ack.status, current_turn=ack.current_turn)
 
 
 def _data(body: Any) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ ones default, so a newer server does not break the dashboard.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = ['ACTIVE_STATUSES', 'FINISHED_STATUSES', 'Ack', 'AgentInfo', 'EnvironmentInfo', 'SessionInfo',
@@ -24,11 +24,11 @@ def parse_time(value: Any) -> datetime | None:
         return None
     try:
         if isinstance(value, int | float):
-            return datetime.fromtimestamp(value, tz=timezone.utc)
+            return datetime.fromtimestamp(value, tz=UTC)
         parsed = datetime.fromisoformat(str(value).replace('Z', '+00:00'))
     except (ValueError, OverflowError, OSError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _int_or_none(value: Any) -> int | None:

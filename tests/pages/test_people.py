@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 
 from aod_ui.services._passwords import hash_password
