@@ -66,6 +66,13 @@ def filter_rows(rows: list[SessionRow], status: str, agent: str, query: str) -> 
             and (not query or query in r.prompt.lower() or query in r.agent_name.lower() or query in r.id)]
 
 
+def offer_choices(select: ui.select, anything: str, values: set[str], chosen: str) -> None:
+    """Offer the values seen in the list (and the chosen one, even when absent now); resend only on change."""
+    options = {'': anything, **{v: v for v in sorted(values | ({chosen} if chosen else set()))}}
+    if options != select.options:
+        select.set_options(options, value=chosen)
+
+
 def in_scope(rows: list[SessionRow], scope: str, username: str) -> list[SessionRow]:
     """Mine: started by (or handed to) this person; Team: everything the dashboard recorded that they may see;
     All (admins): also sessions started outside the dashboard and others' private ones."""
@@ -129,18 +136,8 @@ def register(system: System) -> None:
                 problem.set_visibility(True)
                 return
             problem.set_visibility(False)
-            agents = sorted({r.agent_name for r in rows if r.agent_name})
-            if state['agent'] and state['agent'] not in agents:
-                agents.append(state['agent'])
-            options = {'': 'Any agent', **{a: a for a in agents}}
-            if options != agent_select.options:
-                agent_select.set_options(options, value=state['agent'])
-            people = sorted({r.owner for r in rows if r.owner})
-            if state['person'] and state['person'] not in people:
-                people.append(state['person'])
-            person_options = {'': 'Anyone', **{p: p for p in people}}
-            if person_options != person_select.options:
-                person_select.set_options(person_options, value=state['person'])
+            offer_choices(agent_select, 'Any agent', {r.agent_name for r in rows if r.agent_name}, state['agent'])
+            offer_choices(person_select, 'Anyone', {r.owner for r in rows if r.owner}, state['person'])
             rows = in_scope(rows, state['scope'], actor.username)
             if state['person']:
                 rows = [r for r in rows if r.owner == state['person']]
