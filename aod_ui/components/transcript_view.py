@@ -157,36 +157,30 @@ class _EntryView:
 
 
 class TranscriptView:
-    """Renders a `Transcript` and applies its changes; holds a window of the latest top-level entries."""
+    """Renders a `Transcript` and applies its changes; holds a window `[start, end)` of its top-level entries."""
 
-    def __init__(self, transcript: Transcript, *, on_window_change: Any = None) -> None:
+    def __init__(self, transcript: Transcript) -> None:
         self.transcript = transcript
+        self._top = transcript.top_level()  # a live list that only grows at its end
         self._views: dict[int, _EntryView] = {}
-        self._shown: list[int] = []  # top-level keys in the page, in order
         self.following_tail = True
-        self._on_window_change = on_window_change
         with ui.column().classes('w-full gap-2') as self.container:
             self.earlier = ui.button('Show earlier', icon='expand_less', on_click=self.show_earlier) \
                 .props('flat dense no-caps').classes('self-center').mark('show-earlier')
             self.body = ui.column().classes('w-full gap-2')
         self.orphanage = ui.element('div').classes('hidden')
-        top = [e.key for e in transcript.top_level()]
-        for key in top[-WINDOW:]:
-            self._append(key)
+        self._start = self._end = max(0, len(self._top) - WINDOW)
+        self._extend_to(len(self._top))
         self._update_earlier()
 
     @property
     def node_count(self) -> int:
+        """Entries in the page (nested ones included)."""
         return len(self._views)
 
-    def _top_keys(self) -> list[int]:
-        return [e.key for e in self.transcript.top_level()]
-
     def _update_earlier(self) -> None:
-        top = self._top_keys()
-        hidden = top.index(self._shown[0]) if self._shown else 0
-        self.earlier.text = f'Show {min(PAGE, hidden)} earlier of {hidden} hidden entries'
-        self.earlier.set_visibility(hidden > 0)
+        self.earlier.text = f'Show {min(PAGE, self._start)} earlier of {self._start} hidden entries'
+        self.earlier.set_visibility(self._start > 0)
 
     def _render(self, entry: Entry) -> _EntryView:
         view = _EntryView(entry, self)
@@ -197,78 +191,65 @@ class TranscriptView:
                     self._render(child)
         return view
 
-    def _append(self, key: int) -> None:
-        entry = self.transcript.get(key)
-        if entry is None:
-            return
+    def _extend_to(self, end: int) -> None:
         with self.body:
-            self._render(entry)
-        self._shown.append(key)
+            for entry in self._top[self._end:end]:
+                self._render(entry)
+        self._end = end
 
-    def _forget(self, key: int) -> None:
-        view = self._views.pop(key, None)
+    def _forget(self, entry: Entry) -> None:
+        view = self._views.pop(entry.key, None)
         if view is None:
             return
-        if isinstance(view.entry, ToolEntry):
-            for child in view.entry.children:
+        if isinstance(entry, ToolEntry):
+            for child in self.transcript.children(entry):
                 self._forget(child)
         view.root.delete()
 
     def show_earlier(self) -> None:
         """Prepend the previous page of entries; the reader is now reading history, so the tail is not followed."""
-        top = self._top_keys()
-        first = top.index(self._shown[0]) if self._shown else len(top)
-        earlier = top[max(0, first - PAGE):first]
-        for index, key in enumerate(earlier):
-            entry = self.transcript.get(key)
-            if entry is None:
-                continue
+        start = max(0, self._start - PAGE)
+        for index, entry in enumerate(self._top[start:self._start]):
             with self.body:
                 view = self._render(entry)
             view.root.move(self.body, target_index=index)
-        self._shown[:0] = earlier
-        while len(self._shown) > MAX_WINDOW:
-            self._forget(self._shown.pop())
+        self._start = start
+        while self._end - self._start > MAX_WINDOW:
+            self._end -= 1
+            self._forget(self._top[self._end])
             self.following_tail = False
         self._update_earlier()
 
     def jump_to_latest(self) -> None:
         """Show the latest window again (after reading history)."""
-        for key in list(self._shown):
-            self._forget(key)
-        self._shown.clear()
-        for key in self._top_keys()[-WINDOW:]:
-            self._append(key)
+        for entry in self._top[self._start:self._end]:
+            self._forget(entry)
+        self._start = self._end = max(0, len(self._top) - WINDOW)
+        self._extend_to(len(self._top))
         self.following_tail = True
         self._update_earlier()
 
     def apply(self, changes: list[Change]) -> bool:
         """Show what changed; returns True when something was added at the end."""
-        grew = False
         for change in changes:
             entry = change.entry
             if change.action == 'updated':
                 view = self._views.get(entry.key)
                 if view is not None:
                     view.update()
-                continue
-            if entry.key in self._views:
-                continue
-            if entry.parent is not None:
+            elif entry.parent is not None and entry.key not in self._views:
                 parent = self._views.get(entry.parent)
                 if parent is not None and parent.children is not None:
                     with parent.children:
                         self._render(entry)
-                continue
-            if not self.following_tail:
-                continue  # the reader is in history; "jump to latest" brings the tail back
-            self._append(entry.key)
-            grew = True
-        if grew and len(self._shown) > WINDOW:
-            for key in self._shown[:len(self._shown) - WINDOW]:
-                self._forget(key)
-            del self._shown[:len(self._shown) - WINDOW]
-            self._update_earlier()
-        elif grew and not self.earlier.visible and len(self._top_keys()) > len(self._shown):
-            self._update_earlier()
-        return grew
+        if not self.following_tail or self._end >= len(self._top):
+            if self._end < len(self._top):
+                self._update_earlier()
+            return False
+        self._extend_to(len(self._top))  # the reader follows the tail: new top-level entries join the window
+        if self._end - self._start > WINDOW:
+            for entry in self._top[self._start:self._end - WINDOW]:
+                self._forget(entry)
+            self._start = self._end - WINDOW
+        self._update_earlier()
+        return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import aod
 import pytest
@@ -156,3 +157,22 @@ async def test_hostile_prompt_is_shown_as_text(user: User):
     with user:
         labels = [e for e in user.find(marker='session-title').elements if isinstance(e, ui.label)]
     assert labels[0].text == hostile
+
+
+async def test_a_huge_transcript_is_windowed(user: User):
+    session_id = await launch_via_page(user, 'Print a lot.\nscenario: huge\nlines: 40000', agent='codex-refactor')
+    await user.open(f'/sessions/{session_id}')
+    await wait_for_text(user, 'Agent exited with code 0', timeout=30)
+    await user.open(f'/sessions/{session_id}')  # a late viewer joins a finished 40,000-line session
+    await user.should_see('Agent exited with code 0')
+    with user:
+        earlier = user.find(marker='show-earlier').elements.pop()
+        raw_info = user.find(marker='raw-info').elements.pop()
+        stdout_blocks = user.find(marker='stdout').elements
+    assert earlier.visible and 'earlier of' in earlier.text
+    assert len(stdout_blocks) <= 120
+    first, last, total = map(int, re.findall(r'\d+', raw_info.text))
+    assert total >= 40000 and last == total and last - first + 1 <= 2000  # the raw view holds a window too
+    user.find(marker='show-earlier').click()
+    with user:
+        assert len(user.find(marker='stdout').elements) > len(stdout_blocks)
