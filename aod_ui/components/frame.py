@@ -71,7 +71,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
         if event.key == 'n':
             ui.navigate.to('/new')
         elif event.key == '/':
-            ui.run_javascript('document.querySelector("[data-search] input")?.focus()')
+            ui.run_javascript('document.querySelector("input[data-search], [data-search] input")?.focus()')
     ui.keyboard(on_key=shortcut)
 
     def recheck(username: str) -> None:

@@ -150,3 +150,17 @@ def test_phone_layout(browser, dashboard):
     page.goto(dashboard.url)
     screenshot(page, 'sessions-list-phone')
     context.close()
+
+
+def test_keyboard_shortcuts_and_dark_mode(page: Page, dashboard):
+    page.goto(dashboard.url)
+    expect(page.get_by_placeholder('Search prompts (/)')).to_be_visible()
+    page.locator('body').press('/')
+    expect(page.get_by_placeholder('Search prompts (/)')).to_be_focused()
+    page.get_by_placeholder('Search prompts (/)').press('Escape')
+    page.locator('body').click(position={'x': 5, 'y': 300})
+    page.keyboard.press('n')
+    page.wait_for_url(re.compile(r'.*/new$'))
+    page.get_by_role('button').filter(has_text='dark_mode').click()
+    expect(page.locator('body.body--dark')).to_have_count(1)
+    screenshot(page, 'new-session-dark')
