@@ -201,3 +201,22 @@ async def test_deleted_session_reads_as_gone(upstream, registry):
     await upstream.delete(session_id)
     registry.wake(session_id)
     await wait_until(lambda: hub.state.phase == 'gone')
+
+
+async def test_shared_tasks_start_in_a_fresh_context():
+    """A hub's task must not inherit the request context (and so `app.storage.user`) of whoever opened it first."""
+    import contextvars
+
+    from nicegui.storage import request_contextvar
+
+    from aod_ui.hub import spawn_detached
+    core.loop = asyncio.get_running_loop()
+    marker = contextvars.ContextVar('marker', default='fresh')
+    marker.set('alice request')
+    request_contextvar.set('alice request')  # type: ignore[arg-type]
+    seen = {}
+
+    async def task():
+        seen['marker'], seen['request'] = marker.get(), request_contextvar.get()
+    await spawn_detached(task(), 'probe')
+    assert seen == {'marker': 'fresh', 'request': None}
