@@ -9,6 +9,7 @@
     python main.py users token NAME          (the token is read from standard input)
     python main.py users untoken NAME
     python main.py tokens rotate             (the new key is read from standard input)
+    python main.py retention --dry-run | --apply
 
 Passwords are read from the terminal (twice), or from standard input when it is not a terminal; never from an
 argument, where they would end up in the shell's history and the process list.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
 import sys
@@ -54,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
                                                                                               required=True)
     tokens.add_parser('rotate', help='re-encrypt every stored token under a new key, read from standard input '
                       '(then set AOD_UI_TOKEN_KEY to it)')
+    retention = sub.add_parser('retention', help='show (--dry-run) or apply (--apply) the retention policy now')
+    mode = retention.add_mutually_exclusive_group(required=True)
+    mode.add_argument('--dry-run', action='store_true', help='list what the policy would stop and delete, and why')
+    mode.add_argument('--apply', action='store_true', help='stop and delete what the policy says (resumes a run '
+                      'that was cut short)')
     for action, text in (('disable', 'stop a person from signing in'), ('enable', 'let a person sign in again'),
                          ('remove', 'remove a person')):
         users.add_parser(action, help=text).add_argument('username')
@@ -145,6 +152,50 @@ def _rotate(settings: Settings) -> int:
     return 0
 
 
+async def _retention(settings: Settings, apply: bool) -> int:
+    from storage import open_store
+
+    from .errors import ConfigError
+    from .hub import HubRegistry
+    from .services import RetentionPolicy, RetentionService, SessionService, TokenVault, Upstreams
+    from .upstream import Upstream
+    if settings.demo:
+        raise ConfigError('Retention from the command line needs AOD_API_URL and AOD_API_TOKEN (the built-in '
+                          'simulator only lives inside a running dashboard).')
+    store = open_store(settings.data_dir)
+    shared = Upstream(settings.aod_url, settings.aod_token, timeout=settings.request_timeout) \
+        if settings.aod_token else None
+    vault = TokenVault(store, settings.token_key) if settings.token_mode == 'per-user' else None
+    upstreams = Upstreams(shared, vault=vault, store=store,
+                          make=lambda token: Upstream(settings.aod_url, token, timeout=settings.request_timeout))
+    sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session))
+    policy = RetentionPolicy(days=settings.retention_days, stuck_hours=settings.retention_stuck_hours,
+                             agent_days=dict(settings.retention_agent_days))
+    service = RetentionService(store, upstreams, lambda: sessions._upstream_sessions(fresh=True), sessions._agent_name,
+                               policy=policy, rate=settings.retention_rate)
+    try:
+        print(f'policy: {policy.describe()}')
+        if not apply:
+            with contextlib.suppress(AodUiError):
+                await sessions.agents()  # agent names for per-agent rules
+            items = await service.plan()
+            for item in items:
+                print(f'{item.action:12} {item.session_id}  {item.agent:16} {item.reason}')
+            print(f'{len(items)} session(s) would be stopped or deleted; nothing was changed.')
+        else:
+            report = await service.run(CLI_ACTOR, on_progress=lambda r: None)
+            print(report.summary())
+            for session_id, reason in report.failed:
+                print(f'failed {session_id}: {reason}')
+            return 1 if report.failed else 0
+    finally:
+        await upstreams.aclose()
+        if shared is not None:
+            await shared.aclose()
+        store.close()
+    return 0
+
+
 def serve(settings: Settings) -> None:
     from nicegui import app, ui
     from nicegui.storage import Storage
@@ -169,6 +220,8 @@ def main(argv: list[str] | None = None) -> None:
             serve(settings)
         elif args.command == 'users':
             raise SystemExit(asyncio.run(_users(settings, args)))
+        elif args.command == 'retention':
+            raise SystemExit(asyncio.run(_retention(settings, apply=args.apply)))
         elif args.command == 'tokens':
             raise SystemExit(_rotate(settings))
     except AodUiError as error:

@@ -69,6 +69,23 @@ def _lower_words(text: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in _words(text))
 
 
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise ValueError('expected zero or more')
+    return value
+
+
+def _agent_days(text: str) -> dict[str, float]:
+    result = {}
+    for item in _words(text):
+        name, sep, days = item.partition('=')
+        if not sep or not name.strip():
+            raise ValueError(f'expected agent=days, not {item!r}')
+        result[name.strip()] = _non_negative(days)
+    return result
+
+
 def _choice(*options: str) -> Callable[[str], str]:
     def cast(text: str) -> str:
         value = text.strip().lower()
@@ -143,6 +160,22 @@ SETTINGS: tuple[Setting, ...] = (
             '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"', secret=True),
     Setting('AOD_UI_SELF_SERVICE_TOKENS', 'self_service_tokens', _bool, False,
             'per-user mode: people may set their own token (otherwise only admins may).'),
+    Setting('AOD_UI_RETENTION_DAYS', 'retention_days', _non_negative, 0.0,
+            'Delete finished sessions (completed, failed, terminated) this many days after they ended; 0 keeps them.'),
+    Setting('AOD_UI_RETENTION_STUCK_HOURS', 'retention_stuck_hours', _non_negative, 0.0,
+            'Stop, then delete, sessions still pending or running this many hours after they started; 0: never.'),
+    Setting('AOD_UI_RETENTION_AGENT_DAYS', 'retention_agent_days', _agent_days, {},
+            'Per-agent retention in days, by agent name or id: for example code-review=30,doc-gen=7.'),
+    Setting('AOD_UI_RETENTION_INTERVAL_MINUTES', 'retention_interval_minutes', _positive_float, 60.0,
+            'How often the retention policy runs by itself (when any rule is on).'),
+    Setting('AOD_UI_RETENTION_RATE', 'retention_rate', _positive_float, 5.0,
+            'At most this many calls per second to AoD during a retention run.'),
+    Setting('AOD_UI_STUCK_PENDING_MINUTES', 'stuck_pending_minutes', _positive_float, 15.0,
+            'The operations page flags sessions pending for longer than this.'),
+    Setting('AOD_UI_SILENT_RUNNING_MINUTES', 'silent_running_minutes', _positive_float, 30.0,
+            'The operations page flags running sessions without activity for longer than this.'),
+    Setting('AOD_UI_AOD_SESSION_LIMIT', 'aod_session_limit', int, 100,
+            'AoD\'s concurrent session limit per token, until a 429 from AoD tells the real one.'),
     Setting('AOD_UI_HEADER_DEFAULT_ROLE', 'header_default_role', _choice('admin', 'member', 'viewer'), 'member',
             'With AOD_UI_AUTH=header: the role of a person seen for the first time.'),
 )
@@ -183,6 +216,14 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     header_default_role: str = 'member'
     token_mode: str = 'shared'
+    retention_days: float = 0.0
+    retention_stuck_hours: float = 0.0
+    retention_agent_days: dict[str, float] = field(default_factory=dict)
+    retention_interval_minutes: float = 60.0
+    retention_rate: float = 5.0
+    stuck_pending_minutes: float = 15.0
+    silent_running_minutes: float = 30.0
+    aod_session_limit: int = 100
     token_fallback: str = 'refuse'
     token_key: str = field(default='', repr=False)
     self_service_tokens: bool = False
@@ -284,7 +325,7 @@ def markdown_table() -> str:
     rows = ['| Variable | Default | What it does |', '|---|---|---|']
     for setting in SETTINGS:
         default = setting.default
-        shown = '(empty)' if default in ('', (), None) else f'`{default}`'
+        shown = '(empty)' if default in ('', (), None, {}) else f'`{default}`'
         rows.append(f'| `{setting.env}` | {shown} | {setting.help} |')
     return '\n'.join(rows)
 

@@ -16,8 +16,17 @@ from collections.abc import Awaitable, Callable
 from storage import Store, open_store
 
 from .errors import ConfigError
-from .hub import HubRegistry
-from .services import AuditService, PeopleService, SessionService, TokenService, TokenVault, Upstreams
+from .hub import HubRegistry, spawn_detached
+from .services import (
+    AuditService,
+    PeopleService,
+    RetentionPolicy,
+    RetentionService,
+    SessionService,
+    TokenService,
+    TokenVault,
+    Upstreams,
+)
 from .settings import Settings
 from .upstream import Upstream
 
@@ -37,6 +46,8 @@ class System:
         self._upstream: Upstream | None = None
         self.upstreams: Upstreams | None = None  # type: ignore[assignment]  # set in startup
         self.tokens: TokenService | None = None  # type: ignore[assignment]
+        self.retention: RetentionService | None = None  # type: ignore[assignment]
+        self._retention_task: asyncio.Task | None = None
         self._sessions: SessionService | None = None
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
@@ -104,6 +115,14 @@ class System:
                                    fallback=self.settings.token_fallback)
         self.tokens = TokenService(self.upstreams, self.store, self_service=self.settings.self_service_tokens)
         self._sessions = SessionService(self.upstreams, self.store, self.hubs)
+        settings = self.settings
+        self.retention = RetentionService(
+            self.store, self.upstreams, lambda: self._sessions._upstream_sessions(fresh=True),  # type: ignore[union-attr]
+            self._sessions._agent_name, rate=settings.retention_rate,
+            policy=RetentionPolicy(days=settings.retention_days, stuck_hours=settings.retention_stuck_hours,
+                                   agent_days=dict(settings.retention_agent_days)))
+        self._retention_task = spawn_detached(self.retention.scheduled(settings.retention_interval_minutes * 60),
+                                              'scheduled retention')
 
     async def store_audit(self, actor: str, action: str, outcome: str, detail: str) -> None:
         """Record something that happened outside the services (for example a refused sign-in)."""
@@ -111,6 +130,8 @@ class System:
         await run_io(self.store.audit.append, actor, action, outcome=outcome, detail=detail)  # type: ignore[arg-type]
 
     async def shutdown(self) -> None:
+        if self._retention_task is not None:
+            self._retention_task.cancel()
         await self.hubs.stop_all()
         if self._upstream is not None:
             await self._upstream.aclose()

@@ -3,6 +3,7 @@
 from ._audit import AuditService
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
+from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
 from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
 
@@ -14,7 +15,11 @@ __all__ = [
     'LoginRefused',
     'OidcPolicy',
     'PeopleService',
+    'PlanItem',
     'RateLimiter',
+    'RetentionPolicy',
+    'RetentionService',
+    'RunReport',
     'SessionDetail',
     'SessionRow',
     'SessionService',
