@@ -19,6 +19,7 @@ from .errors import ConfigError
 from .hub import HubRegistry, spawn_detached
 from .services import (
     AuditService,
+    FleetService,
     PeopleService,
     RetentionPolicy,
     RetentionService,
@@ -48,6 +49,7 @@ class System:
         self.tokens: TokenService | None = None  # type: ignore[assignment]
         self.retention: RetentionService | None = None  # type: ignore[assignment]
         self._retention_task: asyncio.Task | None = None
+        self.fleet: FleetService | None = None  # type: ignore[assignment]
         self._sessions: SessionService | None = None
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
@@ -121,6 +123,10 @@ class System:
             self._sessions._agent_name, rate=settings.retention_rate,
             policy=RetentionPolicy(days=settings.retention_days, stuck_hours=settings.retention_stuck_hours,
                                    agent_days=dict(settings.retention_agent_days)))
+        self.fleet = FleetService(self._sessions, self.store, self.upstreams,
+                                  session_limit=settings.aod_session_limit,
+                                  stuck_pending_minutes=settings.stuck_pending_minutes,
+                                  silent_running_minutes=settings.silent_running_minutes)
         self._retention_task = spawn_detached(self.retention.scheduled(settings.retention_interval_minutes * 60),
                                               'scheduled retention')
 

@@ -31,6 +31,8 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
         if is_admin(actor) and system.settings.auth != 'none':
             ui.link('People', '/people').classes('text-white no-underline max-sm:hidden')
             ui.link('Audit', '/audit').classes('text-white no-underline max-sm:hidden')
+        if is_admin(actor):
+            ui.link('Operations', '/operations').classes('text-white no-underline max-sm:hidden')
         ui.space()
         if system.settings.auth != 'none':
             with ui.button(icon='account_circle').props('flat dense no-caps color=white').mark('account'):
@@ -40,6 +42,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
                     if is_admin(actor):
                         ui.menu_item('People', lambda: ui.navigate.to('/people'))
                         ui.menu_item('Audit trail', lambda: ui.navigate.to('/audit'))
+                        ui.menu_item('Operations', lambda: ui.navigate.to('/operations'))
                     if system.tokens is not None and system.tokens.enabled and (
                             system.settings.self_service_tokens or is_admin(actor)):
                         ui.menu_item('My AoD token', lambda: open_token_dialog(system, actor.username)) \

@@ -1,7 +1,7 @@
 """The dashboard's pages, one module each; `register_all` registers every one."""
 
 from ..system import System
-from . import audit, login, new_session, people, session_page, sessions_list
+from . import audit, login, new_session, operations, people, session_page, sessions_list
 
 __all__ = ['register_all']
 
@@ -13,3 +13,4 @@ def register_all(system: System) -> None:
     session_page.register(system)
     people.register(system)
     audit.register(system)
+    operations.register(system)

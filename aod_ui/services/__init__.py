@@ -1,6 +1,7 @@
 """The dashboard's rules, in plain async Python (no NiceGUI `ui` here)."""
 
 from ._audit import AuditService
+from ._fleet import FleetService, FleetSummary, SessionFacts
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
@@ -11,6 +12,8 @@ __all__ = [
     'ROLES',
     'Actor',
     'AuditService',
+    'FleetService',
+    'FleetSummary',
     'LaunchRequest',
     'LoginRefused',
     'OidcPolicy',
@@ -21,6 +24,7 @@ __all__ = [
     'RetentionService',
     'RunReport',
     'SessionDetail',
+    'SessionFacts',
     'SessionRow',
     'SessionService',
     'TokenInfo',

@@ -2,52 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 import pytest
 from nicegui.testing import User
 
-from aod_ui.services._passwords import hash_password
-from storage import User as Person
 from storage import open_store
 
-from .support import eventually
-
-PASSWORDS = {'ada': 'ada-secret-pass-1', 'olga': 'olga-secret-pass-2', 'max': 'max-secret-pass-3',
-             'vic': 'vic-secret-pass-4'}
-ROLES = {'ada': 'admin', 'olga': 'member', 'max': 'member', 'vic': 'viewer'}
-
-
-@pytest.fixture
-def people(dashboard_env, monkeypatch) -> Path:
-    monkeypatch.setenv('AOD_UI_AUTH', 'local')
-    data = Path(dashboard_env['AOD_UI_DATA_DIR'])
-    store = open_store(data)
-    for name, password in PASSWORDS.items():
-        store.users.add(Person(username=name, display_name=name.title(), role=ROLES[name],
-                               password_hash=hash_password(password)))
-    store.close()
-    return data
-
-
-async def sign_in(user: User, name: str, password: str | None = None, target: str = '/') -> None:
-    await user.open(f'/login?next={target}')
-    user.find(marker='username').type(name)
-    user.find(marker='password').type(password or PASSWORDS[name])
-    user.find(marker='sign-in').click()
-
-
-async def signed_in(user: User, name: str, password: str | None = None) -> None:
-    """Sign in and open the list. (With several simulated people in one test, the page's own navigation after
-    signing in may reach another person's simulated browser, so this asks the server directly.)"""
-    await sign_in(user, name, password)
-    for _ in range(100):
-        if (await user.http_client.get('/')).status_code == 200:
-            break
-        await asyncio.sleep(0.05)
-    await user.open('/')
-    await user.should_see('Sessions')
+from .support import PASSWORDS, eventually, sign_in, signed_in  # noqa: F401
 
 
 async def test_pages_need_sign_in(people, user: User):
