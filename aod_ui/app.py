@@ -24,6 +24,7 @@ def build(settings: Settings) -> System:
     logging.basicConfig(level=settings.log_level.upper(), format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     logging.getLogger('httpx').setLevel(logging.WARNING)
     system = System(settings)
+    app.state.aod_system = system  # for the command line's and the tests' direct use of the running services
     app.on_startup(system.startup)
     app.on_shutdown(system.shutdown)
     register_all(system)
