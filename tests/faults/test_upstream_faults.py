@@ -160,7 +160,8 @@ def odd_stream_server(body: str) -> tuple[str, threading.Thread, uvicorn.Server]
 async def test_odd_streams_are_survived():
     core.loop = asyncio.get_running_loop()
     huge = 'x' * (10 * 1024 * 1024)
-    line = json.dumps({'type': 'assistant', 'message': {'content': [{'type': 'text', 'text': 'split across chunks'}]}}) + '\n'
+    text_block = {'type': 'text', 'text': 'split across chunks'}
+    line = json.dumps({'type': 'assistant', 'message': {'content': [text_block]}}) + '\n'
     events = [
         'data: {"type": "start", "provider": "anthropic", "session_id": "s1"}\n\n',
         'data: this is not json\n\n',
