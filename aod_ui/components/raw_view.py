@@ -24,6 +24,8 @@ class RawView:
         self.lines = lines
         self.start = max(0, lines.line_count - WINDOW)
         self.following = True
+        self.active = False
+        self._stale = True
         with ui.column().classes('w-full gap-0') as self.container:
             with ui.row().classes('w-full items-center gap-2'):
                 self.info = ui.label().classes('text-xs opacity-60 flex-1').mark('raw-info')
@@ -36,9 +38,17 @@ class RawView:
                                             'bg-grey-10 text-grey-3 rounded p-3').mark('raw')
         self._blocks: list[ui.label] = []
         self._block_start: list[int] = []
-        self.render()
+
+    def set_active(self, active: bool) -> None:
+        """The raw view renders only while its tab is shown; new output just marks it stale meanwhile."""
+        self.active = active
+        if active and self._stale:
+            if self.following:
+                self.start = max(0, self.lines.line_count - WINDOW)
+            self.render()
 
     def render(self) -> None:
+        self._stale = False
         self.body.clear()
         self._blocks, self._block_start = [], []
         end = min(self.lines.line_count, self.start + WINDOW)
@@ -64,6 +74,9 @@ class RawView:
     def grow(self) -> None:
         """New lines arrived: extend the tail while following."""
         total = self.lines.line_count
+        if not self.active:
+            self._stale = True
+            return
         if not self.following:
             self._update_info(min(total, self.start + WINDOW))
             return

@@ -62,10 +62,14 @@ class _EntryView:
         self.view = view
         self.children: ui.column | None = None
         self.expanded = False
+        self.text_label: ui.label | None = None
         with ui.element('div').classes('w-full') as self.root:
             self._build()
 
     def update(self) -> None:
+        if self.text_label is not None and isinstance(self.entry, LinesEntry):
+            self.text_label.text = self.entry.text  # merged output lines grow in place: one text change, no rebuild
+            return
         children = self.children
         kept = list(children.default_slot.children) if children is not None else []
         for element in kept:
@@ -112,7 +116,7 @@ class _EntryView:
             ui.label(' · '.join(parts)).classes('text-xs opacity-60')
         elif isinstance(entry, LinesEntry):
             stderr = entry.kind == 'stderr'
-            ui.label(entry.text).classes(f'w-full {MONO} rounded p-2 ' + (
+            self.text_label = ui.label(entry.text).classes(f'w-full {MONO} rounded p-2 ' + (
                 'bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200' if stderr
                 else 'bg-grey-2 dark:bg-grey-9')).mark('stderr' if stderr else 'stdout')
         elif isinstance(entry, ExitEntry):
@@ -246,7 +250,12 @@ class TranscriptView:
             if self._end < len(self._top):
                 self._update_earlier()
             return False
-        self._extend_to(len(self._top))  # the reader follows the tail: new top-level entries join the window
+        target = len(self._top)
+        if target - WINDOW > self._end:  # a burst longer than the window: skip what would be trimmed at once
+            for entry in self._top[self._start:self._end]:
+                self._forget(entry)
+            self._start = self._end = target - WINDOW
+        self._extend_to(target)  # the reader follows the tail: new top-level entries join the window
         if self._end - self._start > WINDOW:
             for entry in self._top[self._start:self._end - WINDOW]:
                 self._forget(entry)

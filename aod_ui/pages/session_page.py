@@ -92,6 +92,7 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
             jump.set_visibility(False)
         with ui.tab_panel(raw_tab).classes('p-0'):
             raw = RawView(hub.transcript.raw.lines)
+    tabs.on_value_change(lambda e: raw.set_active(e.value == raw_tab.props['name']))
 
     followup = FollowUpBox(system, row.id, may_act=detail.may_act)
 

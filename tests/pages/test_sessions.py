@@ -165,6 +165,7 @@ async def test_a_huge_transcript_is_windowed(user: User):
     await wait_for_text(user, 'Agent exited with code 0', timeout=30)
     await user.open(f'/sessions/{session_id}')  # a late viewer joins a finished 40,000-line session
     await user.should_see('Agent exited with code 0')
+    user.find('Raw output').click()  # the raw view renders once its tab is shown
     with user:
         earlier = user.find(marker='show-earlier').elements.pop()
         raw_info = user.find(marker='raw-info').elements.pop()

@@ -1,0 +1,88 @@
+"""Run the benchmark: our dashboard and the plain per-viewer SSE proxy, side by side, against the same simulator.
+
+    python -m bench             the whole benchmark (a few minutes on 2 cores)
+    python -m bench --smoke     a tiny run of every scenario, no targets judged (CI)
+    python -m bench --only latency,connections
+
+Prints a table and writes bench/results/latest.json and latest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from . import scenarios
+from .harness import CHROMIUM, CHROMIUM_ARGS, stack
+
+RESULTS = Path(__file__).resolve().parent / 'results'
+ALL = ('connections', 'latency', 'throughput', 'idle', 'huge', 'list')
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return '—'
+    return f'{value:,.0f}' if abs(value) >= 100 else f'{value:,.3g}'
+
+
+def markdown(rows: list[scenarios.Row], seconds: float) -> str:
+    lines = ['| scenario | metric | ours | baseline | baseline ÷ ours | target | met | clients | note |',
+             '|---|---|---|---|---|---|---|---|---|']
+    for row in rows:
+        ratio = '—' if row.ratio is None else f'{row.ratio:.2f}'
+        met = '—' if row.met is None else ('yes' if row.met else 'NO')
+        lines.append(f'| {row.scenario} | {row.metric} | {_fmt(row.ours)} | {_fmt(row.baseline)} | {ratio} | '
+                     f'{row.target} | {met} | {row.clients} | {row.note} |')
+    lines.append(f'\nRun took {seconds:.0f} s. Clients: `chromium` = real headless Chromium pages measuring in the '
+                 'DOM; `http` = light clients (page loads, SSE streams).')
+    return '\n'.join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description='Benchmark the dashboard against a plain SSE proxy.')
+    parser.add_argument('--smoke', action='store_true', help='a tiny run of every scenario (no targets judged)')
+    parser.add_argument('--only', default=','.join(ALL), help=f'comma-separated, from: {", ".join(ALL)}')
+    parser.add_argument('--out', type=Path, default=RESULTS)
+    args = parser.parse_args()
+    only = set(args.only.split(','))
+    smoke = args.smoke
+    started = time.monotonic()
+    rows: list[scenarios.Row] = []
+    from playwright.sync_api import sync_playwright
+    with stack() as (simulator, dashboard, baseline), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if 'connections' in only:
+            rows += scenarios.upstream_connections(simulator, dashboard, baseline, [1, 3] if smoke else [1, 10, 50])
+        if 'latency' in only:
+            rows += scenarios.latency(browser, simulator, dashboard, baseline, sessions=1 if smoke else 5,
+                                      viewers=1 if smoke else 4, rate=20 if smoke else 50,
+                                      seconds=2 if smoke else 8)
+        if 'throughput' in only:
+            rows += scenarios.throughput(browser, simulator, dashboard, baseline, viewers=1 if smoke else 3,
+                                         rates=[200] if smoke else [500, 1000, 2000, 3500, 5000],
+                                         seconds=1 if smoke else 4)
+        if 'idle' in only:
+            rows += scenarios.idle_memory(browser, dashboard, baseline, simulator, 2 if smoke else 20)
+        if 'huge' in only:
+            rows += scenarios.huge_session(browser, simulator, dashboard, baseline, 2000 if smoke else 100_000)
+        if 'list' in only:
+            rows += scenarios.session_list(simulator, dashboard, baseline, 50 if smoke else 5000)
+        browser.close()
+    seconds = time.monotonic() - started
+    if smoke:
+        for row in rows:
+            row.met = None
+    args.out.mkdir(parents=True, exist_ok=True)
+    table = markdown(rows, seconds)
+    (args.out / 'latest.json').write_text(json.dumps({'smoke': smoke, 'seconds': seconds,
+                                                      'rows': [asdict(r) | {'ratio': r.ratio} for r in rows]},
+                                                     indent=2))
+    (args.out / 'latest.md').write_text(table + '\n')
+    print(table)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,169 @@
+"""The processes a benchmark runs (simulator, our dashboard, the baseline proxy), each on its own loopback port in
+its own process, and the measuring tools shared by the scenarios."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = 'aod_benchmark_service_token_0123456789'
+CHROMIUM = os.environ.get('AOD_UI_CHROMIUM', '/usr/bin/chromium')
+CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+                 '--disable-sync', '--disable-quic', '--no-first-run', '--disable-renderer-backgrounding',
+                 '--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows']
+CODEX = '4da27759-2d82-5f2c-94ba-fdfac39fe770'
+"""The simulator's plain-text agent (its `chatty` scenario writes `tick N` lines)."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Process:
+    name: str
+    url: str
+    popen: subprocess.Popen
+
+    @property
+    def rss_mb(self) -> float:
+        """Resident memory now, from /proc."""
+        with open(f'/proc/{self.popen.pid}/status') as status:
+            for line in status:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+
+def _start(name: str, args: list[str], url: str, probe: str, env: dict[str, str] | None = None,
+           cwd: Path | None = None) -> Process:
+    full_env = {**os.environ, 'PYTHONPATH': str(ROOT), **(env or {})}
+    for variable in ('PYTEST_CURRENT_TEST', 'NICEGUI_USER_SIMULATION'):
+        full_env.pop(variable, None)
+    log = open(Path(tempfile.gettempdir()) / f'bench-{name}.log', 'w')  # noqa: SIM115 - closed with the process
+    popen = subprocess.Popen([sys.executable, *args], env=full_env, cwd=cwd or ROOT, stdout=log,
+                             stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + probe, timeout=2).status_code < 500:
+                return Process(name, url, popen)
+        except httpx.HTTPError:
+            pass
+        if popen.poll() is not None:
+            break
+        time.sleep(0.1)
+    popen.kill()
+    raise RuntimeError(f'{name} did not start; see {log.name}')
+
+
+@contextmanager
+def stack(*, time_scale: float = 0.05):
+    """Simulator, our dashboard and the baseline, started fresh and stopped afterwards."""
+    processes: list[Process] = []
+    try:
+        port = free_port()
+        simulator = _start('simulator', ['-m', 'aod_ui.simulator', '--port', str(port), '--token', TOKEN, '--control',
+                                         '--stamp-events', '--time-scale', str(time_scale), '--max-active', '100000'],
+                           f'http://127.0.0.1:{port}', '/health')
+        processes.append(simulator)
+        data = Path(tempfile.mkdtemp(prefix='bench-dashboard-'))
+        port = free_port()
+        dashboard = _start('dashboard', [str(ROOT / 'main.py')], f'http://127.0.0.1:{port}', '/healthz', env={
+            'AOD_API_URL': simulator.url, 'AOD_API_TOKEN': TOKEN, 'AOD_UI_PORT': str(port), 'AOD_UI_AUTH': 'none',
+            'AOD_UI_STORAGE_SECRET': 'benchmark-storage-secret-0123456789abcdef', 'AOD_UI_SECURE_COOKIES': 'false',
+            'AOD_UI_DATA_DIR': str(data), 'AOD_UI_LOG_LEVEL': 'warning'}, cwd=data)
+        processes.append(dashboard)
+        port = free_port()
+        baseline = _start('baseline', ['-m', 'bench.baseline', '--port', str(port), '--aod-url', simulator.url,
+                                       '--token', TOKEN], f'http://127.0.0.1:{port}', '/sessions')
+        processes.append(baseline)
+        yield simulator, dashboard, baseline
+    finally:
+        for process in processes:
+            process.popen.terminate()
+        for process in processes:
+            try:
+                process.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                process.popen.kill()
+
+
+def sim(simulator: Process) -> httpx.Client:
+    return httpx.Client(base_url=simulator.url, headers={'Authorization': f'Bearer {TOKEN}'}, timeout=60)
+
+
+def launch(simulator: Process, prompt: str, agent: str = CODEX) -> str:
+    with sim(simulator) as client:
+        answer = client.post('/sessions', json={'agent_id': agent, 'prompt': prompt})
+        answer.raise_for_status()
+        return answer.json()['id']
+
+
+def stats(simulator: Process) -> dict:
+    return httpx.get(f'{simulator.url}/_sim/stats', timeout=10).json()
+
+
+def emission_times(simulator: Process, session_id: str) -> dict[int, float]:
+    """`tick N` → when the simulator emitted it (its `emitted_at` stamp), from the session's full replay."""
+    import json
+    times: dict[int, float] = {}
+    with sim(simulator) as client, client.stream('GET', f'/sessions/{session_id}/stream') as response:
+        for line in response.iter_lines():
+            if not line.startswith('data: '):
+                continue
+            event = json.loads(line[6:])
+            if event.get('type') == 'output' and 'emitted_at' in event:
+                for text in event['data'].splitlines():
+                    if text.startswith('tick '):
+                        times[int(text[5:])] = event['emitted_at']
+    return times
+
+
+def wait_finished(simulator: Process, session_id: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    with sim(simulator) as client:
+        while time.monotonic() < deadline:
+            turns = client.get(f'/sessions/{session_id}/turns').json()['data']
+            if turns and turns[-1]['status'] in {'completed', 'failed'}:
+                return
+            time.sleep(0.2)
+    raise TimeoutError(f'session {session_id} did not finish')
+
+
+OBSERVER = '''() => {
+  window.__seen = {}; window.__observerStart = Date.now() / 1000;
+  const scan = (text, now) => {
+    for (const match of text.matchAll(/tick (\\d+)/g)) {
+      if (!(match[1] in window.__seen)) window.__seen[match[1]] = now;
+    }
+  };
+  new MutationObserver((records) => {
+    const now = Date.now() / 1000;
+    for (const record of records) {
+      if (record.type === 'characterData') scan(record.target.textContent || '', now);
+      for (const node of record.addedNodes) scan(node.textContent || '', now);
+    }
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+  scan(document.body.innerText, Date.now() / 1000);
+}'''
+"""Records when each `tick N` first reaches the page's DOM (the browser and the simulator share this clock)."""
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]

@@ -1,0 +1,220 @@
+"""The benchmark scenarios. Each returns result rows: scenario, metric, ours, baseline, target, and which clients
+made the load (`chromium` pages, or `http` light clients where a browser per viewer is too heavy)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from .harness import OBSERVER, Process, emission_times, launch, percentile, sim, stats, wait_finished
+
+
+@dataclass
+class Row:
+    scenario: str
+    metric: str
+    ours: float | None
+    baseline: float | None
+    target: str
+    clients: str
+    met: bool | None = None
+    note: str = ''
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ours is None or self.baseline is None or self.ours == 0:
+            return None
+        return self.baseline / self.ours
+
+
+def upstream_connections(simulator: Process, dashboard: Process, baseline: Process, counts: list[int]) -> list[Row]:
+    """Viewers of one live session, and how many stream connections that costs AoD."""
+    rows = []
+    for viewers in counts:
+        session_id = launch(simulator, 'scenario: long')
+        time.sleep(0.5)
+        before = stats(simulator)['streams_opened']
+        with httpx.Client(timeout=30) as client:  # a page load joins the viewer to the session's hub
+            for _ in range(viewers):
+                client.get(f'{dashboard.url}/sessions/{session_id}')
+        time.sleep(1.0)
+        ours = stats(simulator)['streams_opened'] - before
+        before = stats(simulator)['streams_opened']
+        streams = []
+        with httpx.Client(timeout=30) as client:
+            for _ in range(viewers):  # an EventSource per tab
+                request = client.build_request('GET', f'{baseline.url}/stream/{session_id}')
+                streams.append(client.send(request, stream=True))
+            time.sleep(1.0)
+            theirs = stats(simulator)['streams_opened'] - before
+            for response in streams:
+                response.close()
+        with sim(simulator) as client:
+            client.post(f'/sessions/{session_id}/terminate')
+        rows.append(Row(f'1 session, {viewers} viewers', 'upstream stream connections', ours, theirs,
+                        'exactly 1 for ours', 'http', met=ours == 1))
+    return rows
+
+
+def _observe(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_load_state('domcontentloaded')
+    page.evaluate(OBSERVER)
+
+
+def _latencies(pages, emitted: dict[int, float]) -> tuple[list[float], float]:
+    values, backlog = [], 0.0
+    for page in pages:
+        seen = page.evaluate('window.__seen')
+        start = page.evaluate('window.__observerStart')
+        for tick, at in seen.items():
+            sent = emitted.get(int(tick))
+            if sent is not None and sent >= start:
+                values.append(at - sent)
+        if emitted:
+            last = max(emitted)
+            backlog = max(backlog, 0.0 if str(last) in seen else float('inf'))
+    return values, backlog
+
+
+def latency(browser, simulator: Process, dashboard: Process, baseline: Process, *, sessions: int, viewers: int,
+            rate: int, seconds: float) -> list[Row]:
+    """End-to-end latency from the simulator's emission to the text in each page's DOM, on one clock."""
+    results = {}
+    for name, server, path in (('ours', dashboard, '/sessions/{}'), ('baseline', baseline, '/sessions/{}')):
+        ids = [launch(simulator, f'scenario: chatty\nrate: {rate}\nevents: {int(rate * seconds)}')
+               for _ in range(sessions)]
+        context = browser.new_context()
+        pages = []
+        for session_id in ids:
+            for _ in range(viewers):
+                page = context.new_page()
+                _observe(page, server.url + path.format(session_id))
+                pages.append(page)
+        for session_id in ids:
+            wait_finished(simulator, session_id)
+        time.sleep(1.5)
+        values: list[float] = []
+        for index, session_id in enumerate(ids):
+            emitted = emission_times(simulator, session_id)
+            found, _ = _latencies(pages[index * viewers:(index + 1) * viewers], emitted)
+            values += found
+        context.close()
+        results[name] = values
+    rows = []
+    for label, fraction, target in (('p50', 0.5, 0.050), ('p99', 0.99, 0.200)):
+        ours, theirs = percentile(results['ours'], fraction), percentile(results['baseline'], fraction)
+        rows.append(Row(f'{sessions} sessions × {viewers} viewers, {rate} events/s', f'latency {label} (ms)',
+                        None if ours is None else ours * 1000, None if theirs is None else theirs * 1000,
+                        f'≤ {target * 1000:.0f} ms', 'chromium', met=ours is not None and ours <= target,
+                        note=f'{len(results["ours"])} / {len(results["baseline"])} samples'))
+    return rows
+
+
+def throughput(browser, simulator: Process, dashboard: Process, baseline: Process, *, viewers: int,
+               rates: list[int], seconds: float) -> list[Row]:
+    """The highest event rate each side carries to every viewer with p99 ≤ 1 s and no growing backlog."""
+    best: dict[str, float] = {'ours': 0, 'baseline': 0}
+    notes = []
+    for name, server in (('ours', dashboard), ('baseline', baseline)):
+        for rate in rates:
+            session_id = launch(simulator, f'scenario: chatty\nrate: {rate}\nevents: {int(rate * seconds)}')
+            context = browser.new_context()
+            pages = []
+            for _ in range(viewers):
+                page = context.new_page()
+                _observe(page, f'{server.url}/sessions/{session_id}')
+                pages.append(page)
+            wait_finished(simulator, session_id)
+            time.sleep(1.0)
+            emitted = emission_times(simulator, session_id)
+            values, backlog = _latencies(pages, emitted)
+            context.close()
+            p99 = percentile(values, 0.99)
+            notes.append(f'{name}@{rate}: p99 {p99 if p99 is None else round(p99 * 1000)} ms')
+            if p99 is None or p99 > 1.0 or backlog > 0:
+                break
+            best[name] = rate
+    return [Row(f'1 session × {viewers} viewers, rising rate', 'highest events/s with p99 ≤ 1 s', best['ours'],
+                best['baseline'], '≥ 2,000 and above the baseline', 'chromium',
+                met=best['ours'] >= 2000 and best['ours'] > best['baseline'], note='; '.join(notes))]
+
+
+def idle_memory(browser, dashboard: Process, baseline: Process, simulator: Process, viewers: int) -> list[Row]:
+    """Server memory per connected idle viewer."""
+    session_id = launch(simulator, 'scenario: success')
+    wait_finished(simulator, session_id)
+    results = {}
+    for name, server in (('ours', dashboard), ('baseline', baseline)):
+        context = browser.new_context()
+        warm = context.new_page()
+        warm.goto(f'{server.url}/sessions/{session_id}')
+        time.sleep(1.0)
+        before = server.rss_mb
+        pages = []
+        for _ in range(viewers):
+            page = context.new_page()
+            page.goto(f'{server.url}/sessions/{session_id}')
+            pages.append(page)
+        time.sleep(2.0)
+        results[name] = (server.rss_mb - before) / viewers
+        context.close()
+    return [Row(f'{viewers} idle viewers', 'server memory per viewer (MB)', results['ours'], results['baseline'],
+                '≤ 1 MB', 'chromium', met=results['ours'] <= 1.0)]
+
+
+def huge_session(browser, simulator: Process, dashboard: Process, baseline: Process, lines: int) -> list[Row]:
+    """A finished session with many output lines: time until the page shows its end, and DOM nodes."""
+    session_id = launch(simulator, f'scenario: huge\nlines: {lines}')
+    wait_finished(simulator, session_id, timeout=300)
+    rows = []
+    measured = {}
+    for name, server, done in (('ours', dashboard, 'Agent exited with code'), ('baseline', baseline,
+                                                                                '[session ended]')):
+        context = browser.new_context()
+        page = context.new_page()
+        started = time.monotonic()
+        page.goto(f'{server.url}/sessions/{session_id}')
+        page.get_by_text(done).first.wait_for(timeout=120_000)
+        elapsed = time.monotonic() - started
+        nodes = page.evaluate('document.getElementsByTagName("*").length')
+        text_nodes = page.evaluate('''(() => { let n = 0; const w = document.createTreeWalker(document.body,
+            NodeFilter.SHOW_TEXT); while (w.nextNode()) n++; return n; })()''')
+        measured[name] = (elapsed, nodes + text_nodes)
+        context.close()
+    rows.append(Row(f'finished session, {lines:,} lines', 'time to interactive (s)', measured['ours'][0],
+                    measured['baseline'][0], '≤ 2 s', 'chromium', met=measured['ours'][0] <= 2.0))
+    rows.append(Row(f'finished session, {lines:,} lines', 'DOM nodes (elements + text)', measured['ours'][1],
+                    measured['baseline'][1], '≤ 5,000 transcript nodes', 'chromium',
+                    met=measured['ours'][1] <= 5000))
+    return rows
+
+
+def session_list(simulator: Process, dashboard: Process, baseline: Process, count: int) -> list[Row]:
+    """Server time to the first render of the sessions list with `count` sessions."""
+    now = datetime.now(UTC)
+    seeds = [{'agent_id': '4da27759-2d82-5f2c-94ba-fdfac39fe770', 'status': 'completed',
+              'created_at': (now - timedelta(minutes=i)).isoformat(), 'prompt': f'seeded {i}', 'token': None}
+             for i in range(count)]
+    from .harness import TOKEN
+    for seed in seeds:
+        seed['token'] = TOKEN
+    with httpx.Client(timeout=120) as client:
+        for start in range(0, count, 1000):
+            client.post(f'{simulator.url}/_sim/sessions', json=seeds[start:start + 1000]).raise_for_status()
+        timings = {}
+        for name, url in (('ours', f'{dashboard.url}/'), ('baseline', f'{baseline.url}/sessions')):
+            client.get(url)  # warm up
+            samples = []
+            for _ in range(5):
+                time.sleep(2.1)  # past the dashboard's 2 s list cache: every sample asks AoD afresh
+                started = time.perf_counter()
+                client.get(url).raise_for_status()
+                samples.append(time.perf_counter() - started)
+            timings[name] = sorted(samples)[len(samples) // 2]
+    return [Row(f'list of {count:,} sessions', 'server time to first render (s, median of 5)', timings['ours'],
+                timings['baseline'], '≤ 1 s', 'http', met=timings['ours'] <= 1.0,
+                note='baseline: its JSON proxy of GET /sessions (it has no list page)')]
