@@ -3,6 +3,7 @@
     python -m bench             the whole benchmark (a few minutes on 2 cores)
     python -m bench --smoke     a tiny run of every scenario, no targets judged (CI)
     python -m bench --only latency,connections
+    python -m bench --only load --soak 10     the 10-minute soak (a separate, longer run)
 
 Prints a table and writes bench/results/latest.json and latest.md.
 """
@@ -19,7 +20,7 @@ from . import scenarios
 from .harness import CHROMIUM, CHROMIUM_ARGS, stack
 
 RESULTS = Path(__file__).resolve().parent / 'results'
-ALL = ('connections', 'latency', 'throughput', 'idle', 'huge', 'list')
+ALL = ('connections', 'latency', 'throughput', 'idle', 'huge', 'list', 'load')
 
 
 def _fmt(value: float | None) -> str:
@@ -46,6 +47,8 @@ def main() -> None:
     parser.add_argument('--smoke', action='store_true', help='a tiny run of every scenario (no targets judged)')
     parser.add_argument('--only', default=','.join(ALL), help=f'comma-separated, from: {", ".join(ALL)}')
     parser.add_argument('--out', type=Path, default=RESULTS)
+    parser.add_argument('--soak', type=float, default=0, metavar='MINUTES',
+                        help='also run the soak: 20 sessions × 5 viewers for this many minutes')
     args = parser.parse_args()
     only = set(args.only.split(','))
     smoke = args.smoke
@@ -70,6 +73,10 @@ def main() -> None:
             rows += scenarios.huge_session(browser, simulator, dashboard, baseline, 2000 if smoke else 100_000)
         if 'list' in only:
             rows += scenarios.session_list(simulator, dashboard, baseline, 50 if smoke else 5000)
+        if 'load' in only:
+            rows += scenarios.websocket_load(simulator, dashboard, 5 if smoke else 100, 5 if smoke else 120)
+        if args.soak:
+            rows += scenarios.soak(browser, simulator, dashboard, sessions=20, viewers=5, minutes=args.soak)
         browser.close()
     seconds = time.monotonic() - started
     if smoke:

@@ -218,3 +218,71 @@ def session_list(simulator: Process, dashboard: Process, baseline: Process, coun
     return [Row(f'list of {count:,} sessions', 'server time to first render (s, median of 5)', timings['ours'],
                 timings['baseline'], '≤ 1 s', 'http', met=timings['ours'] <= 1.0,
                 note='baseline: its JSON proxy of GET /sessions (it has no list page)')]
+
+
+def websocket_load(simulator: Process, dashboard: Process, clients: int, seconds: float) -> list[Row]:
+    """A bounded load test: `clients` concurrent websocket viewers of live sessions for `seconds` (loopback only)."""
+    import asyncio
+    import threading
+
+    from .light import run_viewers
+    ids = [launch(simulator, 'scenario: long') for _ in range(max(1, clients // 10))]
+    paths = [f'/sessions/{ids[i % len(ids)]}' for i in range(clients)]
+    box = {}
+    # in a thread of its own: Playwright's sync API keeps an event loop running in this one
+    thread = threading.Thread(target=lambda: box.update(report=asyncio.run(run_viewers(dashboard.url, paths,
+                                                                                       seconds))))
+    thread.start()
+    thread.join(seconds + 120)
+    report = box['report']
+    with sim(simulator) as client:
+        for session_id in ids:
+            client.post(f'/sessions/{session_id}/terminate')
+    healthy = httpx.get(f'{dashboard.url}/healthz', timeout=10).status_code == 200
+    return [Row(f'{clients} websocket viewers for {seconds:.0f} s', 'viewer errors', len(report.errors), None,
+                'no errors, no crash', 'websocket (socket.io)', met=not report.errors and healthy,
+                note=f'{report.connected} connected, {report.messages} updates received, dashboard '
+                     f'{"healthy" if healthy else "NOT healthy"} after; ' + '; '.join(report.errors[:3]))]
+
+
+def soak(browser, simulator: Process, dashboard: Process, *, sessions: int, viewers: int, minutes: float
+         ) -> list[Row]:
+    """Many live sessions watched for a long time: dashboard memory and a browser page's JS heap over time, and
+    nothing left behind once the viewers leave."""
+    import asyncio
+    import threading
+
+    from .light import run_viewers
+    ids = [launch(simulator, 'scenario: long') for _ in range(sessions)]
+    seconds = minutes * 60
+    paths = [f'/sessions/{session_id}' for session_id in ids for _ in range(viewers - 1)]
+    thread = threading.Thread(target=lambda: asyncio.run(run_viewers(dashboard.url, paths, seconds)), daemon=True)
+    thread.start()
+    page = browser.new_context().new_page()
+    page.goto(f'{dashboard.url}/sessions/{ids[0]}')
+    rss, heap = [], []
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        time.sleep(min(10, seconds / 12))
+        rss.append(dashboard.rss_mb)
+        heap.append(page.evaluate('performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0'))
+    page.context.close()
+    thread.join(seconds + 60)
+    with sim(simulator) as client:
+        for session_id in ids:
+            client.post(f'/sessions/{session_id}/terminate')
+    time.sleep(35)  # the hubs linger 30 s after their last viewer
+    health = httpx.get(f'{dashboard.url}/healthz', timeout=10).json()
+    warm = max(1, len(rss) // 4)
+
+    def growth(values: list[float]) -> float | None:
+        return None if len(values) <= warm or not values[warm] else (values[-1] - values[warm]) / values[warm] * 100
+    rss_growth, heap_growth = growth(rss), growth(heap)
+    left = health['live_streams'] + health['viewers']
+    return [Row(f'{sessions} sessions × {viewers} viewers for {minutes:g} min', 'dashboard RSS growth after '
+                'warm-up (%)', rss_growth, None, '< 10 %', 'websocket + chromium',
+                met=rss_growth is not None and rss_growth < 10, note=f'RSS MB over time: {[round(v) for v in rss]}'),
+            Row(f'{sessions} sessions × {viewers} viewers for {minutes:g} min', 'browser JS heap growth (%)',
+                heap_growth, None, '< 10 %', 'chromium', met=heap_growth is not None and heap_growth < 10,
+                note=f'heap MB: {[round(v, 1) for v in heap]}'),
+            Row('after the viewers left', 'live streams + viewers still held', left, None, '0', 'http', met=left == 0)]
