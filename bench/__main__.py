@@ -30,7 +30,7 @@ def _fmt(value: float | None) -> str:
 
 
 def markdown(rows: list[scenarios.Row], seconds: float) -> str:
-    lines = ['| scenario | metric | ours | baseline | baseline ÷ ours | target | met | clients | note |',
+    lines = ['| scenario | metric | ours | baseline | ours better by (×) | target | met | clients | note |',
              '|---|---|---|---|---|---|---|---|---|']
     for row in rows:
         ratio = '—' if row.ratio is None else f'{row.ratio:.2f}'
@@ -47,9 +47,18 @@ def main() -> None:
     parser.add_argument('--smoke', action='store_true', help='a tiny run of every scenario (no targets judged)')
     parser.add_argument('--only', default=','.join(ALL), help=f'comma-separated, from: {", ".join(ALL)}')
     parser.add_argument('--out', type=Path, default=RESULTS)
+    parser.add_argument('--render', type=Path, metavar='JSON', help='only print the table of an earlier run')
     parser.add_argument('--soak', type=float, default=0, metavar='MINUTES',
                         help='also run the soak: 20 sessions × 5 viewers for this many minutes')
     args = parser.parse_args()
+    if args.render:
+        report = json.loads(args.render.read_text())
+        fields = {f for f in scenarios.Row.__dataclass_fields__}
+        rows = [scenarios.Row(**{k: v for k, v in row.items() if k in fields}) for row in report['rows']]
+        for row in rows:
+            row.higher_is_better = row.metric.startswith('highest')
+        print(markdown(rows, report['seconds']))
+        return
     only = set(args.only.split(','))
     smoke = args.smoke
     started = time.monotonic()
