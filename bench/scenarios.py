@@ -274,12 +274,18 @@ def soak(browser, simulator: Process, dashboard: Process, *, sessions: int, view
     with sim(simulator) as client:
         for session_id in ids:
             client.post(f'/sessions/{session_id}/terminate')
-    time.sleep(35)  # the hubs linger 30 s after their last viewer
+    time.sleep(50)  # a closed page's client goes after NiceGUI's 10 s reconnect window, its hub 30 s after that
     health = httpx.get(f'{dashboard.url}/healthz', timeout=10).json()
-    warm = max(1, len(rss) // 4)
 
     def growth(values: list[float]) -> float | None:
-        return None if len(values) <= warm or not values[warm] else (values[-1] - values[warm]) / values[warm] * 100
+        """Median of the last third against the median of the second third (after warm-up): robust to the
+        sawtooth of garbage collection."""
+        third = len(values) // 3
+        if third < 1:
+            return None
+        middle, last = sorted(values[third:2 * third]), sorted(values[2 * third:])
+        before, after = middle[len(middle) // 2], last[len(last) // 2]
+        return None if not before else (after - before) / before * 100
     rss_growth, heap_growth = growth(rss), growth(heap)
     left = health['live_streams'] + health['viewers']
     return [Row(f'{sessions} sessions × {viewers} viewers for {minutes:g} min', 'dashboard RSS growth after '
