@@ -4,6 +4,7 @@ its own process, and the measuring tools shared by the scenarios."""
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-TOKEN = 'aod_benchmark_service_token_0123456789'
+TOKEN = 'aod_' + secrets.token_urlsafe(18)  # made up for each run, like the demo's
 CHROMIUM = os.environ.get('AOD_UI_CHROMIUM', '/usr/bin/chromium')
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
                  '--disable-sync', '--disable-quic', '--no-first-run', '--disable-renderer-backgrounding',
