@@ -30,6 +30,10 @@ class SessionSettings:
                           on_change=lambda e: self._run(lambda a: system.sessions.set_visibility(
                               a, self.session_id, e.value), 'Visibility changed.')) \
                     .props('dense no-caps size=sm').mark('visibility')
+                ui.input_chips('Labels', value=list(row.labels), new_value_mode='add-unique',
+                               on_change=lambda e: self._run(lambda a: system.sessions.set_labels(
+                                   a, self.session_id, list(e.value or [])), 'Labels saved.')) \
+                    .props('dense outlined').classes('min-w-48').mark('labels')
                 ui.switch('Pinned', value=row.pinned, on_change=lambda e: self._run(
                     lambda a: system.sessions.set_pinned(a, self.session_id, e.value),
                     'Pinned: retention will keep it.' if e.value else 'Unpinned.')) \

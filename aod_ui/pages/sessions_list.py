@@ -41,7 +41,8 @@ TITLE_SLOT = r'''
 <q-td :props="props" class="max-w-md">
   <div class="truncate font-medium" :title="props.row.title">{{ props.row.title }}</div>
   <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
-    dashboard</span></div>
+    dashboard</span><q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
+    {{ label }}</q-badge></div>
 </q-td>'''
 CREATED_SLOT = r'''
 <q-td :props="props"><span :title="props.row.created_exact">{{ props.row.created }}</span></q-td>'''
@@ -51,7 +52,7 @@ def _table_row(row: SessionRow) -> dict:
     return {
         'id': row.id, 'status': row.status, 'color': theme.status_color(row.status),
         'icon': theme.status_icon(row.status), 'title': row.title, 'agent': row.agent_name or '—',
-        'recorded': row.recorded, 'owner': row.owner or '—', 'created': fmt.relative_time(row.created_at),
+        'recorded': row.recorded, 'labels': list(row.labels), 'owner': row.owner or '—', 'created': fmt.relative_time(row.created_at),
         'created_exact': fmt.exact_time(row.created_at), 'turns': row.turn_count,
         'duration': fmt.duration(row.duration_seconds),
     }
@@ -63,7 +64,8 @@ def filter_rows(rows: list[SessionRow], status: str, agent: str, query: str) -> 
     return [r for r in rows
             if (not status or r.status == status)
             and (not agent or r.agent_name == agent)
-            and (not query or query in r.prompt.lower() or query in r.agent_name.lower() or query in r.id)]
+            and (not query or query in r.prompt.lower() or query in r.agent_name.lower() or query in r.id
+                 or any(query in label.lower() for label in r.labels))]
 
 
 def offer_choices(select: ui.select, anything: str, values: set[str], chosen: str) -> None:

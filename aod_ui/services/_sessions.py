@@ -427,6 +427,14 @@ class SessionService:
         self.invalidate()
         await self._audit(actor, 'visibility change', session_id, 'ok', visibility)
 
+    async def set_labels(self, actor: Actor, session_id: str, labels: builtins.list[str]) -> None:
+        """Short tags people give a session to find it again (searchable in the list)."""
+        cleaned = sorted({label.strip()[:40] for label in labels if label.strip()})[:20]
+        await self._authorize(actor, session_id, 'label')
+        await run_io(self.store.sessions.set_labels, session_id, cleaned)
+        self.invalidate()
+        await self._audit(actor, 'labels', session_id, 'ok', ', '.join(cleaned))
+
     async def set_pinned(self, actor: Actor, session_id: str, pinned: bool) -> None:
         """Pinned sessions are never removed by the retention policy."""
         await self._authorize(actor, session_id, 'pin')

@@ -177,3 +177,17 @@ async def test_a_huge_transcript_is_windowed(user: User):
     user.find(marker='show-earlier').click()
     with user:
         assert len(user.find(marker='stdout').elements) > len(stdout_blocks)
+
+
+async def test_labels_are_saved_shown_and_searchable(user: User):
+    session_id = await launch_via_page(user, 'Label me.\nscenario: success', agent='codex-refactor')
+    await user.open(f'/sessions/{session_id}')
+    with user:
+        chips = user.find(marker='labels').elements.pop()
+    chips.value = ['release-2.4', 'flaky']
+    await user.should_see('Labels saved.', retries=50)
+    await user.open('/?q=release-2.4')
+    with user:
+        rows = user.find(marker='sessions-table').elements.pop().rows
+    assert [r['id'] for r in rows] == [session_id]
+    assert rows[0]['labels'] == ['flaky', 'release-2.4']
