@@ -52,7 +52,8 @@ def _table_row(row: SessionRow) -> dict:
     return {
         'id': row.id, 'status': row.status, 'color': theme.status_color(row.status),
         'icon': theme.status_icon(row.status), 'title': row.title, 'agent': row.agent_name or '—',
-        'recorded': row.recorded, 'labels': list(row.labels), 'owner': row.owner or '—', 'created': fmt.relative_time(row.created_at),
+        'recorded': row.recorded, 'labels': list(row.labels), 'owner': row.owner or '—',
+        'created': fmt.relative_time(row.created_at),
         'created_exact': fmt.exact_time(row.created_at), 'turns': row.turn_count,
         'duration': fmt.duration(row.duration_seconds),
     }
