@@ -68,6 +68,9 @@ def run_arguments(settings: Settings) -> dict[str, Any]:
         'storage_secret': settings.storage_secret or 'demo-only storage secret, not for production use',
         'show_welcome_message': True,
         'reconnect_timeout': 10.0,
+        # each client keeps its recent messages to replay after a short disconnect; with live transcripts they are
+        # large, so keep fewer (a longer gap reloads the page, which rejoins the hub with the whole transcript)
+        'message_history_length': 200,
         'favicon': '🤖',
         'session_middleware_kwargs': {'same_site': 'lax', 'https_only': settings.cookies_secure,
                                       'max_age': int(settings.session_hours * 3600)},

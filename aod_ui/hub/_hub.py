@@ -99,7 +99,7 @@ class SessionHub:
         self.state = HubState('connecting')
         self.connections = 0
         self.last_event_at: float | None = None
-        self.transcript = Transcript()
+        self.transcript = Transcript(merge_lines=50, merge_chars=16 * 1024)  # smaller pushes as live output grows
         """The structured transcript, built once here for every viewer."""
         self.events_pushed = Event[Batch]()
         """Fired with each batch of new events."""
