@@ -111,8 +111,10 @@ SETTINGS: tuple[Setting, ...] = (
             'Seconds to wait for an answer from AoD before telling the person it is slow.'),
     Setting('AOD_UI_REFRESH_SECONDS', 'refresh_seconds', _positive_float, 5.0,
             'How often the sessions list refreshes itself.'),
-    Setting('AOD_UI_STREAM_WINDOW', 'stream_window', int, 200_000,
-            'How many stream events a live session keeps in memory for viewers who join late.'),
+    Setting('AOD_UI_STREAM_HOLD', 'stream_hold', int, 5_000,
+            'How much of a watched session the dashboard keeps in memory for its pages: about this many of the '
+            'latest stream events, output lines and transcript lines. Pages say when earlier output was let go; '
+            'downloads then read the whole session from AoD afresh.'),
     Setting('AOD_UI_DEMO_TIME_SCALE', 'demo_time_scale', _positive_float, 1.0,
             'Demo mode only: speed of the built-in simulator (1 is watchable, 0.1 is ten times faster).'),
     Setting('AOD_UI_LOG_LEVEL', 'log_level', _choice('debug', 'info', 'warning', 'error'), 'info',
@@ -194,7 +196,7 @@ class Settings:
     title: str = 'AoD Dashboard'
     request_timeout: float = 15.0
     refresh_seconds: float = 5.0
-    stream_window: int = 200_000
+    stream_hold: int = 5_000
     demo_time_scale: float = 1.0
     log_level: str = 'info'
     auth: str = 'local'
@@ -287,8 +289,8 @@ class Settings:
                     ipaddress.ip_network(proxy, strict=False)
                 except ValueError:
                     raise ConfigError(f'AOD_UI_TRUSTED_PROXIES: {proxy!r} is not an address or network.') from None
-        if self.stream_window < 1000:
-            raise ConfigError('AOD_UI_STREAM_WINDOW must be at least 1000 events.')
+        if self.stream_hold < 2000:
+            raise ConfigError('AOD_UI_STREAM_HOLD must be at least 2000 (events and lines).')
 
     @property
     def cookies_secure(self) -> bool:

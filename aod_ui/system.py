@@ -54,7 +54,7 @@ class System:
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
-                                window=settings.stream_window)
+                                hold=settings.stream_hold)
         self.people = PeopleService(self.store)
         self.audit = AuditService(self.store)
         self.demo_accounts: list[tuple[str, str, str]] = []

@@ -1,5 +1,6 @@
 """The exact output of a session, line by line, windowed: the page holds at most `WINDOW` lines at a time, in
-blocks of `BLOCK` lines (one text element each), and follows the tail until the reader pages back."""
+blocks of `BLOCK` lines (one text element each), and follows the tail until the reader pages back. Line numbers are
+absolute; lines the hub has let go are offered as a download instead."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class RawView:
 
     def __init__(self, lines: LineIndex) -> None:
         self.lines = lines
-        self.start = max(0, lines.line_count - WINDOW)
+        self.start = self._tail()
         self.following = True
         self.active = False
         self._stale = True
@@ -44,11 +45,15 @@ class RawView:
         self.active = active
         if active and self._stale:
             if self.following:
-                self.start = max(0, self.lines.line_count - WINDOW)
+                self.start = self._tail()
             self.render()
+
+    def _tail(self) -> int:
+        return max(self.lines.first, self.lines.line_count - WINDOW)
 
     def render(self) -> None:
         self._stale = False
+        self.start = max(self.start, self.lines.first)
         self.body.clear()
         self._blocks, self._block_start = [], []
         end = min(self.lines.line_count, self.start + WINDOW)
@@ -60,14 +65,17 @@ class RawView:
 
     def _update_info(self, end: int) -> None:
         total = self.lines.line_count
+        first = self.lines.first
         self.info.text = (f'Lines {self.start + 1}–{end} of {total}' if total else 'No output yet.') + (
-            '' if self.following else ' · paused; "Later" goes back to the live tail')
-        self.back.set_visibility(self.start > 0)
+            '' if self.following else ' · paused; "Later" goes back to the live tail') + (
+            f' · the first {first} lines are no longer kept here: download the raw output for them'
+            if first and self.start <= first else '')
+        self.back.set_visibility(self.start > first)
         self.forward.set_visibility(end < total)
 
     def go(self, delta: int) -> None:
         total = self.lines.line_count
-        self.start = min(max(0, self.start + delta), max(0, total - WINDOW))
+        self.start = min(max(self.lines.first, self.start + delta), self._tail())
         self.following = self.start + WINDOW >= total
         self.render()
 
@@ -81,8 +89,8 @@ class RawView:
             self._update_info(min(total, self.start + WINDOW))
             return
         if total - self.start > WINDOW:  # slide the window by whole blocks
-            self.start = max(0, total - WINDOW)
-            self.start -= self.start % BLOCK
+            self.start = self._tail()
+            self.start = max(self.lines.first, self.start - self.start % BLOCK)
             self.render()
             return
         last = self._block_start[-1] if self._block_start else self.start

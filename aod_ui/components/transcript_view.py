@@ -7,6 +7,8 @@ Every piece of agent output and every prompt is put into the page as text (label
 from __future__ import annotations
 
 import json
+from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from nicegui import ui
@@ -32,6 +34,8 @@ __all__ = ['TranscriptView']
 
 WINDOW = 120
 """How many top-level entries the page holds while following the tail."""
+WINDOW_CHARS = 30_000
+"""About how much text those entries may put in the page (the latest entry is always shown)."""
 PAGE = 120
 """How many earlier entries one "show earlier" adds."""
 MAX_WINDOW = 600
@@ -160,21 +164,41 @@ class _EntryView:
                     pass
 
 
+def _size(entry: Entry) -> int:
+    """Roughly how much text an entry puts in the page."""
+    if isinstance(entry, LinesEntry):
+        return entry.chars
+    if isinstance(entry, TextEntry | ThinkingEntry):
+        return len(entry.text)
+    if isinstance(entry, ToolEntry):
+        return 200 + len(entry.result or '')
+    return 100
+
+
 class TranscriptView:
-    """Renders a `Transcript` and applies its changes; holds a window `[start, end)` of its top-level entries."""
+    """Renders a `Transcript` and applies its changes; holds a window of its top-level entries.
+
+    Positions are absolute (top-level entry `n` stays `n` when the hub lets older entries go). While following the
+    tail the window is the latest `WINDOW` entries, fewer when they would put more than `WINDOW_CHARS` of text in
+    the page; "Show earlier" pages back through what the hub still holds.
+    """
 
     def __init__(self, transcript: Transcript) -> None:
         self.transcript = transcript
-        self._top = transcript.top_level()  # a live list that only grows at its end
+        self._top = transcript.top_level()  # a live list: grows at its end, loses its oldest entries when let go
+        self._shown: deque[Entry] = deque()
+        """The top-level entries in the page, in order; the first is at position `_start`."""
+        self._start = 0
         self._views: dict[int, _EntryView] = {}
         self.following_tail = True
         with ui.column().classes('w-full gap-2') as self.container:
             self.earlier = ui.button('Show earlier', icon='expand_less', on_click=self.show_earlier) \
                 .props('flat dense no-caps').classes('self-center').mark('show-earlier')
+            self.let_go = ui.label().classes('self-center text-xs opacity-60').mark('let-go')
             self.body = ui.column().classes('w-full gap-2')
         self.orphanage = ui.element('div').classes('hidden')
-        self._start = self._end = max(0, len(self._top) - WINDOW)
-        self._extend_to(len(self._top))
+        self._start = self._tail_start(self._total)
+        self._append(self._start, self._total)
         self._update_earlier()
 
     @property
@@ -182,9 +206,36 @@ class TranscriptView:
         """Entries in the page (nested ones included)."""
         return len(self._views)
 
+    @property
+    def _total(self) -> int:
+        return self.transcript.top_dropped + len(self._top)
+
+    @property
+    def _end(self) -> int:
+        return self._start + len(self._shown)
+
+    def _held(self, start: int, end: int) -> Sequence[Entry]:
+        first = self.transcript.top_dropped
+        return self._top[max(0, start - first):max(0, end - first)]
+
+    def _tail_start(self, end: int) -> int:
+        """Where the window of the latest entries begins when it ends at `end`."""
+        first = self.transcript.top_dropped
+        start, chars = end, 0
+        while start > first and end - start < WINDOW:
+            chars += _size(self._top[start - 1 - first])
+            if chars > WINDOW_CHARS and start < end:
+                break
+            start -= 1
+        return start
+
     def _update_earlier(self) -> None:
-        self.earlier.text = f'Show {min(PAGE, self._start)} earlier of {self._start} hidden entries'
-        self.earlier.set_visibility(self._start > 0)
+        held = self._start - max(self.transcript.top_dropped, 0)
+        self.earlier.text = f'Show {min(PAGE, held)} earlier of {self._start} hidden entries'
+        self.earlier.set_visibility(held > 0)
+        self.let_go.text = (f'{self._start} earlier entries are no longer kept in the dashboard: download the '
+                            'transcript for all of them.')
+        self.let_go.set_visibility(held <= 0 < self._start)
 
     def _render(self, entry: Entry) -> _EntryView:
         view = _EntryView(entry, self)
@@ -195,11 +246,11 @@ class TranscriptView:
                     self._render(child)
         return view
 
-    def _extend_to(self, end: int) -> None:
+    def _append(self, start: int, end: int) -> None:
         with self.body:
-            for entry in self._top[self._end:end]:
+            for entry in self._held(start, end):
                 self._render(entry)
-        self._end = end
+                self._shown.append(entry)
 
     def _forget(self, entry: Entry) -> None:
         view = self._views.pop(entry.key, None)
@@ -210,26 +261,31 @@ class TranscriptView:
                 self._forget(child)
         view.root.delete()
 
+    def _drop_front(self, count: int) -> None:
+        for _ in range(min(count, len(self._shown))):
+            self._forget(self._shown.popleft())
+            self._start += 1
+
     def show_earlier(self) -> None:
         """Prepend the previous page of entries; the reader is now reading history, so the tail is not followed."""
-        start = max(0, self._start - PAGE)
-        for index, entry in enumerate(self._top[start:self._start]):
+        start = max(self.transcript.top_dropped, self._start - PAGE)
+        earlier = self._held(start, self._start)
+        for index, entry in enumerate(earlier):
             with self.body:
                 view = self._render(entry)
             view.root.move(self.body, target_index=index)
-        self._start = start
-        while self._end - self._start > MAX_WINDOW:
-            self._end -= 1
-            self._forget(self._top[self._end])
+        self._shown.extendleft(reversed(earlier))
+        self._start -= len(earlier)
+        while len(self._shown) > MAX_WINDOW:
+            self._forget(self._shown.pop())
             self.following_tail = False
         self._update_earlier()
 
     def jump_to_latest(self) -> None:
         """Show the latest window again (after reading history)."""
-        for entry in self._top[self._start:self._end]:
-            self._forget(entry)
-        self._start = self._end = max(0, len(self._top) - WINDOW)
-        self._extend_to(len(self._top))
+        self._drop_front(len(self._shown))
+        self._start = self._tail_start(self._total)
+        self._append(self._start, self._total)
         self.following_tail = True
         self._update_earlier()
 
@@ -246,19 +302,17 @@ class TranscriptView:
                 if parent is not None and parent.children is not None:
                     with parent.children:
                         self._render(entry)
-        if not self.following_tail or self._end >= len(self._top):
-            if self._end < len(self._top):
+        total = self._total
+        if not self.following_tail or self._end >= total:
+            if self._end < total:
                 self._update_earlier()
             return False
-        target = len(self._top)
-        if target - WINDOW > self._end:  # a burst longer than the window: skip what would be trimmed at once
-            for entry in self._top[self._start:self._end]:
-                self._forget(entry)
-            self._start = self._end = target - WINDOW
-        self._extend_to(target)  # the reader follows the tail: new top-level entries join the window
-        if self._end - self._start > WINDOW:
-            for entry in self._top[self._start:self._end - WINDOW]:
-                self._forget(entry)
-            self._start = self._end - WINDOW
+        start = self._tail_start(total)
+        if start >= self._end:  # a burst longer than the window: skip what would be trimmed at once
+            self._drop_front(len(self._shown))
+            self._start = start
+        else:
+            self._drop_front(start - self._start)
+        self._append(self._end, total)  # the reader follows the tail: new top-level entries join the window
         self._update_earlier()
         return True

@@ -15,7 +15,6 @@ import contextlib
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,6 +32,8 @@ log = logging.getLogger(__name__)
 TERMINAL_TYPES = frozenset({'exit', 'error', 'terminated'})
 """Events after which the session takes no more output until a follow-up prompt (`stale` is not one of them)."""
 FINAL_STATUSES = frozenset({'failed', 'terminated'})
+PUSH_SHARE = 4
+"""During a burst, the wait between two pushes is at least this many times what the last push took."""
 
 
 class StreamSource(Protocol):
@@ -81,7 +82,7 @@ class SessionHub:
     """The single upstream stream of one session and the events it has delivered so far."""
 
     def __init__(self, session_id: str, source: StreamSource, *, spawn: Callable[[Coroutine, str], asyncio.Task],
-                 window: int = 200_000, batch_interval: float = 0.02, linger: float = 30.0,
+                 hold: int = 5_000, batch_interval: float = 0.02, linger: float = 30.0,
                  idle_poll: float = 5.0, max_backoff: float = 30.0, on_stop: Callable[[SessionHub], None] | None = None
                  ) -> None:
         self.session_id = session_id
@@ -92,15 +93,13 @@ class SessionHub:
         self._idle_poll = idle_poll
         self._max_backoff = max_backoff
         self._on_stop = on_stop
-        self.events: deque[dict[str, Any]] = deque(maxlen=window)
-        self.dropped = 0
-        """How many of the oldest events fell out of the window (viewers are told; downloads fetch anew)."""
         self.cursor: int | None = None
         self.state = HubState('connecting')
         self.connections = 0
         self.last_event_at: float | None = None
-        self.transcript = Transcript(merge_lines=50, merge_chars=16 * 1024)  # smaller pushes as live output grows
-        """The structured transcript, built once here for every viewer."""
+        self.transcript = Transcript(merge_lines=50, merge_chars=16 * 1024, hold=hold)
+        """The structured transcript, built once here for every viewer; it holds about the latest `hold` events,
+        output lines and entries (smaller merged entries keep each push small as live output grows)."""
         self.events_pushed = Event[Batch]()
         """Fired with each batch of new events."""
         self.state_changed = Event[HubState]()
@@ -110,6 +109,7 @@ class SessionHub:
         self._pending_changes: list[Change] = []
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
+        self._push_cost = 0.0
         self._wake = asyncio.Event()
         self._seen_start = False
         self._turns_started: set[Any] = set()
@@ -143,7 +143,12 @@ class SessionHub:
             self.state_changed.subscribe(on_state, unsubscribe_on_delete=False)
         if not self.running:
             self._start()
-        return list(self.events), viewer
+        return list(self.transcript.raw.events), viewer
+
+    @property
+    def dropped(self) -> int:
+        """How many of the oldest events the hub let go (pages say so; downloads read the session afresh)."""
+        return self.transcript.raw.events_dropped
 
     def _leave(self, viewer: Viewer) -> None:
         self._viewers.discard(viewer)
@@ -256,9 +261,6 @@ class SessionHub:
             if turn in self._turns_started:
                 return
             self._turns_started.add(turn)
-        if len(self.events) == self.events.maxlen:
-            self.dropped += 1
-        self.events.append(payload)
         self.last_event_at = time.time()
         self._pending.append(payload)
         self._pending_changes.extend(self.transcript.feed(payload))
@@ -268,9 +270,13 @@ class SessionHub:
         if self._flush_handle is not None:
             return
         loop = asyncio.get_running_loop()
-        delay = self._last_flush + self._batch_interval - time.monotonic()
+        interval = max(self._batch_interval, PUSH_SHARE * self._push_cost)
+        delay = self._last_flush + interval - time.monotonic()
         # a lone event goes out on the next loop turn; one arriving within a batch interval of the last push waits
-        # for the interval to end, so a burst becomes one push per viewer
+        # for the interval to end, so a burst becomes one push per viewer. The interval stretches with what the last
+        # push cost (every viewer's page updated in it), so a burst never spends more than about 1/(1 + PUSH_SHARE)
+        # of the process on pushing: the rest goes to reading the stream, and a long backlog is shown in a few large
+        # pushes instead of hundreds of small ones that would each be scrolled out of the page at once.
         self._flush_handle = loop.call_soon(self._flush) if delay <= 0 else loop.call_later(delay, self._flush)
 
     def _flush(self) -> None:
@@ -281,8 +287,10 @@ class SessionHub:
             return
         batch = Batch(self._pending, self._pending_changes)
         self._pending, self._pending_changes = [], []
-        self._last_flush = time.monotonic()
+        started = time.monotonic()
         self.events_pushed.emit(batch)
+        self._last_flush = time.monotonic()
+        self._push_cost = self._last_flush - started
 
     def set_turn_prompts(self, prompts: dict[int, str]) -> None:
         """Label the transcript's turns with their prompts (AoD's stream does not carry them)."""

@@ -23,11 +23,11 @@ class HubRegistry:
     """Hands out the one `SessionHub` of each watched session."""
 
     def __init__(self, source_for: Callable[[str], StreamSource], *,
-                 spawn: Callable[[Coroutine, str], asyncio.Task] = spawn_detached, window: int = 200_000,
+                 spawn: Callable[[Coroutine, str], asyncio.Task] = spawn_detached, hold: int = 5_000,
                  batch_interval: float = 0.02, linger: float = 30.0, idle_poll: float = 5.0) -> None:
         self._source_for = source_for
         self._spawn = spawn
-        self._options = {'window': window, 'batch_interval': batch_interval, 'linger': linger,
+        self._options = {'hold': hold, 'batch_interval': batch_interval, 'linger': linger,
                          'idle_poll': idle_poll}
         self._hubs: dict[str, SessionHub] = {}
 

@@ -139,16 +139,26 @@ class LinesEntry(Entry):
 
     lines: list[str] = field(default_factory=list)
     chars: int = 0
+    _text: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
-        """The lines joined by newlines."""
-        return '\n'.join(self.lines)
+        """The lines joined by newlines (joined once per change, however many pages show it)."""
+        if self._text is None:
+            self._text = '\n'.join(self.lines)
+        return self._text
 
     def append(self, line: str) -> None:
         """Add one (already clipped) line."""
         self.lines.append(line)
         self.chars += len(line) + 1
+        self._text = None
+
+    def extend(self, lines: list[str]) -> None:
+        """Add (already clipped) lines."""
+        self.lines.extend(lines)
+        self.chars += sum(map(len, lines)) + len(lines)
+        self._text = None
 
 
 @dataclass(kw_only=True)

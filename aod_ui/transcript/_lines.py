@@ -6,6 +6,8 @@ chunks, so the pieces of an unfinished line are kept in a list and joined once, 
 
 from __future__ import annotations
 
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 TERMINAL_TYPES = frozenset({'exit', 'error', 'terminated'})
@@ -18,6 +20,11 @@ class RawLine(NamedTuple):
     turn: int
     stream: str
     text: str
+
+
+_new_tuple = tuple.__new__  # builds RawLines in C: a chunk may hold thousands
+_turn, _stream, _text = itemgetter(0), itemgetter(1), itemgetter(2)
+_STDERR = 'stderr'
 
 
 class LineDemux:
@@ -84,35 +91,66 @@ class LineDemux:
         tail = pieces.pop()
         if tail:
             parts.append(tail)
-        turn = self._turn_now
-        done.extend([RawLine(turn, stream, piece) for piece in pieces])
+        done.extend(map(_new_tuple, repeat(RawLine), zip(repeat(self._turn_now), repeat(stream), pieces)))
 
 
 class LineIndex:
-    """An append-only list of lines that a page can show a window of."""
+    """An append-only list of lines that a page can show a window of, which may let go of its oldest lines.
+
+    Positions are absolute: line `n` keeps its number after earlier lines were let go (`first` is the oldest line
+    still held). Lines are kept as plain strings with their stream and turn alongside, not as one tuple each: a
+    100,000-line session then adds a few lists for the garbage collector to walk, not 100,000 objects.
+    """
 
     def __init__(self) -> None:
-        self._lines: list[RawLine] = []
+        self._texts: list[str] = []
+        self._stderr = bytearray()
+        self._turns: list[int] = []
+        self.first = 0
+        """The position of the oldest line still held (how many were let go before it)."""
 
     @property
     def line_count(self) -> int:
-        """How many complete lines there are."""
-        return len(self._lines)
+        """How many complete lines there have been, including the ones let go."""
+        return self.first + len(self._texts)
 
     def lines(self, start: int = 0, stop: int | None = None) -> list[RawLine]:
-        """The lines `start` to `stop` (exclusive), with the same meaning as a slice."""
-        return self._lines[start:stop]
+        """The held lines among positions `start` to `stop` (exclusive)."""
+        begin, end = self._slice(start, stop)
+        return [RawLine(turn, 'stderr' if err else 'stdout', text) for turn, err, text
+                in zip(self._turns[begin:end], self._stderr[begin:end], self._texts[begin:end], strict=True)]
 
     def texts(self, start: int = 0, stop: int | None = None) -> list[str]:
-        """The text of the lines `start` to `stop`, without their stream."""
-        return [line.text for line in self._lines[start:stop]]
+        """The text of the held lines among positions `start` to `stop`, without their stream."""
+        begin, end = self._slice(start, stop)
+        return self._texts[begin:end]
 
     def append(self, line: RawLine) -> None:
         """Add one complete line."""
-        self._lines.append(line)
+        self.extend([line])
+
+    def extend(self, lines: list[RawLine]) -> None:
+        """Add complete lines."""
+        self._texts.extend(map(_text, lines))
+        self._stderr.extend(map(_STDERR.__eq__, map(_stream, lines)))
+        self._turns.extend(map(_turn, lines))
+
+    def let_go(self, count: int) -> list[int]:
+        """Forget the `count` oldest held lines; returns their turns."""
+        count = min(count, len(self._texts))
+        turns = self._turns[:count]
+        del self._texts[:count], self._stderr[:count], self._turns[:count]
+        self.first += count
+        return turns
+
+    def _slice(self, start: int, stop: int | None) -> tuple[int, int]:
+        total = self.line_count
+        start = total + start if start < 0 else start
+        stop = total if stop is None else (total + stop if stop < 0 else stop)
+        return max(0, start - self.first), max(0, min(total, stop) - self.first)
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return self.line_count
 
 
 def turn_of(event: dict[str, Any], default: int | None) -> int:

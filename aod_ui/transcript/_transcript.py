@@ -24,13 +24,17 @@ from ._entries import (
 )
 from ._lines import RawLine, turn_of
 from ._raw import RawLog
-from ._store import EntryStore
+from ._store import EntryStore, weight
 from ._text import DISPLAY_LIMIT, clip
 
 MERGE_LINES = 200
 """At most this many plain lines are merged into one `stdout_text` or `stderr` entry."""
 MERGE_CHARS = 64 * 1024
 """At most this many characters (newlines included) are merged into one `stdout_text` or `stderr` entry."""
+
+_MAYBE_JSON = frozenset('{') | {chr(c) for c in range(0x3001) if chr(c).isspace()}
+"""First characters of a line that may hold a stream-json object (`{`, or whitespace before it); other lines
+are plain text without trying to parse them."""
 
 _MESSAGE_ENTRIES: dict[str, type[MessageEntry]] = {
     'error': ErrorEntry, 'terminated': TerminatedEntry, 'stale': StaleEntry,
@@ -56,10 +60,15 @@ class Transcript:
 
     When a subagent entry is added under a `Task` call, its key is appended to that tool's `children` and the
     entry's `parent` is set, but the tool itself is not reported as updated (its `added` child says enough).
+
+    With a `hold`, the transcript keeps about that many of the latest events, output lines and entries (a merged
+    output entry counts for its lines) and lets the older ones go, in steps of a tenth of the hold, so a session
+    that writes for days takes bounded memory. Keys and line positions do not change when older ones go;
+    `raw.complete` turns false once an event was let go.
     """
 
     def __init__(self, *, display_limit: int = DISPLAY_LIMIT, merge_lines: int = MERGE_LINES,
-                 merge_chars: int = MERGE_CHARS) -> None:
+                 merge_chars: int = MERGE_CHARS, hold: int | None = None) -> None:
         self.raw = RawLog()
         self.provider: str | None = None
         self.session_id: str | None = None
@@ -74,6 +83,7 @@ class Transcript:
         self._turns: dict[int, TurnEntry] = {}
         self._prompts: dict[int, str] = {}
         self._open_stages: dict[str, StageEntry] = {}
+        self._hold = hold
 
     # --- reading -----------------------------------------------------------------------------------------------
 
@@ -87,8 +97,15 @@ class Transcript:
         return self._store.get(key)
 
     def top_level(self) -> Sequence[Entry]:
-        """The entries that are not nested under a `Task` call, in order (a live view: do not modify)."""
+        """The held entries that are not nested under a `Task` call, in order (a live view: do not modify; it loses
+        its oldest entries when they are let go, see `top_dropped`)."""
         return self._store.top_level
+
+    @property
+    def top_dropped(self) -> int:
+        """How many of the oldest top-level entries were let go: `top_level()[i]` is top-level entry
+        `top_dropped + i`."""
+        return self._store.top_dropped
 
     def children(self, entry: Entry) -> list[Entry]:
         """The entries nested under a tool entry, in order."""
@@ -135,12 +152,16 @@ class Transcript:
     def feed(self, event: dict[str, Any]) -> list[Change]:
         """Apply one stream event; return the entries it added or updated."""
         self._apply(event)
+        if self._hold is not None:
+            self._let_go(self._hold)
         return self._store.take_changes()
 
     def feed_many(self, events: Iterable[dict[str, Any]]) -> list[Change]:
         """Apply events in order; return one change per entry touched (`added` if any of them added it)."""
         for event in events:
             self._apply(event)
+            if self._hold is not None:
+                self._let_go(self._hold)
         return self._store.take_changes()
 
     def flush(self) -> list[Change]:
@@ -165,6 +186,26 @@ class Transcript:
     def to_text(self) -> Iterator[str]:
         """A readable plain-text transcript with the turn prompts, in chunks."""
         return self.raw.to_text(self._prompts)
+
+    # --- bounding memory ---------------------------------------------------------------------------------------
+
+    def _let_go(self, hold: int) -> None:
+        slack = max(1, hold // 10)
+        raw, store = self.raw, self._store
+        if len(raw.events) > hold + slack:
+            raw.let_go_events(len(raw.events) - hold)
+        held_lines = raw.lines.line_count - raw.lines.first
+        if held_lines > hold + slack:
+            raw.let_go_lines(held_lines - hold)
+        if store.weight > hold + slack:
+            top, excess, count = store.top_level, store.weight - hold, 0
+            while excess > 0 and count < len(top) - 1:
+                excess -= weight(top[count])
+                count += 1
+            first_kept = store.let_go(count)
+            tools = self._claude.tools
+            for tool_use_id in [i for i, tool in tools.items() if tool.key < first_kept]:
+                del tools[tool_use_id]
 
     # --- applying events ---------------------------------------------------------------------------------------
 
@@ -234,22 +275,51 @@ class Transcript:
             self._open_stages.pop(name, None)
 
     def _lines(self, lines: list[RawLine], event_id: int | None) -> None:
-        for line in lines:
-            self._enter_turn(line.turn, event_id)
-            text = line.text.removesuffix('\r')
-            if line.stream == 'stdout':
-                obj = parse_line(text)
-                if obj is not None:
-                    self._claude.apply(obj, self._turn, event_id)
-                    continue
-            self._plain(StderrEntry if line.stream == 'stderr' else StdoutEntry, text, event_id)
+        plain: list[str] = []  # consecutive plain lines of one stream and turn, merged in one go
+        plain_cls: type[LinesEntry] = StdoutEntry
+        for turn, stream, text in lines:
+            if turn != self._turn:
+                self._plain(plain_cls, plain, event_id)
+                self._enter_turn(turn, event_id)
+            if text.endswith('\r'):
+                text = text[:-1]
+            if stream == 'stdout':
+                if text[:1] in _MAYBE_JSON:
+                    obj = parse_line(text)
+                    if obj is not None:
+                        self._plain(plain_cls, plain, event_id)
+                        self._claude.apply(obj, self._turn, event_id)
+                        continue
+                cls: type[LinesEntry] = StdoutEntry
+            else:
+                cls = StderrEntry
+            if cls is not plain_cls:
+                self._plain(plain_cls, plain, event_id)
+                plain_cls = cls
+            plain.append(text)
+        self._plain(plain_cls, plain, event_id)
 
-    def _plain(self, cls: type[LinesEntry], text: str, event_id: int | None) -> None:
-        last = self._store.last
-        if (type(last) is cls and isinstance(last, LinesEntry) and last.turn == self._turn
-                and len(last.lines) < self._merge_lines and last.chars + len(text) < self._merge_chars):
-            last.append(clip(text, self._display_limit))
-            self._store.touch(last)
-        elif text.strip():
-            entry = self._store.add(cls(key=self._store.next_key, turn=self._turn, event_id=event_id))
-            entry.append(clip(text, self._display_limit))
+    def _plain(self, cls: type[LinesEntry], texts: list[str], event_id: int | None) -> None:
+        """Merge plain lines of one stream into the last entry while it has room, else into new entries; then
+        empty `texts`."""
+        store, limit, index, count = self._store, self._display_limit, 0, len(texts)
+        while index < count:
+            last = store.last
+            if type(last) is cls and isinstance(last, LinesEntry) and last.turn == self._turn:
+                room, chars, batch = self._merge_lines - len(last.lines), last.chars, list[str]()
+                while index < count and len(batch) < room and chars + len(texts[index]) < self._merge_chars:
+                    text = clip(texts[index], limit)
+                    batch.append(text)
+                    chars += len(text) + 1
+                    index += 1
+                if batch:
+                    last.extend(batch)
+                    store.weight += len(batch)
+                    store.touch(last)
+                    continue
+            text = texts[index]
+            index += 1
+            if text.strip():
+                entry = store.add(cls(key=store.next_key, turn=self._turn, event_id=event_id))
+                entry.append(clip(text, limit))
+        texts.clear()

@@ -7,7 +7,7 @@ import re
 
 import aod
 import pytest
-from nicegui import ui
+from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
 from aod_ui.simulator import SimulatorConfig, SimulatorServer
@@ -177,6 +177,45 @@ async def test_a_huge_transcript_is_windowed(user: User):
     user.find(marker='show-earlier').click()
     with user:
         assert len(user.find(marker='stdout').elements) > len(stdout_blocks)
+
+
+@pytest.fixture
+def small_hold(dashboard_env, monkeypatch) -> None:
+    monkeypatch.setenv('AOD_UI_STREAM_HOLD', '2000')
+
+
+async def test_output_let_go_by_the_hub_is_explained_and_still_downloadable(small_hold, user: User):
+    session_id = await launch_via_page(user, 'Print a lot.\nscenario: huge\nlines: 12000', agent='codex-refactor')
+    await user.open(f'/sessions/{session_id}')
+    await wait_for_text(user, 'Agent exited with code 0', timeout=30)
+    await user.open(f'/sessions/{session_id}')  # a late viewer: only the latest output is still held
+    await user.should_see('Agent exited with code 0')
+    with user:
+        let_go = next(iter(ElementFilter(marker='let-go')))
+        earlier = next(iter(ElementFilter(marker='show-earlier')))
+    assert earlier.visible  # some earlier output is still held and can be shown
+    for _ in range(20):  # page back through what is held
+        if not earlier.visible:
+            break
+        assert not let_go.visible
+        user.find(marker='show-earlier').click()
+    assert let_go.visible and 'no longer kept in the dashboard' in let_go.text
+    user.find('Raw output').click()
+    with user:
+        back = next(b for b in ElementFilter(kind=ui.button, content='Earlier'))
+    assert back.visible
+    for _ in range(10):
+        if not back.visible:
+            break
+        user.find('Earlier').click()
+    with user:
+        raw_info = user.find(marker='raw-info').elements.pop()
+    first = int(re.findall(r'\d+', raw_info.text)[0])
+    assert first > 1 and 'no longer kept here' in raw_info.text
+    user.find(marker='download-text').click()  # the download reads the whole session from AoD again
+    await eventually(lambda: bool(user.download.http_responses), timeout=30)
+    text = user.download.http_responses[-1].text
+    assert 'build log line 1: ok' in text and 'build log line 12000: ok' in text
 
 
 async def test_labels_are_saved_shown_and_searchable(user: User):
