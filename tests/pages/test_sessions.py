@@ -203,8 +203,7 @@ async def test_output_let_go_by_the_hub_is_explained_and_still_downloadable(smal
     user.find('Raw output').click()
     with user:
         back = next(b for b in ElementFilter(kind=ui.button, content='Earlier'))
-    assert back.visible
-    for _ in range(10):
+    for _ in range(10):  # the raw view's window is about as long as what is held
         if not back.visible:
             break
         user.find('Earlier').click()
