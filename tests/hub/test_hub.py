@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 
 import httpx
@@ -220,3 +221,43 @@ async def test_shared_tasks_start_in_a_fresh_context():
         seen['marker'], seen['request'] = marker.get(), request_contextvar.get()
     await spawn_detached(task(), 'probe')
     assert seen == {'marker': 'fresh', 'request': None}
+
+
+async def test_pushes_stretch_when_they_cost_more(upstream, registry):
+    """A page that takes long to update gets the same events in fewer, larger pushes."""
+    import time
+    prompt = 'scenario: chatty\nrate: 4000\nevents: 2000'
+    cheap, costly = Recorder(), Recorder()
+    starts: list[float] = []
+
+    def slow(batch: Batch) -> None:
+        starts.append(time.monotonic())
+        time.sleep(0.03)  # what a heavy page update costs the process
+        costly.on_events(batch)
+
+    for recorder, callback in ((cheap, cheap.on_events), (costly, slow)):
+        registry.hub(await launch(upstream, prompt)).join(callback)
+        await wait_until(lambda recorder=recorder: ended(recorder), timeout=30)
+    for recorder in (cheap, costly):  # nothing lost or repeated either way
+        outputs = [e['id'] for e in recorder.events if e['type'] == 'output']
+        assert len(outputs) >= 2000 and outputs == sorted(set(outputs))
+    assert costly.batches * 2 < cheap.batches
+    gaps = sorted(b - a for a, b in itertools.pairwise(starts))
+    assert gaps[len(gaps) // 2] >= 0.03 + 3 * 0.03  # the push, then a wait of about four times its cost
+
+
+async def test_a_hub_holds_a_bounded_part_of_a_long_session(upstream):
+    hubs = HubRegistry(lambda _: upstream, spawn=spawn, hold=2000, linger=0.2, idle_poll=0.2)
+    session_id = await launch(upstream, 'scenario: huge\nlines: 30000', agent=CODEX)
+    hub = hubs.hub(session_id)
+    viewer = Recorder()
+    hub.join(viewer.on_events)
+    await wait_until(lambda: ended(viewer), timeout=30)
+    raw = hub.transcript.raw
+    outputs = [e for e in viewer.events if e['type'] == 'output']
+    assert ''.join(e['data'] for e in outputs).count('\n') >= 30000  # every viewer got everything, live
+    assert raw.lines.line_count >= 30000 and raw.lines.line_count - raw.lines.first <= 2200
+    assert hub.transcript.top_dropped > 0
+    replay, _ = hub.join(Recorder().on_events)  # a late joiner gets what is still held
+    assert replay == list(raw.events) and len(replay) <= 2200
+    await hubs.stop_all()
