@@ -13,6 +13,7 @@ from ..components import frame
 from ..errors import AodUiError
 from ..services import is_admin
 from ..system import System
+from ._page import page
 
 __all__ = ['register']
 
@@ -29,7 +30,7 @@ OUTCOMES = {'': 'Any outcome', 'ok': 'ok', 'denied': 'denied', 'error': 'error'}
 
 
 def register(system: System) -> None:
-    @ui.page('/audit')
+    @page(system, '/audit')
     async def audit_page(request: Request, who: str = '', action: str = '', outcome: str = '', q: str = '',
                          session: str = '') -> RedirectResponse | None:
         actor = await authenticate(system, request)

@@ -11,6 +11,7 @@ from .. import theme
 from ..auth import authenticate, current_actor, safe_next, sign_in, sign_out
 from ..errors import AodUiError
 from ..system import System
+from ._page import page
 
 __all__ = ['register']
 
@@ -18,7 +19,7 @@ __all__ = ['register']
 def register(system: System) -> None:
     settings = system.settings
 
-    @ui.page('/login')
+    @page(system, '/login')
     async def login_page(request: Request, next: str = '/') -> RedirectResponse | None:
         target = safe_next(next)
         if await authenticate(system, request) is not None:

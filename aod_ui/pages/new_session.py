@@ -11,12 +11,13 @@ from ..components import frame
 from ..errors import AodUiError, UpstreamError
 from ..services import LaunchRequest, can_launch
 from ..system import System
+from ._page import page
 
 __all__ = ['register']
 
 
 def register(system: System) -> None:
-    @ui.page('/new')
+    @page(system, '/new')
     async def new_session_page(request: Request, agent: str = '') -> RedirectResponse | None:
         actor = await authenticate(system, request)
         if actor is None:

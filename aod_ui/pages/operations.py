@@ -20,6 +20,7 @@ from ..errors import AodUiError
 from ..hub import spawn_detached
 from ..services import FleetSummary, RunReport, SessionRow, is_admin
 from ..system import System
+from ._page import page
 
 __all__ = ['register']
 
@@ -43,7 +44,7 @@ def _session_links(rows: list[SessionRow], empty: str) -> None:
 
 
 def register(system: System) -> None:
-    @ui.page('/operations')
+    @page(system, '/operations')
     async def operations_page(request: Request) -> RedirectResponse | None:
         actor = await authenticate(system, request)
         if actor is None:

@@ -14,12 +14,13 @@ from ..errors import AodUiError
 from ..services import ROLES, is_admin
 from ..system import System
 from ..upstream import parse_time
+from ._page import page
 
 __all__ = ['register']
 
 
 def register(system: System) -> None:
-    @ui.page('/people')
+    @page(system, '/people')
     async def people_page(request: Request) -> RedirectResponse | None:
         actor = await authenticate(system, request)
         if actor is None:

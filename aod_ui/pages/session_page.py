@@ -21,6 +21,7 @@ from ..hub import Batch, HubState
 from ..services import Actor, SessionDetail
 from ..system import System
 from ..transcript import StageEntry
+from ._page import page
 
 __all__ = ['register']
 
@@ -30,7 +31,7 @@ HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live: fol
 
 
 def register(system: System) -> None:
-    @ui.page('/sessions/{session_id}')
+    @page(system, '/sessions/{session_id}')
     async def session_page(request: Request, session_id: str) -> RedirectResponse | None:
         actor = await authenticate(system, request)
         if actor is None:

@@ -15,6 +15,7 @@ from ..components import frame
 from ..errors import AodUiError
 from ..services import SessionRow, is_admin
 from ..system import System
+from ._page import page
 
 __all__ = ['register']
 
@@ -87,7 +88,7 @@ def in_scope(rows: list[SessionRow], scope: str, username: str) -> list[SessionR
 
 
 def register(system: System) -> None:
-    @ui.page('/')
+    @page(system, '/')
     async def sessions_page(request: Request, status: str = '', agent: str = '', q: str = '', page: int = 1,
                             scope: str = '', person: str = '', deleted: str = '') -> RedirectResponse | None:
         actor = await authenticate(system, request)

@@ -91,6 +91,24 @@ async def test_slow_answers_are_cut_off_with_a_message(short_timeout, user: User
 
 
 @pytest.fixture
+def patient_timeout(monkeypatch):
+    monkeypatch.setenv('AOD_UI_REQUEST_TIMEOUT', '4')
+
+
+async def test_a_page_waiting_longer_than_three_seconds_on_aod_explains_itself(patient_timeout, user: User,
+                                                                                 sim_control):
+    from ..pages.test_sessions import launch_via_page
+    session_id = await launch_via_page(user, 'Wait for me.\nscenario: success', agent='codex-refactor')
+    sim_control.post('/_sim/faults', json={'delay_seconds': 4.5})
+    try:
+        await user.open(f'/sessions/{session_id}')  # NiceGUI alone would give up on building it after 3 s
+        await user.should_see('did not answer in time')
+        await user.should_see(marker='problem')
+    finally:
+        sim_control.post('/_sim/faults', json={})
+
+
+@pytest.fixture
 def revocable(monkeypatch):
     token = 'aod_revocable_dashboard_token_012345'
     server = SimulatorServer(SimulatorConfig(port=0, tokens=(token,), time_scale=0.02, control=True))
