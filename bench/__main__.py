@@ -70,7 +70,7 @@ def main() -> None:
             rows += scenarios.upstream_connections(simulator, dashboard, baseline, [1, 3] if smoke else [1, 10, 50])
         if 'latency' in only:
             rows += scenarios.latency(browser, simulator, dashboard, baseline, sessions=1 if smoke else 5,
-                                      viewers=1 if smoke else 4, rate=20 if smoke else 50,
+                                      viewers=2 if smoke else 10, rate=20 if smoke else 50,
                                       seconds=2 if smoke else 8)
         if 'throughput' in only:
             rows += scenarios.throughput(browser, simulator, dashboard, baseline, viewers=1 if smoke else 3,

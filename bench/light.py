@@ -54,3 +54,28 @@ async def run_viewers(base: str, paths: list[str], seconds: float) -> LoadReport
     await asyncio.gather(*(_viewer(base, path, seconds, report) for path in paths))
     report.seconds = time.monotonic() - started
     return report
+
+
+async def _sse_viewer(base: str, path: str, seconds: float, report: LoadReport) -> None:
+    try:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30, read=None)) as http, \
+                http.stream('GET', base + path) as response:
+            response.raise_for_status()
+            report.connected += 1
+            deadline = time.monotonic() + seconds
+            async for line in response.aiter_lines():
+                if line.startswith('data:'):
+                    report.messages += 1
+                if time.monotonic() > deadline:
+                    break
+    except Exception as error:  # every failure of a viewer is a finding, reported with its kind
+        report.errors.append(f'{type(error).__name__}: {error}'[:200])
+
+
+async def run_sse_viewers(base: str, paths: list[str], seconds: float) -> LoadReport:
+    """The baseline's light viewers: one `text/event-stream` reader per path, each for at most `seconds`."""
+    report = LoadReport()
+    started = time.monotonic()
+    await asyncio.gather(*(_sse_viewer(base, path, seconds, report) for path in paths))
+    report.seconds = time.monotonic() - started
+    return report

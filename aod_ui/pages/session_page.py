@@ -26,6 +26,40 @@ from ._page import page
 __all__ = ['register']
 
 STATUS_AFTER = {'exit': 'completed', 'error': 'failed', 'terminated': 'terminated'}
+FOLLOW_JS = '''(() => {
+  const start = () => {
+    const area = getElement(SCROLLER);
+    const box = area && area.$el && area.$el.querySelector('.q-scrollarea__container');
+    if (!box) { setTimeout(start, 50); return; }
+    let follow = true, told = true, queued = false, userUntil = 0;
+    const setFollow = (on) => {
+      follow = on;
+      if (on !== told) { told = on; emitEvent('aod_follow', {id: SCROLLER, on}); }
+    };
+    const toEnd = () => { box.scrollTop = box.scrollHeight; };
+    (window.aodScrollToEnd = window.aodScrollToEnd || {})[SCROLLER] = () => { setFollow(true); toEnd(); };
+    const byUser = () => { userUntil = Date.now() + 600; };
+    for (const kind of ['wheel', 'touchmove', 'pointerdown']) area.$el.addEventListener(kind, byUser, {passive: true});
+    window.addEventListener('keydown', (event) => {
+      const typing = event.target.closest && event.target.closest('input, textarea, [contenteditable]');
+      if (!typing && ['PageUp', 'PageDown', 'ArrowUp', 'ArrowDown', 'Home', 'End', ' '].includes(event.key)) byUser();
+    });
+    box.addEventListener('scroll', () => {
+      if (box.scrollHeight - box.scrollTop - box.clientHeight < 40) setFollow(true);
+      else if (Date.now() < userUntil) setFollow(false);  // only the reader stops following, never new content
+    });
+    new MutationObserver(() => {
+      if (!follow || queued) return;
+      queued = true;
+      requestAnimationFrame(() => { queued = false; if (follow) toEnd(); });
+    }).observe(area.$el, {childList: true, subtree: true, characterData: true});
+    toEnd();
+  };
+  start();
+})()'''
+"""Keeps a transcript scrolled to its end while the reader is there, in the browser: whenever it changes, with no
+message from the server. A reader who scrolls up (wheel, touch, keys, the scroll bar) stays where they are, and the
+server hears of it (`aod_follow`) to show "Jump to latest" and hold the transcript still."""
 HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live: following the agent\'s output',
             'idle': 'All output received', 'stopped': 'Not following', 'gone': 'Deleted upstream'}
 
@@ -116,27 +150,31 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
             timeline.show(entry)
     set_status(row.status)
 
-    follow = {'on': True, 'position': 0.0}
+    follow = {'on': True}
 
     def scroll_to_end() -> None:
-        # after the browser has laid out what this update adds, or it would scroll to the old end
-        ui.run_javascript(f'setTimeout(() => getElement({scroller.id})?.setScrollPercentage("vertical", 1, 0), 30)')
+        ui.run_javascript(f'window.aodScrollToEnd?.[{scroller.id}]?.()')  # and keep following from there
 
-    def on_scroll(event) -> None:
-        at_bottom = event.vertical_percentage >= 0.99 or event.vertical_size <= event.vertical_container_size
-        went_up = event.vertical_position < follow['position'] - 4
-        follow['position'] = event.vertical_position
-        if at_bottom and not follow['on']:
-            follow['on'] = True
-            jump.set_visibility(False)
-        elif went_up and follow['on']:  # the reader scrolled up: stop following until they come back down
-            follow['on'] = False
-            jump.set_visibility(True)
-    scroller.on_scroll(on_scroll)
+    def set_following(on: bool) -> None:
+        if on == follow['on']:
+            return
+        follow['on'] = on
+        jump.set_visibility(not on)
+        if not on:
+            transcript.following_tail = False  # the page holds still under a reader who went back to read
+        elif not transcript.following_tail:
+            transcript.jump_to_latest()
+    # the browser keeps the end in view by itself, so a live push carries no scrolling message of its own
+    ui.run_javascript(FOLLOW_JS.replace('SCROLLER', str(scroller.id)))
+
+    def on_follow(event) -> None:
+        args = event.args if isinstance(event.args, dict) else {}
+        if args.get('id') == scroller.id:
+            set_following(bool(args.get('on')))
+    ui.on('aod_follow', on_follow)
 
     def jump_to_latest() -> None:
-        follow['on'] = True
-        jump.set_visibility(False)
+        set_following(True)
         if not transcript.following_tail:
             transcript.jump_to_latest()
         scroll_to_end()
@@ -148,7 +186,7 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
                 timeline.show(change.entry)
         if state['status'] != 'pending':
             timeline.settle()
-        grew = transcript.apply(batch.changes)
+        transcript.apply(batch.changes)
         raw.grow()
         status = state['status']
         for event in batch.events:
@@ -159,8 +197,6 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
                 status = 'running' if kind != 'stage' else 'pending'
         if status != state['status']:
             set_status(status)
-        if grew and follow['on']:
-            scroll_to_end()
 
     def on_state(hub_state: HubState) -> None:
         text = HUB_TEXT.get(hub_state.phase, hub_state.phase)

@@ -23,7 +23,8 @@ SCENARIOS: dict[str, str] = {
     'long': 'Provisions, then writes output every second or so and never finishes on its own: stop it with '
             'terminate.',
     'chatty': 'Provisions, then exactly `events: N` output events (default 5000), one whole line each, at '
-              '`rate: N` events per real second (not time-scaled; default 2000), and exits 0. For benchmarks.',
+              '`rate: N` events per real second (not time-scaled; default 2000), and exits 0; `wait: N` real seconds '
+              'pass before the first (so viewers can be in place). For benchmarks.',
     'huge': '100,000 output lines in large chunks, then exits 0; a prompt line `lines: N` changes the count.',
     'stall': 'Provisions, writes its first line, then nothing until terminated, so streams go `stale`.',
 }

@@ -57,7 +57,7 @@ class Hang:
 Step = Stage | Output | Exit | Fail | Hang
 Script = Iterator[tuple[float, Step]]
 
-_DIRECTIVE = re.compile(r'^\s*(scenario|rate|events|lines|stage)\s*:\s*(\S+)\s*$', re.IGNORECASE | re.MULTILINE)
+_DIRECTIVE = re.compile(r'^\s*(scenario|rate|events|lines|stage|wait)\s*:\s*(\S+)\s*$', re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,35 @@ def test_reload_mid_stream_loses_nothing(page: Page, dashboard, simulator):
     assert shown == len(output.splitlines())  # a last line without its newline counts once the stream ends
 
 
+SCROLLER = "document.querySelector('.q-scrollarea__container')"
+
+
+def test_the_transcript_follows_the_tail_until_the_reader_scrolls_up(page: Page, dashboard):
+    launch(page, dashboard, 'Keep building.\nscenario: long')
+    at_end = f'(() => {{ const c = {SCROLLER}; return c.scrollHeight - c.scrollTop - c.clientHeight < 40; }})()'
+    page.wait_for_function(f'(() => {{ const c = {SCROLLER}; return c && c.scrollHeight > c.clientHeight + 300; }})()',
+                           timeout=60_000)
+    text = page.evaluate(f'{SCROLLER}.innerText')
+    page.wait_for_function(f'{SCROLLER}.innerText != {json.dumps(text)}')
+    page.wait_for_function(at_end)  # output keeps coming and the page keeps up with it
+    page.locator('.q-scrollarea').hover()
+    page.mouse.wheel(0, -100_000)  # the reader goes back to read
+    jump = page.get_by_role('button', name='Jump to latest')
+    expect(jump).to_be_visible()
+    page.wait_for_timeout(2000)  # output goes on meanwhile (some 100 lines)
+    assert page.evaluate(f'{SCROLLER}.scrollTop') < 50  # and neither pulls the reader away nor moves the text
+    screenshot(page, 'session-reading-history')
+    jump.click()
+    page.wait_for_function(at_end)
+    expect(jump).to_be_hidden()
+    text = page.evaluate(f'{SCROLLER}.innerText')
+    page.wait_for_function(f'{SCROLLER}.innerText != {json.dumps(text)}')
+    page.wait_for_function(at_end)  # following again
+    page.get_by_role('button', name='Stop', exact=True).click()
+    page.get_by_role('button', name='Stop session').click()
+    expect(page.get_by_text('terminated', exact=True).first).to_be_visible()
+
+
 def test_follow_up_then_delete(page: Page, dashboard):
     launch(page, dashboard, 'Rename the helpers.\nscenario: success')
     expect(page.get_by_text('Agent exited with code 0')).to_be_visible(timeout=30_000)
