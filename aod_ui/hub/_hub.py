@@ -82,7 +82,7 @@ class SessionHub:
     """The single upstream stream of one session and the events it has delivered so far."""
 
     def __init__(self, session_id: str, source: StreamSource, *, spawn: Callable[[Coroutine, str], asyncio.Task],
-                 hold: int = 5_000, batch_interval: float = 0.02, linger: float = 30.0,
+                 hold: int = 5_000, batch_interval: float = 0.05, linger: float = 30.0,
                  idle_poll: float = 5.0, max_backoff: float = 30.0, on_stop: Callable[[SessionHub], None] | None = None
                  ) -> None:
         self.session_id = session_id

@@ -24,7 +24,7 @@ class HubRegistry:
 
     def __init__(self, source_for: Callable[[str], StreamSource], *,
                  spawn: Callable[[Coroutine, str], asyncio.Task] = spawn_detached, hold: int = 5_000,
-                 batch_interval: float = 0.02, linger: float = 30.0, idle_poll: float = 5.0) -> None:
+                 batch_interval: float = 0.05, linger: float = 30.0, idle_poll: float = 5.0) -> None:
         self._source_for = source_for
         self._spawn = spawn
         self._options = {'hold': hold, 'batch_interval': batch_interval, 'linger': linger,
