@@ -1,9 +1,10 @@
 """Run the benchmark: our dashboard and the plain per-viewer SSE proxy, side by side, against the same simulator.
 
-    python -m bench             the whole benchmark (a few minutes on 2 cores)
+    python -m bench             the whole benchmark (under 5 minutes on 2 cores)
     python -m bench --smoke     a tiny run of every scenario, no targets judged (CI)
     python -m bench --only latency,connections
-    python -m bench --only load --soak 10     the 10-minute soak (a separate, longer run)
+    python -m bench --only load                the 100-viewer websocket load test (also one of the tests)
+    python -m bench --only soak --soak 10 --out bench/results/soak     the 10-minute soak (separate, longer)
 
 Prints a table and writes bench/results/latest.json and latest.md.
 """
@@ -21,6 +22,8 @@ from .harness import CHROMIUM, CHROMIUM_ARGS, stack
 
 RESULTS = Path(__file__).resolve().parent / 'results'
 ALL = ('connections', 'latency', 'throughput', 'idle', 'huge', 'list', 'load')
+FULL = tuple(name for name in ALL if name != 'load')
+"""The full run leaves out the 2-minute websocket load test: it runs with the tests (tests/faults/test_load.py)."""
 
 
 def _fmt(value: float | None) -> str:
@@ -45,7 +48,8 @@ def markdown(rows: list[scenarios.Row], seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description='Benchmark the dashboard against a plain SSE proxy.')
     parser.add_argument('--smoke', action='store_true', help='a tiny run of every scenario (no targets judged)')
-    parser.add_argument('--only', default=','.join(ALL), help=f'comma-separated, from: {", ".join(ALL)}')
+    parser.add_argument('--only', help=f'comma-separated, from: {", ".join(ALL)} (default: all but load; the smoke run '
+                                       'has all)')
     parser.add_argument('--out', type=Path, default=RESULTS)
     parser.add_argument('--render', type=Path, metavar='JSON', help='only print the table of an earlier run')
     parser.add_argument('--soak', type=float, default=0, metavar='MINUTES',
@@ -59,8 +63,8 @@ def main() -> None:
             row.higher_is_better = row.metric.startswith('highest')
         print(markdown(rows, report['seconds']))
         return
-    only = set(args.only.split(','))
     smoke = args.smoke
+    only = set(args.only.split(',') if args.only else ALL if smoke else FULL)
     started = time.monotonic()
     rows: list[scenarios.Row] = []
     from playwright.sync_api import sync_playwright
