@@ -7,6 +7,7 @@ import asyncio
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -47,13 +48,18 @@ async def _viewer(base: str, path: str, seconds: float, report: LoadReport) -> N
         report.errors.append(f'{type(error).__name__}: {error}'[:200])
 
 
-async def run_viewers(base: str, paths: list[str], seconds: float) -> LoadReport:
-    """Connect one light viewer per path (in parallel), keep them all for `seconds`, then leave."""
+async def _run_all(viewer: Callable[[str, str, float, LoadReport], Awaitable[None]], base: str, paths: list[str],
+                   seconds: float) -> LoadReport:
     report = LoadReport()
     started = time.monotonic()
-    await asyncio.gather(*(_viewer(base, path, seconds, report) for path in paths))
+    await asyncio.gather(*(viewer(base, path, seconds, report) for path in paths))
     report.seconds = time.monotonic() - started
     return report
+
+
+async def run_viewers(base: str, paths: list[str], seconds: float) -> LoadReport:
+    """Connect one light viewer per path (in parallel), keep them all for `seconds`, then leave."""
+    return await _run_all(_viewer, base, paths, seconds)
 
 
 async def _sse_viewer(base: str, path: str, seconds: float, report: LoadReport) -> None:
@@ -74,8 +80,4 @@ async def _sse_viewer(base: str, path: str, seconds: float, report: LoadReport) 
 
 async def run_sse_viewers(base: str, paths: list[str], seconds: float) -> LoadReport:
     """The baseline's light viewers: one `text/event-stream` reader per path, each for at most `seconds`."""
-    report = LoadReport()
-    started = time.monotonic()
-    await asyncio.gather(*(_sse_viewer(base, path, seconds, report) for path in paths))
-    report.seconds = time.monotonic() - started
-    return report
+    return await _run_all(_sse_viewer, base, paths, seconds)
