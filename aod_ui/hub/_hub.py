@@ -14,7 +14,9 @@ import asyncio
 import contextlib
 import logging
 import random
+import statistics
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,7 +35,10 @@ TERMINAL_TYPES = frozenset({'exit', 'error', 'terminated'})
 """Events after which the session takes no more output until a follow-up prompt (`stale` is not one of them)."""
 FINAL_STATUSES = frozenset({'failed', 'terminated'})
 PUSH_SHARE = 4
-"""During a burst, the wait between two pushes is at least this many times what the last push took."""
+"""During a burst, the wait between two pushes is at least this many times what a push takes (the median of the
+last few, so one push caught by a garbage collection does not hold the next ones back)."""
+MAX_STRETCH = 0.5
+"""The longest wait between two pushes that the stretching may ask for, in seconds."""
 
 
 class StreamSource(Protocol):
@@ -109,7 +114,7 @@ class SessionHub:
         self._pending_changes: list[Change] = []
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
-        self._push_cost = 0.0
+        self._push_costs: deque[float] = deque([0.0], maxlen=5)
         self._wake = asyncio.Event()
         self._seen_start = False
         self._turns_started: set[Any] = set()
@@ -270,11 +275,11 @@ class SessionHub:
         if self._flush_handle is not None:
             return
         loop = asyncio.get_running_loop()
-        interval = max(self._batch_interval, PUSH_SHARE * self._push_cost)
+        interval = max(self._batch_interval, min(MAX_STRETCH, PUSH_SHARE * statistics.median(self._push_costs)))
         delay = self._last_flush + interval - time.monotonic()
         # a lone event goes out on the next loop turn; one arriving within a batch interval of the last push waits
-        # for the interval to end, so a burst becomes one push per viewer. The interval stretches with what the last
-        # push cost (every viewer's page updated in it), so a burst never spends more than about 1/(1 + PUSH_SHARE)
+        # for the interval to end, so a burst becomes one push per viewer. The interval stretches with what recent
+        # pushes cost (every viewer's page updated in them), so a burst never spends more than about 1/(1 + PUSH_SHARE)
         # of the process on pushing: the rest goes to reading the stream, and a long backlog is shown in a few large
         # pushes instead of hundreds of small ones that would each be scrolled out of the page at once.
         self._flush_handle = loop.call_soon(self._flush) if delay <= 0 else loop.call_later(delay, self._flush)
@@ -290,7 +295,7 @@ class SessionHub:
         started = time.monotonic()
         self.events_pushed.emit(batch)
         self._last_flush = time.monotonic()
-        self._push_cost = self._last_flush - started
+        self._push_costs.append(self._last_flush - started)
 
     def set_turn_prompts(self, prompts: dict[int, str]) -> None:
         """Label the transcript's turns with their prompts (AoD's stream does not carry them)."""
