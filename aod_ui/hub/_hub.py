@@ -114,7 +114,7 @@ class SessionHub:
         self._pending_changes: list[Change] = []
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
-        self._push_costs: deque[float] = deque([0.0], maxlen=5)
+        self._push_costs: deque[float] = deque(maxlen=5)
         self._wake = asyncio.Event()
         self._seen_start = False
         self._turns_started: set[Any] = set()
@@ -275,7 +275,8 @@ class SessionHub:
         if self._flush_handle is not None:
             return
         loop = asyncio.get_running_loop()
-        interval = max(self._batch_interval, min(MAX_STRETCH, PUSH_SHARE * statistics.median(self._push_costs)))
+        cost = statistics.median(self._push_costs) if self._push_costs else 0.0
+        interval = max(self._batch_interval, min(MAX_STRETCH, PUSH_SHARE * cost))
         delay = self._last_flush + interval - time.monotonic()
         # a lone event goes out on the next loop turn; one arriving within a batch interval of the last push waits
         # for the interval to end, so a burst becomes one push per viewer. The interval stretches with what recent
