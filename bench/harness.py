@@ -22,7 +22,7 @@ CHROMIUM = os.environ.get('AOD_UI_CHROMIUM', '/usr/bin/chromium')
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
                  '--disable-sync', '--disable-quic', '--no-first-run', '--disable-renderer-backgrounding',
                  '--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows',
-                 '--enable-precise-memory-info']
+                 '--enable-precise-memory-info', '--js-flags=--expose-gc']
 CODEX = '4da27759-2d82-5f2c-94ba-fdfac39fe770'
 """The simulator's plain-text agent (its `chatty` scenario writes `tick N` lines)."""
 

@@ -296,7 +296,9 @@ def soak(browser, simulator: Process, dashboard: Process, *, sessions: int, view
     while time.monotonic() - started < seconds:
         time.sleep(min(10, seconds / 12))
         rss.append(dashboard.rss_mb)
-        heap.append(page.evaluate('performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0'))
+        # what the page keeps, after a full collection: a sample of the garbage-collection sawtooth says little
+        heap.append(page.evaluate('(window.gc && gc(), performance.memory ? performance.memory.usedJSHeapSize / 1048576'
+                                  ' : 0)'))
     page.context.close()
     thread.join(seconds + 60)
     with sim(simulator) as client:
