@@ -230,7 +230,7 @@ class TranscriptView:
         return start
 
     def _update_earlier(self) -> None:
-        held = self._start - max(self.transcript.top_dropped, 0)
+        held = self._start - self.transcript.top_dropped
         self.earlier.text = f'Show {min(PAGE, held)} earlier of {self._start} hidden entries'
         self.earlier.set_visibility(held > 0)
         self.let_go.text = (f'{self._start} earlier entries are no longer kept in the dashboard: download the '
