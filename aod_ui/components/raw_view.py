@@ -7,6 +7,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from ..transcript import LineIndex, RawLine
+from .live_text import LiveText
 
 __all__ = ['RawView']
 
@@ -37,7 +38,7 @@ class RawView:
             self.body = ui.column().classes('w-full gap-0 font-mono text-xs whitespace-pre-wrap '
                                             '[overflow-wrap:anywhere] '
                                             'bg-grey-10 text-grey-3 rounded p-3').mark('raw')
-        self._blocks: list[ui.label] = []
+        self._blocks: list[LiveText] = []
         self._block_start: list[int] = []
 
     def set_active(self, active: bool) -> None:
@@ -59,7 +60,7 @@ class RawView:
         end = min(self.lines.line_count, self.start + WINDOW)
         with self.body:
             for first in range(self.start, end, BLOCK):
-                self._blocks.append(ui.label(_text(self.lines.lines(first, min(end, first + BLOCK)))))
+                self._blocks.append(LiveText(_text(self.lines.lines(first, min(end, first + BLOCK)))))
                 self._block_start.append(first)
         self._update_info(end)
 
@@ -96,14 +97,14 @@ class RawView:
         last = self._block_start[-1] if self._block_start else self.start
         with self.body:
             if not self._blocks:
-                self._blocks.append(ui.label(''))
+                self._blocks.append(LiveText())
                 self._block_start.append(last)
             while True:
                 stop = min(total, last + BLOCK)
-                self._blocks[-1].text = _text(self.lines.lines(last, stop))
+                self._blocks[-1].set_text(_text(self.lines.lines(last, stop)))
                 if stop - last < BLOCK or stop >= total:
                     break
                 last = stop
-                self._blocks.append(ui.label(''))
+                self._blocks.append(LiveText())
                 self._block_start.append(last)
         self._update_info(total)

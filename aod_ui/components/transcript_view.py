@@ -29,6 +29,7 @@ from ..transcript import (
     Transcript,
     TurnEntry,
 )
+from .live_text import LiveText
 
 __all__ = ['TranscriptView']
 
@@ -66,13 +67,13 @@ class _EntryView:
         self.view = view
         self.children: ui.column | None = None
         self.expanded = False
-        self.text_label: ui.label | None = None
+        self.text_label: LiveText | None = None
         with ui.element('div').classes('w-full') as self.root:
             self._build()
 
     def update(self) -> None:
         if self.text_label is not None and isinstance(self.entry, LinesEntry):
-            self.text_label.text = self.entry.text  # merged output lines grow in place: one text change, no rebuild
+            self.text_label.set_text(self.entry.text)  # merged output lines grow in place: only the new lines are sent
             return
         children = self.children
         kept = list(children.default_slot.children) if children is not None else []
@@ -120,7 +121,7 @@ class _EntryView:
             ui.label(' · '.join(parts)).classes('text-xs opacity-60')
         elif isinstance(entry, LinesEntry):
             stderr = entry.kind == 'stderr'
-            self.text_label = ui.label(entry.text).classes(f'w-full {MONO} rounded p-2 ' + (
+            self.text_label = LiveText(entry.text).classes(f'w-full {MONO} rounded p-2 ' + (
                 'bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200' if stderr
                 else 'bg-grey-2 dark:bg-grey-9')).mark('stderr' if stderr else 'stdout')
         elif isinstance(entry, ExitEntry):

@@ -117,6 +117,28 @@ def test_the_transcript_follows_the_tail_until_the_reader_scrolls_up(page: Page,
     expect(page.get_by_text('terminated', exact=True).first).to_be_visible()
 
 
+def test_live_output_arrives_once_and_only_as_its_new_lines(page: Page, dashboard):
+    launch(page, dashboard, 'Count.\nscenario: chatty\nrate: 40\nevents: 240\nwait: 4', agent='codex-refactor')
+    page.wait_for_function('window.socket && window.socket.connected')
+    page.evaluate("window.__sent = []; window.socket.onAny((kind, data) => window.__sent.push(JSON.stringify(data)))")
+    expect(page.get_by_text('Agent exited with code 0')).to_be_visible(timeout=60_000)
+    ticks = [f'tick {n}' for n in range(1, 241)]
+
+    def counts(text: str) -> list[int]:
+        return [len(re.findall(rf'\b{tick}\b', text)) for tick in ticks]
+    assert counts(page.evaluate(f'{SCROLLER}.innerText')) == [1] * 240
+    sent = page.evaluate('window.__sent')
+    appended = [message for message in sent if "'append'" in message or '\\"append\\"' in message]
+    assert len(appended) >= 20  # the live lines went out as appends to the block they join
+    assert sum(counts(''.join(sent))) < 2 * 240  # each line crossed the wire about once, not with every push
+    page.reload()
+    expect(page.get_by_text('Agent exited with code 0')).to_be_visible()
+    assert counts(page.evaluate(f'{SCROLLER}.innerText')) == [1] * 240
+    page.get_by_role('tab', name='Raw output').click()
+    expect(page.get_by_text('Lines 1–240 of 240')).to_be_visible()
+    assert counts(page.locator('[data-testid=raw], .bg-grey-10').first.inner_text()) == [1] * 240
+
+
 def test_follow_up_then_delete(page: Page, dashboard):
     launch(page, dashboard, 'Rename the helpers.\nscenario: success')
     expect(page.get_by_text('Agent exited with code 0')).to_be_visible(timeout=30_000)

@@ -7,10 +7,11 @@ import re
 
 import aod
 import pytest
-from nicegui import ElementFilter, ui
+from nicegui import ElementFilter, core, ui
 from nicegui.testing import User
 
 from aod_ui.simulator import SimulatorConfig, SimulatorServer
+from aod_ui.wire import DirectManager
 
 from ..helpers import CODEX, DASHBOARD_TOKEN
 from .support import eventually, wait_for_text
@@ -37,6 +38,7 @@ async def test_demo_banner_absent_with_a_real_server(user: User):
     await user.open('/')
     await user.should_see('Sessions')
     await user.should_not_see('Demo mode')
+    assert isinstance(core.sio.manager, DirectManager)  # page updates reach each browser without extra loop turns
 
 
 async def test_launch_then_watch_the_transcript(user: User, simulator):
