@@ -68,6 +68,10 @@ class _EntryView:
         self.children: ui.column | None = None
         self.expanded = False
         self.text_label: LiveText | None = None
+        self.root: ui.element
+        if isinstance(entry, LinesEntry):  # output only ever grows: its text is the whole entry, no wrapper
+            self.root = self.text_label = self._lines(entry)
+            return
         with ui.element('div').classes('w-full') as self.root:
             self._build()
 
@@ -119,11 +123,6 @@ class _EntryView:
                                  f'{entry.tools_count} tools' if entry.tools_count is not None else '',
                                  entry.text) if p]
             ui.label(' · '.join(parts)).classes('text-xs opacity-60')
-        elif isinstance(entry, LinesEntry):
-            stderr = entry.kind == 'stderr'
-            self.text_label = LiveText(entry.text).classes(f'w-full {MONO} rounded p-2 ' + (
-                'bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200' if stderr
-                else 'bg-grey-2 dark:bg-grey-9')).mark('stderr' if stderr else 'stdout')
         elif isinstance(entry, ExitEntry):
             ok = entry.code == 0
             ui.chip(f'Agent exited with code {entry.code}', icon='check' if ok else 'error',
@@ -137,6 +136,13 @@ class _EntryView:
             with ui.row().classes(f'w-full items-center gap-2 rounded p-2 {colors}'):
                 ui.icon(icon)
                 ui.label(entry.message or entry.kind).classes('whitespace-pre-wrap')
+
+    @staticmethod
+    def _lines(entry: LinesEntry) -> LiveText:
+        stderr = entry.kind == 'stderr'
+        return LiveText(entry.text).classes(f'w-full {MONO} rounded p-2 ' + (
+            'bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200' if stderr
+            else 'bg-grey-2 dark:bg-grey-9')).mark('stderr' if stderr else 'stdout')
 
     def _tool(self, entry: ToolEntry) -> None:
         status_icon = {'pending': 'more_horiz', 'done': 'check', 'error': 'close'}[entry.status]
@@ -197,7 +203,8 @@ class TranscriptView:
                 .props('flat dense no-caps').classes('self-center').mark('show-earlier')
             self.let_go = ui.label().classes('self-center text-xs opacity-60').mark('let-go')
             self.body = ui.column().classes('w-full gap-2')
-        self.orphanage = ui.element('div').classes('hidden')
+        with ui.element('div').classes('hidden') as self.orphanage:
+            LiveText()  # so the page loads the live text component up front, not when the first output arrives
         self._start = self._tail_start(self._total)
         self._append(self._start, self._total)
         self._update_earlier()
