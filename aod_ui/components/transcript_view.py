@@ -48,6 +48,13 @@ MESSAGE_STYLES = {'error': ('error', 'bg-red-1 text-red-10'), 'terminated': ('st
                   'stale': ('hourglass_disabled', 'bg-amber-1 text-amber-10'),
                   'notice': ('info', 'bg-blue-1 text-blue-10')}
 MONO = 'font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]'
+CSS = '''
+.aod-turn { display: flex; align-items: center; gap: 0.5rem; }
+.aod-turn::before, .aod-turn::after { content: ""; border-top: 1px solid rgba(128, 128, 128, 0.35); }
+.aod-turn::before { width: 1rem; }
+.aod-turn::after { flex: 1; }
+'''
+"""A turn's header is one element with its rules drawn around it: every viewer builds it at once when a turn starts."""
 
 
 def _pretty(value: Any) -> str:
@@ -74,6 +81,11 @@ class _EntryView:
             return
         with ui.element('div').classes('w-full') as self.root:
             self._build()
+        self._hide_if_empty()
+
+    def _hide_if_empty(self) -> None:
+        """An entry with nothing to show (a provisioning stage that went well) takes no room in the column."""
+        self.root.set_visibility(bool(self.root.default_slot.children))
 
     def update(self) -> None:
         if self.text_label is not None and isinstance(self.entry, LinesEntry):
@@ -86,6 +98,7 @@ class _EntryView:
         self.root.clear()
         with self.root:
             self._build()
+        self._hide_if_empty()
         if self.children is not None:
             for element in kept:
                 element.move(self.children)
@@ -94,10 +107,7 @@ class _EntryView:
         entry = self.entry
         self.children = None
         if isinstance(entry, TurnEntry):
-            with ui.row().classes('w-full items-center gap-2 mt-4'):
-                ui.separator().classes('w-4')
-                ui.label(f'Turn {entry.number}').classes('text-sm font-semibold text-primary')
-                ui.separator().classes('flex-1')
+            ui.label(f'Turn {entry.number}').classes('aod-turn w-full mt-4 text-sm font-semibold text-primary')
             if entry.prompt:
                 ui.label(entry.prompt).classes('w-full whitespace-pre-wrap rounded-lg p-3 bg-indigo-50 '
                                                'dark:bg-indigo-950 text-sm').mark('turn-prompt')
@@ -198,6 +208,7 @@ class TranscriptView:
         self._start = 0
         self._views: dict[int, _EntryView] = {}
         self.following_tail = True
+        ui.add_css(CSS)
         with ui.column().classes('w-full gap-2') as self.container:
             self.earlier = ui.button('Show earlier', icon='expand_less', on_click=self.show_earlier) \
                 .props('flat dense no-caps').classes('self-center').mark('show-earlier')
