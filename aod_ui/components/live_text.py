@@ -9,6 +9,8 @@ the page as text (a text node), never as HTML.
 
 from __future__ import annotations
 
+import json
+
 from nicegui import ui
 
 __all__ = ['LiveText']
@@ -33,7 +35,10 @@ class LiveText(ui.element, component='live_text.js'):
         if shown and text.startswith(shown) and self.id not in self.client.outbox.updates:
             # kept in the element without an update of its own, so a later render or a reload has the whole text
             dict.__setitem__(self._props, 'text', text)
-            self.run_method('append', text[len(shown):], self._props['rev'])
+            # straight into the client's outbox, in order with its other messages; `run_method` would add a task and
+            # a failed first evaluation in the browser to every call
+            code = f'runMethod({self.id},"append",{json.dumps([text[len(shown):], self._props["rev"]])})'
+            self.client.outbox.enqueue_message('run_javascript', {'code': code}, self.client.id)
             return
         # new, rewritten, or with an update on its way that will carry the whole text anyway
         self._props['text'] = text
