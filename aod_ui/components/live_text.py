@@ -23,10 +23,6 @@ class LiveText(ui.element, component='live_text.js'):
         self._props['text'] = text
         self._props['rev'] = 0
 
-    @property
-    def text(self) -> str:
-        return self._props['text']
-
     def set_text(self, text: str) -> None:
         """Show `text`: appended in place when it extends what the browser has, replaced otherwise."""
         shown = self._props['text']

@@ -74,10 +74,11 @@ class _EntryView:
         self.view = view
         self.children: ui.column | None = None
         self.expanded = False
-        self.text_label: LiveText | None = None
+        self.output: LiveText | None = None
+        """The element of a block of output lines, which is the entry's whole view (output only ever grows)."""
         self.root: ui.element
-        if isinstance(entry, LinesEntry):  # output only ever grows: its text is the whole entry, no wrapper
-            self.root = self.text_label = self._lines(entry)
+        if isinstance(entry, LinesEntry):
+            self.root = self.output = self._lines(entry)
             return
         with ui.element('div').classes('w-full') as self.root:
             self._build()
@@ -88,8 +89,8 @@ class _EntryView:
         self.root.set_visibility(bool(self.root.default_slot.children))
 
     def update(self) -> None:
-        if self.text_label is not None and isinstance(self.entry, LinesEntry):
-            self.text_label.set_text(self.entry.text)  # merged output lines grow in place: only the new lines are sent
+        if self.output is not None and isinstance(self.entry, LinesEntry):
+            self.output.set_text(self.entry.text)  # merged output lines grow in place: only the new lines are sent
             return
         children = self.children
         kept = list(children.default_slot.children) if children is not None else []
