@@ -11,6 +11,7 @@ from .. import theme
 from ..auth import current_actor
 from ..services import Actor, is_admin
 from ..system import System
+from .late_classes import preload
 from .token_dialog import open_token_dialog
 
 __all__ = ['frame']
@@ -21,6 +22,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
     """Lay out a page for a signed-in person: yields the main column that the page fills."""
     ui.page_title(f'{title} · {system.settings.title}')
     ui.colors(primary=theme.PRIMARY)
+    preload()
     dark = ui.dark_mode(app.storage.user.get('dark'))
     with ui.header().classes('items-center gap-2 px-4 py-2 bg-primary text-white'):
         ui.link(system.settings.title, '/').classes('text-lg font-semibold text-white no-underline mr-4') \

@@ -29,6 +29,7 @@ from ..transcript import (
     Transcript,
     TurnEntry,
 )
+from .late_classes import late
 from .live_text import LiveText
 
 __all__ = ['TranscriptView']
@@ -44,10 +45,36 @@ MAX_WINDOW = 600
 TOOL_ICONS = {'Bash': 'terminal', 'Read': 'description', 'Write': 'edit_document', 'Edit': 'edit',
               'MultiEdit': 'edit', 'Grep': 'search', 'Glob': 'folder_open', 'TodoWrite': 'checklist',
               'Task': 'smart_toy', 'Agent': 'smart_toy', 'WebFetch': 'public', 'WebSearch': 'travel_explore'}
-MESSAGE_STYLES = {'error': ('error', 'bg-red-1 text-red-10'), 'terminated': ('stop_circle', 'bg-grey-3 text-grey-9'),
-                  'stale': ('hourglass_disabled', 'bg-amber-1 text-amber-10'),
-                  'notice': ('info', 'bg-blue-1 text-blue-10')}
-MONO = 'font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]'
+MESSAGE_STYLES = {'error': ('error', late('bg-red-1 text-red-10')),
+                  'terminated': ('stop_circle', late('bg-grey-3 text-grey-9')),
+                  'stale': ('hourglass_disabled', late('bg-amber-1 text-amber-10')),
+                  'notice': ('info', late('bg-blue-1 text-blue-10'))}
+# The classes of transcript entries: registered with `late`, because entries come with live updates
+MONO = late('font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]')
+ROOT = late('w-full')
+TURN = late('aod-turn w-full mt-4 text-sm font-semibold text-primary')
+PROMPT = late('w-full whitespace-pre-wrap rounded-lg p-3 bg-indigo-50 dark:bg-indigo-950 text-sm')
+TEXT = late('w-full whitespace-pre-wrap leading-relaxed')
+THINKING, THINKING_TEXT = late('w-full text-sm opacity-80'), late('whitespace-pre-wrap italic')
+RESULT = late('w-full items-center gap-4 rounded-lg p-3')
+RESULT_OK, RESULT_ERROR = late('bg-green-1 text-green-10'), late('bg-red-1 text-red-10')
+BOLD, SMALL_FAINT, CAPTION = late('font-semibold'), late('text-xs opacity-60'), late('text-xs font-semibold opacity-60')
+FAILED_STAGE = late('w-full rounded p-2 bg-red-1 text-red-10')
+MESSAGE, MESSAGE_TEXT = late('w-full items-center gap-2 rounded p-2'), late('whitespace-pre-wrap')
+BLOCK = late(f'w-full {MONO} rounded p-2')
+STDOUT, STDERR = late('bg-grey-2 dark:bg-grey-9'), late('bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200')
+ERROR_BLOCK = late('bg-red-50 dark:bg-red-950')
+TOOL, TOOL_HEADER = late('w-full p-0 gap-0 shadow-none border'), late('w-full items-center gap-2 no-wrap')
+TOOL_ICON, TOOL_NAME = late('text-primary'), late('font-mono text-sm truncate flex-1')
+TOOL_STATUS = {'pending': late('text-grey-6'), 'done': late('text-positive'), 'error': late('text-negative')}
+TOOL_BODY = late('w-full gap-1 px-3 pb-2')
+SUBAGENT = late('self-stretch gap-2 border-l-4 border-indigo-200 ml-3 pl-3 pr-2 pb-2')
+late('nicegui-expansion nicegui-expansion-content q-expansion-item q-expansion-item--standard px-1',
+     'q-expansion-item--collapsed q-expansion-item--expanded q-expansion-item__container q-expansion-item__content',
+     'q-expansion-item__toggle-icon q-expansion-item__toggle-icon--rotated q-item q-item--clickable q-item--dense',
+     'q-item-type q-item__label q-item__section q-item__section--avatar q-item__section--main q-item__section--side',
+     'q-link q-card--bordered q-card--flat no-shadow q-spinner q-spinner-mat path')
+"""What Quasar gives the expansions and cards of tool and thinking entries, and a running tool's spinner."""
 CSS = '''
 .aod-turn { display: flex; align-items: center; gap: 0.5rem; }
 .aod-turn::before, .aod-turn::after { content: ""; border-top: 1px solid rgba(128, 128, 128, 0.35); }
@@ -80,7 +107,7 @@ class _EntryView:
         if isinstance(entry, LinesEntry):
             self.root = self.output = self._lines(entry)
             return
-        with ui.element('div').classes('w-full') as self.root:
+        with ui.element('div').classes(ROOT) as self.root:
             self._build()
         self._hide_if_empty()
 
@@ -108,23 +135,20 @@ class _EntryView:
         entry = self.entry
         self.children = None
         if isinstance(entry, TurnEntry):
-            ui.label(f'Turn {entry.number}').classes('aod-turn w-full mt-4 text-sm font-semibold text-primary')
+            ui.label(f'Turn {entry.number}').classes(TURN)
             if entry.prompt:
-                ui.label(entry.prompt).classes('w-full whitespace-pre-wrap rounded-lg p-3 bg-indigo-50 '
-                                               'dark:bg-indigo-950 text-sm').mark('turn-prompt')
+                ui.label(entry.prompt).classes(PROMPT).mark('turn-prompt')
         elif isinstance(entry, TextEntry):
-            ui.label(entry.text).classes('w-full whitespace-pre-wrap leading-relaxed').mark('assistant-text')
+            ui.label(entry.text).classes(TEXT).mark('assistant-text')
         elif isinstance(entry, ThinkingEntry):
-            with ui.expansion('Thinking', icon='psychology').classes('w-full text-sm opacity-80') \
-                    .props('dense header-class="px-1"'):
-                ui.label(entry.text).classes('whitespace-pre-wrap italic')
+            with ui.expansion('Thinking', icon='psychology').classes(THINKING).props('dense header-class="px-1"'):
+                ui.label(entry.text).classes(THINKING_TEXT)
         elif isinstance(entry, ToolEntry):
             self._tool(entry)
         elif isinstance(entry, ResultEntry):
-            color = 'bg-red-1 text-red-10' if entry.is_error else 'bg-green-1 text-green-10'
-            with ui.row().classes(f'w-full items-center gap-4 rounded-lg p-3 {color}').mark('result'):
+            with ui.row().classes(RESULT).classes(RESULT_ERROR if entry.is_error else RESULT_OK).mark('result'):
                 ui.icon('error' if entry.is_error else 'flag')
-                ui.label('Finished with an error' if entry.is_error else 'Finished').classes('font-semibold')
+                ui.label('Finished with an error' if entry.is_error else 'Finished').classes(BOLD)
                 ui.label(f'Cost {fmt.cost(entry.cost_usd)}')
                 ui.label(f'Duration {fmt.duration(entry.duration_ms / 1000 if entry.duration_ms else None)}')
                 if entry.num_turns is not None:
@@ -133,52 +157,47 @@ class _EntryView:
             parts = [p for p in (entry.subtype, entry.model,
                                  f'{entry.tools_count} tools' if entry.tools_count is not None else '',
                                  entry.text) if p]
-            ui.label(' · '.join(parts)).classes('text-xs opacity-60')
+            ui.label(' · '.join(parts)).classes(SMALL_FAINT)
         elif isinstance(entry, ExitEntry):
             ok = entry.code == 0
             ui.chip(f'Agent exited with code {entry.code}', icon='check' if ok else 'error',
                     color='positive' if ok else 'negative', text_color='white').props('dense')
         elif isinstance(entry, StageEntry):
             if entry.state == 'failed':
-                ui.label(f'Provisioning failed at {entry.name}: {entry.message or ""}') \
-                    .classes('w-full rounded p-2 bg-red-1 text-red-10')
+                ui.label(f'Provisioning failed at {entry.name}: {entry.message or ""}').classes(FAILED_STAGE)
         elif isinstance(entry, MessageEntry):
             icon, colors = MESSAGE_STYLES.get(entry.kind, MESSAGE_STYLES['notice'])
-            with ui.row().classes(f'w-full items-center gap-2 rounded p-2 {colors}'):
+            with ui.row().classes(MESSAGE).classes(colors):
                 ui.icon(icon)
-                ui.label(entry.message or entry.kind).classes('whitespace-pre-wrap')
+                ui.label(entry.message or entry.kind).classes(MESSAGE_TEXT)
 
     @staticmethod
     def _lines(entry: LinesEntry) -> LiveText:
         stderr = entry.kind == 'stderr'
-        return LiveText(entry.text).classes(f'w-full {MONO} rounded p-2 ' + (
-            'bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200' if stderr
-            else 'bg-grey-2 dark:bg-grey-9')).mark('stderr' if stderr else 'stdout')
+        return LiveText(entry.text).classes(BLOCK).classes(STDERR if stderr else STDOUT) \
+            .mark('stderr' if stderr else 'stdout')
 
     def _tool(self, entry: ToolEntry) -> None:
         status_icon = {'pending': 'more_horiz', 'done': 'check', 'error': 'close'}[entry.status]
-        status_color = {'pending': 'text-grey-6', 'done': 'text-positive', 'error': 'text-negative'}[entry.status]
-        with ui.card().classes('w-full p-0 gap-0 shadow-none border').props('flat bordered').mark('tool'):
+        with ui.card().classes(TOOL).props('flat bordered').mark('tool'):
             with ui.expansion(value=self.expanded).classes('w-full').props('dense') as expansion:
                 expansion.on_value_change(lambda e: setattr(self, 'expanded', e.value))
-                with expansion.add_slot('header'), ui.row().classes('w-full items-center gap-2 no-wrap'):
-                    ui.icon(TOOL_ICONS.get(entry.name, 'build')).classes('text-primary')
-                    ui.label(entry.summary or entry.name).classes('font-mono text-sm truncate flex-1')
+                with expansion.add_slot('header'), ui.row().classes(TOOL_HEADER):
+                    ui.icon(TOOL_ICONS.get(entry.name, 'build')).classes(TOOL_ICON)
+                    ui.label(entry.summary or entry.name).classes(TOOL_NAME)
                     if entry.status == 'pending':
                         ui.spinner(size='xs')
                     else:
-                        ui.icon(status_icon).classes(status_color)
-                with ui.column().classes('w-full gap-1 px-3 pb-2'):
-                    ui.label('Input').classes('text-xs font-semibold opacity-60')
-                    ui.label(_pretty(entry.input)).classes(f'w-full {MONO} bg-grey-2 dark:bg-grey-9 rounded p-2')
+                        ui.icon(status_icon).classes(TOOL_STATUS[entry.status])
+                with ui.column().classes(TOOL_BODY):
+                    ui.label('Input').classes(CAPTION)
+                    ui.label(_pretty(entry.input)).classes(BLOCK).classes(STDOUT)
                     if entry.result is not None:
-                        ui.label('Error' if entry.is_error else 'Result').classes('text-xs font-semibold opacity-60')
-                        ui.label(entry.result).classes(f'w-full {MONO} rounded p-2 ' + (
-                            'bg-red-50 dark:bg-red-950' if entry.is_error else 'bg-grey-2 dark:bg-grey-9')) \
+                        ui.label('Error' if entry.is_error else 'Result').classes(CAPTION)
+                        ui.label(entry.result).classes(BLOCK).classes(ERROR_BLOCK if entry.is_error else STDOUT) \
                             .style('max-height: 24rem; overflow: auto')
             if entry.name in {'Task', 'Agent'} or entry.children:
-                with ui.column().classes('w-full gap-2 border-l-4 border-indigo-200 ml-3 pl-3 pr-2 pb-2') \
-                        .mark('subagent') as self.children:
+                with ui.column().classes(SUBAGENT).mark('subagent') as self.children:
                     pass
 
 

@@ -28,8 +28,7 @@ __all__ = ['register']
 STATUS_AFTER = {'exit': 'completed', 'error': 'failed', 'terminated': 'terminated'}
 FOLLOW_JS = '''(() => {
   const start = () => {
-    const area = getElement(SCROLLER);
-    const box = area && area.$el && area.$el.querySelector('.q-scrollarea__container');
+    const box = document.getElementById('cSCROLLER');
     if (!box) { setTimeout(start, 50); return; }
     let follow = true, told = true, queued = false, userUntil = 0;
     const setFollow = (on) => {
@@ -39,7 +38,7 @@ FOLLOW_JS = '''(() => {
     const toEnd = () => { box.scrollTop = box.scrollHeight; };
     (window.aodScrollToEnd = window.aodScrollToEnd || {})[SCROLLER] = () => { setFollow(true); toEnd(); };
     const byUser = () => { userUntil = Date.now() + 600; };
-    for (const kind of ['wheel', 'touchmove', 'pointerdown']) area.$el.addEventListener(kind, byUser, {passive: true});
+    for (const kind of ['wheel', 'touchmove', 'pointerdown']) box.addEventListener(kind, byUser, {passive: true});
     window.addEventListener('keydown', (event) => {
       const typing = event.target.closest && event.target.closest('input, textarea, [contenteditable]');
       if (!typing && ['PageUp', 'PageDown', 'ArrowUp', 'ArrowDown', 'Home', 'End', ' '].includes(event.key)) byUser();
@@ -52,7 +51,7 @@ FOLLOW_JS = '''(() => {
       if (!follow || queued) return;
       queued = true;
       requestAnimationFrame(() => { queued = false; if (follow) toEnd(); });
-    }).observe(area.$el, {childList: true, subtree: true, characterData: true});
+    }).observe(box, {childList: true, subtree: true, characterData: true});
     toEnd();
   };
   start();
@@ -120,7 +119,10 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
         raw_tab = ui.tab('Raw output', icon='terminal')
     with ui.tab_panels(tabs, value=structured_tab).classes('w-full bg-transparent').props('keep-alive'):
         with ui.tab_panel(structured_tab).classes('p-0'):
-            with ui.scroll_area().classes('w-full border rounded-lg').style('height: 62vh') as scroller:
+            # the browser's own scrolling: a scroll area drawn by a component re-renders and lays the page out again
+            # two more times on every push (its bar follows the text), which doubled what a live page cost
+            with ui.element('div').classes('aod-transcript w-full border rounded-lg overflow-y-auto p-4') \
+                    .style('height: 62vh; scrollbar-width: thin').mark('transcript-scroller') as scroller:
                 transcript = TranscriptView(hub.transcript)
             jump = ui.button('Jump to latest', icon='south').props('rounded color=primary size=sm') \
                 .classes('fixed bottom-6 right-6 z-10').mark('jump')

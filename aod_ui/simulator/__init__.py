@@ -13,10 +13,12 @@ Scenarios, chosen by a line `scenario: NAME` anywhere in a prompt (follow-ups to
 - `fail-exit`: hits a failing tool call and exits non-zero; the session ends `failed`.
 - `fail-provision`: a provisioning stage fails (`stage: NAME` picks which), then `error` "Session failed".
 - `long`: writes output every second or so until terminated.
-- `chatty`: exactly `events: N` output events at `rate: N` per real second (defaults 5000 and 2000), after
-  `wait: N` real seconds.
+- `chatty`: exactly `events: N` output events at `rate: N` per real second (defaults 5000 and 2000).
 - `huge`: 100,000 output lines; `lines: N`.
 - `stall`: goes quiet until terminated, so streams go `stale`.
+
+A prompt line `wait: N` holds any scenario's agent back for N real seconds after provisioning (so viewers can be
+in place before its first output).
 """
 
 from .app import create_app

@@ -144,7 +144,7 @@ def _chatty(plan: TurnPlan, writer: ClaudeWriter, init: dict[str, Any], directio
     """Exactly `events` output events, one whole line each: init, ticks, result."""
     rate = directions.number('rate', 2000)
     total = max(directions.number('events', 5000), 2)
-    yield plan.wait(0.5) + directions.number('wait', 0), Output('stdout', dump_line(init))
+    yield plan.wait(0.5), Output('stdout', dump_line(init))
     # The rate is events per real second on purpose: benchmarks ask for a load, not a pace.
     for tick in range(1, total - 1):
         yield 1.0 / rate, Output('stdout', _compact(writer, f'tick {tick}'))

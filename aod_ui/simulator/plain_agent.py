@@ -38,10 +38,10 @@ def plain_script(plan: TurnPlan, directions: Directions) -> Script:
     out = _Lines(plan)
     scenario = directions.scenario
     if scenario == 'chatty':
-        # Exactly `events` output events, one line each, at `rate` per real second, after `wait` real seconds.
+        # Exactly `events` output events, one line each, at `rate` per real second.
         rate, total = directions.number('rate', 2000), directions.number('events', 5000)
         for tick in range(1, total + 1):
-            yield (directions.number('wait', 0) if tick == 1 else 0) + 1.0 / rate, Output('stdout', f'tick {tick}\n')
+            yield 1.0 / rate, Output('stdout', f'tick {tick}\n')
         yield 0.0, Exit(0)
         return
     yield from out.write(0.3, 'Reading prompt from stdin...', stream='stderr')

@@ -23,8 +23,7 @@ SCENARIOS: dict[str, str] = {
     'long': 'Provisions, then writes output every second or so and never finishes on its own: stop it with '
             'terminate.',
     'chatty': 'Provisions, then exactly `events: N` output events (default 5000), one whole line each, at '
-              '`rate: N` events per real second (not time-scaled; default 2000), and exits 0; `wait: N` real seconds '
-              'pass before the first (so viewers can be in place). For benchmarks.',
+              '`rate: N` events per real second (not time-scaled; default 2000), and exits 0. For benchmarks.',
     'huge': '100,000 output lines in large chunks, then exits 0; a prompt line `lines: N` changes the count.',
     'stall': 'Provisions, writes its first line, then nothing until terminated, so streams go `stale`.',
 }
@@ -89,7 +88,8 @@ def build_script(plan: TurnPlan) -> Script:
     if unknown:
         yield plan.wait(0.1), Output('stderr', f'simulator: unknown scenario, playing {directions.scenario!r}; '
                                                f'known: {", ".join(SCENARIOS)}\n')
-    if plan.agent.family == 'claude':
-        yield from claude_script(plan, directions)
-    else:
-        yield from plain_script(plan, directions)
+    agent = claude_script(plan, directions) if plan.agent.family == 'claude' else plain_script(plan, directions)
+    wait = directions.number('wait', 0)  # real seconds before the agent's first event, for every scenario
+    for delay, item in agent:
+        yield delay + wait, item
+        wait = 0

@@ -7,6 +7,7 @@ import json
 import re
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from ..helpers import DASHBOARD_TOKEN
@@ -88,7 +89,7 @@ def test_reload_mid_stream_loses_nothing(page: Page, dashboard, simulator):
     assert shown == len(output.splitlines())  # a last line without its newline counts once the stream ends
 
 
-SCROLLER = "document.querySelector('.q-scrollarea__container')"
+SCROLLER = "document.querySelector('.aod-transcript')"
 
 
 def test_the_transcript_follows_the_tail_until_the_reader_scrolls_up(page: Page, dashboard):
@@ -99,7 +100,7 @@ def test_the_transcript_follows_the_tail_until_the_reader_scrolls_up(page: Page,
     text = page.evaluate(f'{SCROLLER}.innerText')
     page.wait_for_function(f'{SCROLLER}.innerText != {json.dumps(text)}')
     page.wait_for_function(at_end)  # output keeps coming and the page keeps up with it
-    page.locator('.q-scrollarea').hover()
+    page.locator('.aod-transcript').hover()
     page.mouse.wheel(0, -100_000)  # the reader goes back to read
     jump = page.get_by_role('button', name='Jump to latest')
     expect(jump).to_be_visible()
@@ -215,3 +216,42 @@ def test_keyboard_shortcuts_and_dark_mode(page: Page, dashboard):
     page.get_by_role('button').filter(has_text='dark_mode').click()
     expect(page.locator('body.body--dark')).to_have_count(1)
     screenshot(page, 'new-session-dark')
+
+
+STYLE_WATCH = '''() => {
+  const sheet = [...document.head.querySelectorAll('style:not([type])')]
+    .find((style) => style.textContent.includes('tailwindcss'));
+  const known = new Set([...document.querySelectorAll('[class]')].flatMap((element) => [...element.classList]));
+  const late = new Set();
+  const note = (element) => { for (const name of element.classList || []) if (!known.has(name)) late.add(name); };
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.type === 'attributes') note(record.target);
+      for (const node of record.addedNodes) {
+        if (node.nodeType === Node.ELEMENT_NODE) [node, ...node.querySelectorAll('[class]')].forEach(note);
+      }
+    }
+  }).observe(document.documentElement, {attributes: true, attributeFilter: ['class'], childList: true, subtree: true});
+  window.__styleBuilds = 0;
+  window.__newClasses = () => [...late].sort();
+  new MutationObserver(() => { window.__styleBuilds += 1; })
+    .observe(sheet, {childList: true, characterData: true, subtree: true});
+}'''
+"""Counts how often the browser's Tailwind compiler replaces the page's stylesheet from now on, and which class names
+the page had not had before."""
+
+
+@pytest.mark.parametrize('agent, scenario', [('code-review', 'success'), ('code-review', 'fail-exit'),
+                                             ('codex-refactor', 'fail-exit')])
+def test_a_live_session_never_rebuilds_the_page_styles(page: Page, dashboard, agent, scenario):
+    # A class name the Tailwind compiler in the page has not seen makes it replace the whole stylesheet, and the
+    # browser then restyles and lays out every element: each viewer's page would stall at every new kind of entry.
+    launch(page, dashboard, f'Tidy up the tests.\nscenario: {scenario}\nwait: 3', agent=agent)
+    page.wait_for_function('window.socket && window.socket.connected && [...document.head.querySelectorAll("style")]'
+                           '.some((style) => style.textContent.includes("tailwindcss"))')
+    page.wait_for_timeout(500)  # the page's own components have mounted
+    page.evaluate(STYLE_WATCH)
+    expect(page.get_by_text(re.compile(r'^Agent exited with code'))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(r'^Session (finished|failed)'))).to_be_visible()
+    page.wait_for_timeout(300)
+    assert page.evaluate('window.__styleBuilds') == 0, ' '.join(page.evaluate('window.__newClasses()'))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import aod
 import pytest
@@ -126,6 +127,19 @@ def test_chatty(client: aod.Client) -> None:
     assert all(json.loads(e.extra['data']) for e in outputs)
     plain = collect(client, client.sessions.create(agent_id=CODEX, prompt='scenario: chatty\nevents: 50').id)
     assert len([e for e in plain if e.type == 'output']) == 50
+
+
+@pytest.mark.parametrize('agent', [CODE_REVIEW, CODEX], ids=['claude', 'plain'])
+def test_wait_holds_any_scenario_back_after_provisioning(client: aod.Client, agent: str) -> None:
+    ack = client.sessions.create(agent_id=agent, prompt='Fix the build.\nscenario: success\nwait: 1')
+    seen: list[tuple[float, aod.StreamEvent]] = []
+    with client.sessions.stream(ack.id) as events:
+        for event in events:
+            seen.append((time.monotonic(), event))
+    provisioned = max(at for at, event in seen if event.type == 'stage')
+    first_output = min(at for at, event in seen if event.type == 'output')
+    assert first_output - provisioned >= 1.0
+    assert seen[-1][1].type == 'exit' and seen[-1][1].extra['code'] == 0
 
 
 def test_huge(client: aod.Client) -> None:
