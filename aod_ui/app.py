@@ -3,7 +3,6 @@ the app's, and returns the arguments for `ui.run`."""
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from nicegui import app, core
 
-from . import __version__
+from . import __version__, collector
 from .errors import AodUiError
 from .pages import register_all
 from .settings import Settings
@@ -29,7 +28,10 @@ def build(settings: Settings) -> System:
     app.state.aod_system = system  # for the command line's and the tests' direct use of the running services
     install_direct_manager(core.sio)
     app.on_startup(system.startup)
-    app.on_startup(_tune_garbage_collection)
+    app.on_startup(collector.tune)
+    app.state.aod_leftovers = leftovers = collector.LeftoverCollector()
+    app.on_delete(leftovers.page_deleted)
+    app.on_shutdown(leftovers.cancel)
     app.on_shutdown(system.shutdown)
     register_all(system)
     if settings.auth == 'oidc':
@@ -58,21 +60,6 @@ def build(settings: Settings) -> System:
         return JSONResponse(body, status_code=200 if aod['reachable'] else 503)
 
     return system
-
-
-def _tune_garbage_collection() -> None:
-    """Keep the garbage collector's pauses short and rare while pages are live.
-
-    What start-up built (modules, framework, routes: hundreds of thousands of objects that live as long as the
-    process) is left out of the collector's passes, which would otherwise walk all of it every time. The youngest
-    generation is collected after 10,000 new objects instead of 700: the messages and page updates of a live push
-    live for a few milliseconds, and at the default they were collected young and promoted, which made full passes
-    (a fifth of a second on two cores with 50 viewers) come every ten seconds or so. The middle generation is
-    collected after every second young pass, so what does live long (a new page's elements) moves on in small
-    steps instead of in one long pass. Memory is reclaimed as before."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 2, 10)
 
 
 def run_arguments(settings: Settings) -> dict[str, Any]:

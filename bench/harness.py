@@ -134,6 +134,17 @@ def emission_times(simulator: Process, session_id: str) -> dict[int, float]:
     return times
 
 
+def settle(dashboard: Process, timeout: float = 30) -> None:
+    """Wait until no viewer of an earlier scenario is left in the dashboard (a closed page's client goes
+    `reconnect_timeout` after its socket), so each scenario starts from a dashboard with no one watching."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if httpx.get(f'{dashboard.url}/healthz', timeout=10).json().get('viewers') == 0:
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f'viewers of an earlier scenario were still in the dashboard after {timeout:.0f} s')
+
+
 def wait_finished(simulator: Process, session_id: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     with sim(simulator) as client:

@@ -1,15 +1,20 @@
 """The benchmark scenarios. Each returns result rows: scenario, metric, ours, baseline, target, and which clients
-made the load (`chromium` pages, or `http` light clients where a browser per viewer is too heavy)."""
+made the load (`chromium` pages, `light` clients where a browser per viewer is too heavy, or `http` page loads)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
 
 import httpx
 
 from .harness import OBSERVER, Process, emission_times, launch, percentile, sim, stats, wait_finished
+
+T = TypeVar('T')
 
 
 @dataclass
@@ -32,17 +37,33 @@ class Row:
         return self.ours / self.baseline if self.higher_is_better else self.baseline / self.ours
 
 
+def _in_thread(make: Callable[[], Coroutine[Any, Any, T]], timeout: float) -> T:
+    """Run a coroutine to its end in a thread of its own: Playwright's sync API keeps an event loop running in this
+    one."""
+    import asyncio
+    import threading
+    box: dict[str, T] = {}
+    thread = threading.Thread(target=lambda: box.update(result=asyncio.run(make())), daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if 'result' not in box:
+        raise TimeoutError(f'light clients did not finish within {timeout:.0f} s')
+    return box['result']
+
+
 def upstream_connections(simulator: Process, dashboard: Process, baseline: Process, counts: list[int]) -> list[Row]:
     """Viewers of one live session, and how many stream connections that costs AoD."""
+    from .light import run_viewers
     rows = []
     for viewers in counts:
         session_id = launch(simulator, 'scenario: long')
         time.sleep(0.5)
         before = stats(simulator)['streams_opened']
-        with httpx.Client(timeout=30) as client:  # a page load joins the viewer to the session's hub
-            for _ in range(viewers):
-                client.get(f'{dashboard.url}/sessions/{session_id}')
-        time.sleep(1.0)
+        # light viewers load the page (which joins them to the session's hub), stay a second, and leave
+        paths = [f'/sessions/{session_id}'] * viewers
+        report = _in_thread(partial(run_viewers, dashboard.url, paths, 1.0), 60)
+        if report.errors or report.connected != viewers:
+            raise RuntimeError(f'light viewers failed: {report}')
         ours = stats(simulator)['streams_opened'] - before
         before = stats(simulator)['streams_opened']
         streams = []
@@ -57,7 +78,7 @@ def upstream_connections(simulator: Process, dashboard: Process, baseline: Proce
         with sim(simulator) as client:
             client.post(f'/sessions/{session_id}/terminate')
         rows.append(Row(f'1 session, {viewers} viewers', 'upstream stream connections', ours, theirs,
-                        'exactly 1 for ours', 'http', met=ours == 1))
+                        'exactly 1 for ours', 'light', met=ours == 1))
     return rows
 
 
@@ -253,19 +274,10 @@ def session_list(simulator: Process, dashboard: Process, baseline: Process, coun
 
 def websocket_load(simulator: Process, dashboard: Process, clients: int, seconds: float) -> list[Row]:
     """A bounded load test: `clients` concurrent websocket viewers of live sessions for `seconds` (loopback only)."""
-    import asyncio
-    import threading
-
     from .light import run_viewers
     ids = [launch(simulator, 'scenario: long') for _ in range(max(1, clients // 10))]
     paths = [f'/sessions/{ids[i % len(ids)]}' for i in range(clients)]
-    box = {}
-    # in a thread of its own: Playwright's sync API keeps an event loop running in this one
-    thread = threading.Thread(target=lambda: box.update(report=asyncio.run(run_viewers(dashboard.url, paths,
-                                                                                       seconds))))
-    thread.start()
-    thread.join(seconds + 120)
-    report = box['report']
+    report = _in_thread(partial(run_viewers, dashboard.url, paths, seconds), seconds + 120)
     with sim(simulator) as client:
         for session_id in ids:
             client.post(f'/sessions/{session_id}/terminate')

@@ -7,7 +7,7 @@ import re
 
 import aod
 import pytest
-from nicegui import ElementFilter, core, ui
+from nicegui import ElementFilter, app, core, ui
 from nicegui.testing import User
 
 from aod_ui.simulator import SimulatorConfig, SimulatorServer
@@ -39,6 +39,16 @@ async def test_demo_banner_absent_with_a_real_server(user: User):
     await user.should_see('Sessions')
     await user.should_not_see('Demo mode')
     assert isinstance(core.sio.manager, DirectManager)  # page updates reach each browser without extra loop turns
+
+
+async def test_a_deleted_page_schedules_the_collection_of_what_it_left(user: User):
+    client = await user.open('/')
+    await user.should_see('Sessions')
+    leftovers = app.state.aod_leftovers
+    leftovers.cancel()
+    client.delete()
+    assert leftovers.pending  # a full pass follows shortly, not in the middle of someone's live push
+    leftovers.cancel()
 
 
 async def test_launch_then_watch_the_transcript(user: User, simulator):
