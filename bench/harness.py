@@ -136,10 +136,12 @@ def emission_times(simulator: Process, session_id: str) -> dict[int, float]:
 
 def settle(dashboard: Process, timeout: float = 30) -> None:
     """Wait until no viewer of an earlier scenario is left in the dashboard (a closed page's client goes
-    `reconnect_timeout` after its socket), so each scenario starts from a dashboard with no one watching."""
+    `reconnect_timeout` after its socket), and for the collection of what they left two seconds later, so each
+    scenario starts from a dashboard with no one watching."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if httpx.get(f'{dashboard.url}/healthz', timeout=10).json().get('viewers') == 0:
+            time.sleep(3)
             return
         time.sleep(0.5)
     raise TimeoutError(f'viewers of an earlier scenario were still in the dashboard after {timeout:.0f} s')
