@@ -15,19 +15,26 @@ from nicegui import ui
 __all__ = ['late', 'preload']
 
 _LATE: set[str] = set()
+_joined = ''
 
 
 def late(*classes: str) -> str:
     """Register space-separated class names that may appear after a page loaded; returns them joined, for use."""
+    global _joined
     for names in classes:
         _LATE.update(names.split())
+    _joined = ''
     return ' '.join(classes)
 
 
 def preload() -> None:
     """Every registered class on one element that is never displayed (its parent is not, whatever they style)."""
+    global _joined
+    if not _joined:
+        _joined = ' '.join(sorted(_LATE))
     with ui.element('div').classes('hidden').mark('late-classes'):
-        ui.element('div').classes(' '.join(sorted(_LATE)))
+        # one string shared by every page as the element's class attribute, not a list of its names per page
+        ui.element('div').props['class'] = _joined
 
 
 late('q-notification q-notification--standard q-notification--bottom-enter-active q-notification--bottom-enter-from',
