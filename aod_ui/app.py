@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from nicegui import app, core
 
 from . import __version__, collector
+from .components.tailwind import forget_timings
 from .errors import AodUiError
 from .pages import register_all
 from .settings import Settings
@@ -27,6 +28,7 @@ def build(settings: Settings) -> System:
     system = System(settings)
     app.state.aod_system = system  # for the command line's and the tests' direct use of the running services
     install_direct_manager(core.sio)
+    forget_timings()
     app.on_startup(system.startup)
     app.on_startup(collector.tune)
     app.state.aod_leftovers = leftovers = collector.LeftoverCollector()

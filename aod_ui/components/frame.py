@@ -11,7 +11,7 @@ from .. import theme
 from ..auth import current_actor
 from ..services import Actor, is_admin
 from ..system import System
-from .late_classes import preload
+from .tailwind import preload
 from .token_dialog import open_token_dialog
 
 __all__ = ['frame']

@@ -29,8 +29,8 @@ from ..transcript import (
     Transcript,
     TurnEntry,
 )
-from .late_classes import late
 from .live_text import LiveText
+from .tailwind import late
 
 __all__ = ['TranscriptView']
 

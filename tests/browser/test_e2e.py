@@ -255,3 +255,16 @@ def test_a_live_session_never_rebuilds_the_page_styles(page: Page, dashboard, ag
     expect(page.get_by_text(re.compile(r'^Session (finished|failed)'))).to_be_visible()
     page.wait_for_timeout(300)
     assert page.evaluate('window.__styleBuilds') == 0, ' '.join(page.evaluate('window.__newClasses()'))
+
+
+def test_a_live_page_does_not_keep_the_style_compilers_timings(page: Page, dashboard):
+    # Tailwind's compiler in the page records a performance mark and measure for each build, and a live page builds
+    # whenever an element is added: a page left open would keep them all.
+    page.add_init_script('window.__marks = 0; new PerformanceObserver((list) => { window.__marks += '
+                         'list.getEntries().length; }).observe({entryTypes: ["mark", "measure"]});')
+    launch(page, dashboard, 'Count.\nscenario: chatty\nrate: 100\nevents: 3000', agent='codex-refactor')
+    page.wait_for_timeout(14_000)
+    made = page.evaluate('window.__marks')
+    kept = page.evaluate('performance.getEntriesByType("mark").length + performance.getEntriesByType("measure").length')
+    assert made > 50  # the compiler did record its builds
+    assert kept < made / 2

@@ -1,21 +1,26 @@
-"""Class names that live updates bring into a page, shown to the page's Tailwind compiler when the page loads.
+"""Living with the Tailwind compiler that NiceGUI runs in every page.
 
-NiceGUI compiles Tailwind in the browser. Whenever a class name it has not seen appears anywhere in the page (one of
-ours, a Tailwind utility or a Quasar component's own), it replaces the page's whole stylesheet, and the browser
-restyles and lays out every element again. At a session's first output that tripled what each viewer's page spent
-on the push (80 ms instead of 35 on an idle machine, several times more with several pages open), and it came again
-with each new kind of transcript entry. Modules register the classes their live parts use with `late` when they
-are imported; `preload` puts them all, hidden, into every page.
+Class names that live updates bring are shown to it when the page loads. Whenever a class name it has not seen
+appears anywhere in the page (one of ours, a Tailwind utility or a Quasar component's own), it replaces the page's
+whole stylesheet, and the browser restyles and lays out every element again. At a session's first output that
+tripled what each viewer's page spent on the push (80 ms instead of 35 on an idle machine, several times more with
+several pages open), and it came again with each new kind of transcript entry. Modules register the classes their
+live parts use with `late` when they are imported; `preload` puts them all, hidden, into every page.
+
+It also records a performance mark and measure for each of its builds, and a live page builds whenever an element
+is added: `forget_timings` clears them every ten seconds, or a page left open for a day would keep millions.
 """
 
 from __future__ import annotations
 
 from nicegui import ui
 
-__all__ = ['late', 'preload']
+__all__ = ['forget_timings', 'late', 'preload']
 
 _LATE: set[str] = set()
 _joined = ''
+_FORGET = '<script>setInterval(() => { performance.clearMarks(); performance.clearMeasures(); }, 10000);</script>'
+_forgetting = False
 
 
 def late(*classes: str) -> str:
@@ -25,6 +30,14 @@ def late(*classes: str) -> str:
         _LATE.update(names.split())
     _joined = ''
     return ' '.join(classes)
+
+
+def forget_timings() -> None:
+    """Have every page clear its performance marks and measures every ten seconds (the dashboard sets none)."""
+    global _forgetting
+    if not _forgetting:
+        ui.add_head_html(_FORGET, shared=True)
+        _forgetting = True
 
 
 def preload() -> None:
