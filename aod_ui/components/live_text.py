@@ -32,8 +32,8 @@ class LiveText(ui.element, component='live_text.js'):
             # kept in the element without an update of its own, so a later render or a reload has the whole text
             dict.__setitem__(self._props, 'text', text)
             # straight into the client's outbox, in order with its other messages; `run_method` would add a task and
-            # a failed first evaluation in the browser to every call
-            code = f'runMethod({self.id},"append",{json.dumps([text[len(shown):], self._props["rev"]])})'
+            # a failed first evaluation in the browser to every call, and the page reads this call without `eval`
+            code = f'aodAppend({json.dumps([self.id, text[len(shown):], self._props["rev"]])})'
             self.client.outbox.enqueue_message('run_javascript', {'code': code}, self.client.id)
             return
         # new, rewritten, or with an update on its way that will carry the whole text anyway
