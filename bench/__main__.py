@@ -91,7 +91,7 @@ def main() -> None:
                                          seconds=1 if smoke else 4)
         if 'idle' in only:
             # on processes of their own: memory that earlier scenarios freed would be reused by the new viewers'
-            # pages and hide what they cost (0.08 MB per viewer measured after the others, 0.4–0.7 MB fresh)
+            # pages and hide what they cost (0.08 MB per viewer measured after the others, 0.74 MB fresh)
             with stack() as (fresh_simulator, fresh_dashboard, fresh_baseline):
                 rows += scenarios.idle_memory(browser, fresh_dashboard, fresh_baseline, fresh_simulator,
                                               2 if smoke else 20)

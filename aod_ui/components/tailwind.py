@@ -45,7 +45,7 @@ def preload() -> None:
     global _joined
     if not _joined:
         _joined = ' '.join(sorted(_LATE))
-    with ui.element('div').classes('hidden').mark('late-classes'):
+    with ui.element('div').classes('hidden'):
         # one string shared by every page as the element's class attribute, not a list of its names per page
         ui.element('div').props['class'] = _joined
 

@@ -45,7 +45,8 @@ MAX_WINDOW = 600
 TOOL_ICONS = {'Bash': 'terminal', 'Read': 'description', 'Write': 'edit_document', 'Edit': 'edit',
               'MultiEdit': 'edit', 'Grep': 'search', 'Glob': 'folder_open', 'TodoWrite': 'checklist',
               'Task': 'smart_toy', 'Agent': 'smart_toy', 'WebFetch': 'public', 'WebSearch': 'travel_explore'}
-MESSAGE_STYLES = {'error': ('error', late('bg-red-1 text-red-10')),
+RED = late('bg-red-1 text-red-10')
+MESSAGE_STYLES = {'error': ('error', RED),
                   'terminated': ('stop_circle', late('bg-grey-3 text-grey-9')),
                   'stale': ('hourglass_disabled', late('bg-amber-1 text-amber-10')),
                   'notice': ('info', late('bg-blue-1 text-blue-10'))}
@@ -57,9 +58,9 @@ PROMPT = late('w-full whitespace-pre-wrap rounded-lg p-3 bg-indigo-50 dark:bg-in
 TEXT = late('w-full whitespace-pre-wrap leading-relaxed')
 THINKING, THINKING_TEXT = late('w-full text-sm opacity-80'), late('whitespace-pre-wrap italic')
 RESULT = late('w-full items-center gap-4 rounded-lg p-3')
-RESULT_OK, RESULT_ERROR = late('bg-green-1 text-green-10'), late('bg-red-1 text-red-10')
+RESULT_OK = late('bg-green-1 text-green-10')
 BOLD, SMALL_FAINT, CAPTION = late('font-semibold'), late('text-xs opacity-60'), late('text-xs font-semibold opacity-60')
-FAILED_STAGE = late('w-full rounded p-2 bg-red-1 text-red-10')
+FAILED_STAGE = late('w-full rounded p-2')
 MESSAGE, MESSAGE_TEXT = late('w-full items-center gap-2 rounded p-2'), late('whitespace-pre-wrap')
 BLOCK = late(f'w-full {MONO} rounded p-2')
 STDOUT, STDERR = late('bg-grey-2 dark:bg-grey-9'), late('bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200')
@@ -146,7 +147,7 @@ class _EntryView:
         elif isinstance(entry, ToolEntry):
             self._tool(entry)
         elif isinstance(entry, ResultEntry):
-            with ui.row().classes(RESULT).classes(RESULT_ERROR if entry.is_error else RESULT_OK).mark('result'):
+            with ui.row().classes(RESULT).classes(RED if entry.is_error else RESULT_OK).mark('result'):
                 ui.icon('error' if entry.is_error else 'flag')
                 ui.label('Finished with an error' if entry.is_error else 'Finished').classes(BOLD)
                 ui.label(f'Cost {fmt.cost(entry.cost_usd)}')
@@ -164,7 +165,8 @@ class _EntryView:
                     color='positive' if ok else 'negative', text_color='white').props('dense')
         elif isinstance(entry, StageEntry):
             if entry.state == 'failed':
-                ui.label(f'Provisioning failed at {entry.name}: {entry.message or ""}').classes(FAILED_STAGE)
+                ui.label(f'Provisioning failed at {entry.name}: {entry.message or ""}') \
+                    .classes(FAILED_STAGE).classes(RED)
         elif isinstance(entry, MessageEntry):
             icon, colors = MESSAGE_STYLES.get(entry.kind, MESSAGE_STYLES['notice'])
             with ui.row().classes(MESSAGE).classes(colors):

@@ -122,7 +122,7 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
             # the browser's own scrolling: a scroll area drawn by a component re-renders and lays the page out again
             # two more times on every push (its bar follows the text), which doubled what a live page cost
             with ui.element('div').classes('aod-transcript w-full border rounded-lg overflow-y-auto p-4') \
-                    .style('height: 62vh; scrollbar-width: thin').mark('transcript-scroller') as scroller:
+                    .style('height: 62vh; scrollbar-width: thin') as scroller:
                 transcript = TranscriptView(hub.transcript)
             jump = ui.button('Jump to latest', icon='south').props('rounded color=primary size=sm') \
                 .classes('fixed bottom-6 right-6 z-10').mark('jump')
