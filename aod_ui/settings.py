@@ -281,10 +281,9 @@ class Settings:
                                                 ('AOD_UI_OIDC_CLIENT_SECRET', self.oidc_client_secret)) if not value]
             if missing:
                 raise ConfigError(f'AOD_UI_AUTH=oidc needs {", ".join(missing)}.')
-        if self.auth == 'header':
-            if not self.trusted_proxies:
-                raise ConfigError('AOD_UI_AUTH=header needs AOD_UI_TRUSTED_PROXIES: the addresses of the proxy '
-                                  'whose header may be believed.')
+        if self.auth == 'header' and not self.trusted_proxies:
+            raise ConfigError('AOD_UI_AUTH=header needs AOD_UI_TRUSTED_PROXIES: the addresses of the proxy '
+                              'whose header may be believed.')
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)

@@ -92,7 +92,7 @@ async def test_a_push_is_checked_even_when_no_change_was_announced(people, user:
 
 @pytest.mark.parametrize('change', ['demoted', 'disabled', 'signed out'])
 async def test_an_open_list_keeps_no_rights_of_its_load(people, user: User, create_user, change):
-    session_id = await launch('Private plans of olga.', visibility='private')
+    await launch('Private plans of olga.', visibility='private')
     await signed_in(user, 'ada')
     await user.open('/')
     await eventually(lambda: 'Private plans of olga.' in titles(user))
