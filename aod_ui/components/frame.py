@@ -28,6 +28,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
 
     async def sign_out() -> None:
         # an action of this page's own websocket: another site cannot sign anyone out with a link or a form
+        guard.leave()  # this page goes to the sign-in page itself; its other pages are taken down
         ui.navigate.to(await end_sign_in(system, ui.context.client.request))
     with ui.header().classes('items-center gap-2 px-4 py-2 bg-primary text-white'):
         ui.link(system.settings.title, '/').classes('text-lg font-semibold text-white no-underline mr-4') \

@@ -39,6 +39,12 @@ class PageGuard:
         self.take_down()
         return False
 
+    def leave(self) -> None:
+        """The page's own person is leaving it (signing out here): show nothing more, take nothing down."""
+        self.down = True
+        for callback in self._on_down:
+            callback()
+
     def on_down(self, callback: Callable[[], Any]) -> None:
         """Run `callback` when the page is taken down (to leave a live stream, for example)."""
         self._on_down.append(callback)

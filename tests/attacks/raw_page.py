@@ -26,8 +26,7 @@ class RawPage:
         self.client_id = self.query['client_id']
         self.elements: dict[str, dict[str, Any]] = json.loads(elements.group(1))
         self.received: list[tuple[str, Any]] = []
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.sio.on('*', lambda event, data=None: self.received.append((event, data)))
+        self.sio: socketio.AsyncClient | None = None
 
     @classmethod
     async def open(cls, http: httpx.AsyncClient, path: str, headers: dict[str, str] | None = None) -> RawPage:
@@ -35,7 +34,9 @@ class RawPage:
         assert response.status_code == 200, f'{path}: {response.status_code}'
         return cls(http, response.text)
 
-    async def connect(self, headers: dict[str, str] | None = None) -> None:
+    async def connect(self, headers: dict[str, str] | None = None, *, verify: bool = True) -> None:
+        self.sio = socketio.AsyncClient(reconnection=False, ssl_verify=verify)
+        self.sio.on('*', lambda event, data=None: self.received.append((event, data)))
         cookies = '; '.join(f'{c.name}={c.value}' for c in self.http.cookies.jar)
         params = {**self.query, 'tab_id': str(uuid.uuid4()), 'document_id': str(uuid.uuid4())}
         params['implicit_handshake'] = 'true'
@@ -55,10 +56,12 @@ class RawPage:
         """Send an event of `event_type` to the element, as the page's own script would."""
         listener = next(e['listener_id'] for e in self.elements[element_id].get('events', [])
                         if e['type'] == event_type)
+        assert self.sio is not None
         await self.sio.emit('event', {'id': int(element_id), 'client_id': self.client_id, 'listener_id': listener,
                                       'args': [json.dumps(a) for a in args]})
 
     async def log(self, level: str, message: str) -> None:
+        assert self.sio is not None
         await self.sio.emit('log', {'client_id': self.client_id, 'level': level, 'message': message})
 
     def texts(self) -> str:
@@ -73,4 +76,5 @@ class RawPage:
             await asyncio.sleep(0.05)
 
     async def close(self) -> None:
-        await self.sio.disconnect()
+        if self.sio is not None:
+            await self.sio.disconnect()
