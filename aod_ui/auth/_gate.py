@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 import weakref
 from collections.abc import Iterable
 from typing import Any
@@ -115,6 +116,7 @@ class Gate:
         self.settings = settings
         self.networks = _networks(settings)
         self.public_host = _hostname(settings.public_url) if settings.public_url else ''
+        self._last_logged = -1e9
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope['type'] not in {'http', 'websocket'}:
@@ -131,8 +133,11 @@ class Gate:
                 scope['scheme'] = proto if scope['type'] == 'http' else {'http': 'ws', 'https': 'wss'}[proto]
         refusal = self.refusal(scope, headers)
         if refusal:
-            log.warning('refused %s %s from %s: %s', scope['type'], scope.get('path', ''), client_address(scope),
-                        refusal)
+            now = time.monotonic()
+            if now - self._last_logged > 10:  # whoever sends these may send many: one line per ten seconds
+                self._last_logged = now
+                log.warning('refused %s %r from %s: %s', scope['type'], scope.get('path', '')[:200],
+                            client_address(scope), refusal)
             if scope['type'] == 'websocket':
                 await send({'type': 'websocket.close', 'code': 1008})
             else:

@@ -60,6 +60,7 @@ class RateLimiter:
         self.limit = limit
         self.window = window
         self._failures: dict[str, deque[float]] = {}
+        self._noted: dict[str, float] = {}
 
     def _recent(self, key: str, now: float) -> deque[float]:
         failures = self._failures.get(key)
@@ -69,6 +70,7 @@ class RateLimiter:
             failures.popleft()
         if not failures:
             del self._failures[key]
+            self._noted.pop(key, None)
         return failures
 
     def blocked_for(self, key: str, now: float | None = None) -> float:
@@ -98,6 +100,17 @@ class RateLimiter:
             if not failures:
                 del self._failures[key]
 
+    def first_refusal(self, key: str) -> bool:
+        """Whether a refusal of `key` is the first since it became blocked (only that one is worth recording:
+        an anonymous flood of refused attempts must not grow the audit trail)."""
+        failures = self._failures.get(key)
+        if not failures:
+            return True
+        if self._noted.get(key) == failures[0]:
+            return False
+        self._noted[key] = failures[0]
+        return True
+
     def fail(self, key: str, now: float | None = None) -> None:
         self._failures.setdefault(key, deque()).append(time.monotonic() if now is None else now)
 
@@ -108,7 +121,9 @@ class RateLimiter:
         for key in list(self._failures):
             self._recent(key, now)
         while len(self._failures) >= self.MAX_KEYS:  # still full of live keys: the oldest go first
-            del self._failures[min(self._failures, key=lambda k: self._failures[k][-1])]
+            oldest = min(self._failures, key=lambda k: self._failures[k][-1])
+            del self._failures[oldest]
+            self._noted.pop(oldest, None)
 
 
 @dataclass(frozen=True)
@@ -174,7 +189,9 @@ class PeopleService:
         if wait_account or wait_address:
             if at_account:
                 self.by_account.release(account_key, at_account)
-            await self._audit(shown, 'login', 'denied', f'rate limited, from {address}')
+            limiter, key = (self.by_account, account_key) if wait_account else (self.by_address, address_key)
+            if limiter.first_refusal(key):
+                await self._audit(shown, 'login', 'denied', f'rate limited from now on, from {address}')
             wait = max(wait_account, wait_address)
             raise LoginRefused(f'Too many failed sign-ins. Try again in {max(1, round(wait / 60))} minute(s).')
         user = self.store.users.get(name) if name and len(name) <= MAX_NAME else None
