@@ -12,6 +12,7 @@ from nicegui import app, core
 
 from . import __version__, collector
 from .auth import Gate, current_actor, install_log_guard
+from .components import page_guard
 from .components.tailwind import forget_timings
 from .errors import AodUiError
 from .pages import register_all
@@ -34,6 +35,7 @@ def build(settings: Settings) -> System:
     forget_timings()
     app.on_startup(system.startup)
     app.on_startup(collector.tune)
+    app.on_startup(lambda: app.timer(page_guard.SWEEP_SECONDS, page_guard.sweep, immediate=False))
     app.state.aod_leftovers = leftovers = collector.LeftoverCollector()
     app.on_delete(leftovers.page_deleted)
     app.on_shutdown(leftovers.cancel)

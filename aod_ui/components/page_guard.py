@@ -12,7 +12,7 @@ from ..auth import Presence
 from ..services import Actor
 from ..system import System
 
-__all__ = ['PageGuard', 'page_guard']
+__all__ = ['SWEEP_SECONDS', 'PageGuard', 'page_guard', 'sweep']
 
 _GUARDS: weakref.WeakKeyDictionary[Client, PageGuard] = weakref.WeakKeyDictionary()
 
@@ -67,3 +67,15 @@ class PageGuard:
 def page_guard() -> PageGuard:
     """The guard of the page being built or acted on."""
     return _GUARDS[ui.context.client]
+
+
+def sweep() -> None:
+    """Ask every open page once: what no event announces (a sign-in growing older than `AOD_UI_SESSION_HOURS`) takes
+    an idle page down too. The app runs this every `SWEEP_SECONDS`."""
+    for client, guard in list(_GUARDS.items()):
+        if not client.is_deleted and not guard.down:
+            with client:
+                guard.allows()
+
+
+SWEEP_SECONDS = 60.0

@@ -64,6 +64,7 @@ async def test_an_anonymous_page_cannot_flood_the_log(dashboard_at):
         await page.close()
     grown = server.log.read_text()[before:]
     assert len(grown) < 50_000
+    assert grown.count('aod_ui.browser: page ') == 20  # the page's first lines, shortened, and nothing after
     assert '\n2026-01-01 00:00:00 CRITICAL forged' not in grown  # a forged line never starts a line of its own
 
 

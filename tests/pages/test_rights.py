@@ -5,20 +5,30 @@ by sending events to element ids it read earlier, is what the server allowed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
+import aod
 import pytest
 from nicegui import app
 from nicegui.testing import User
 
+from aod_ui.components.page_guard import sweep
 from aod_ui.components.raw_view import RawView
 from aod_ui.components.transcript_view import TranscriptView
 from aod_ui.services import Actor, LaunchRequest
 
-from ..helpers import CODEX
+from ..helpers import CODEX, DASHBOARD_TOKEN
 from .support import eventually, listeners, present, send_raw, signed_in
 
 ADA = Actor('ada', 'admin')
 OLGA = Actor('olga', 'member')
+
+
+def expire(user: User) -> None:
+    """Make the person's sign-in older than AOD_UI_SESSION_HOURS."""
+    for storage in app.storage._users.values():
+        if storage.get('username'):
+            storage['signed_in_at'] = 1.0
 
 
 def titles(user: User) -> list[str]:
@@ -29,9 +39,25 @@ def system():
     return app.state.aod_system
 
 
+LAUNCHED: list[str] = []
+
+
 async def launch(prompt: str, *, owner: Actor = OLGA, visibility: str = 'team') -> str:
-    return await system().sessions.launch(owner, LaunchRequest(agent_id=CODEX, prompt=prompt,
-                                                               visibility=visibility))
+    session_id = await system().sessions.launch(owner, LaunchRequest(agent_id=CODEX, prompt=prompt,
+                                                                     visibility=visibility))
+    LAUNCHED.append(session_id)
+    return session_id
+
+
+@pytest.fixture(autouse=True)
+def _stop_what_runs(simulator):
+    """Sessions that write for ever would slow every later test sharing the simulator."""
+    yield
+    with aod.Client(base_url=simulator.url, token=DASHBOARD_TOKEN) as client:
+        for session_id in LAUNCHED:
+            with contextlib.suppress(aod.AodError):
+                client.sessions.terminate(session_id)
+    LAUNCHED.clear()
 
 
 async def second_admin() -> Actor:
@@ -83,11 +109,20 @@ async def test_a_push_is_checked_even_when_no_change_was_announced(people, user:
     await user.open(f'/sessions/{session_id}')
     hub = system().hubs.get(session_id)
     await eventually(lambda: hub.viewer_count == 1, timeout=20)
-    for storage in app.storage._users.values():  # the sign-in grew older than AOD_UI_SESSION_HOURS
-        if storage.get('username') == 'max':
-            storage['signed_in_at'] = 1.0
+    expire(user)
     await eventually(lambda: hub.viewer_count == 0, timeout=5)
     await user.should_see(marker='access-ended', retries=20)
+
+
+async def test_an_idle_page_is_taken_down_when_its_sign_in_expires(people, user: User):
+    session_id = await launch('Finished before its watcher leaves.\nscenario: fail-provision')
+    await signed_in(user, 'max')
+    await user.open(f'/sessions/{session_id}')
+    await user.should_see('All output received', retries=100)
+    expire(user)
+    sweep()  # the app does this every minute
+    await user.should_see(marker='access-ended', retries=20)
+    assert system().hubs.get(session_id) is None or system().hubs.get(session_id).viewer_count == 0
 
 
 @pytest.mark.parametrize('change', ['demoted', 'disabled', 'signed out'])
