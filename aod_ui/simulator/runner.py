@@ -34,7 +34,7 @@ async def _play(state: SimState, session: SimSession, turn: Turn) -> None:
         failing_stage=config.failing_stage, started=now(),
     )
     await asyncio.sleep(plan.wait(0.8))  # pending: waiting for a worker to pick the turn up
-    state.start_turn(session, turn)
+    turn.started_at = now()
     loop = asyncio.get_running_loop()
     due = loop.time()
     unsent = 0
@@ -52,6 +52,10 @@ async def _play(state: SimState, session: SimSession, turn: Turn) -> None:
             unsent = 0
             await asyncio.sleep(0)
         if isinstance(step, Stage):
+            if step.stage == 'runtime_start' and step.state == 'started':
+                # the session (and its turn) stay `pending` through provisioning, until just before the runtime starts
+                state.start_turn(session, turn)
+                unsent = 0
             payload: dict[str, object] = {'type': 'stage', 'stage': step.stage, 'state': step.state}
             if step.duration_ms is not None:
                 payload['duration_ms'] = step.duration_ms
