@@ -31,7 +31,8 @@ SCENARIOS: dict[str, str] = {
 
 # Simulated seconds each provisioning stage takes.
 _STAGE_SECONDS = {'create_sprite': 2.5, 'install_runtime': 2.0, 'network_policy': 0.3, 'env_file': 0.2,
-                  'git_credentials': 0.6, 'provision_setup': 2.2, 'runtime_config': 0.3, 'skills': 0.4, 'runtime_start': 0.3}
+                  'git_credentials': 0.6, 'provision_setup': 2.2, 'runtime_config': 0.3, 'skills': 0.4,
+                  'runtime_start': 0.3}
 _STAGE_FAILURES = {
     'create_sprite': 'No sandbox capacity in region iad; try again in a few minutes',
     'install_runtime': 'npm ERR! code ETIMEDOUT: network timeout installing @anthropic-ai/claude-code',

@@ -21,7 +21,8 @@ from typing import Any
 from .catalog import AgentSpec, agents_of, family_json, isoformat
 from .config import SimulatorConfig
 
-__all__ = ['ACTIVE', 'Faults', 'Row', 'SimSession', 'SimState', 'Stats', 'Turn', 'encode_event', 'interrupt_turn', 'now']
+__all__ = ['ACTIVE', 'Faults', 'Row', 'SimSession', 'SimState', 'Stats', 'Turn', 'encode_event', 'interrupt_turn',
+           'now']
 
 ACTIVE = frozenset({'pending', 'running'})
 FINISHED = frozenset({'completed', 'failed', 'terminated'})
@@ -201,11 +202,13 @@ class Stats:
 
     open_streams: int = 0
     streams_opened: int = 0
+    #: Reads of the log by all streams (each sends at most `stream_rows` rows when paced).
+    stream_reads: int = 0
     requests: Counter[str] = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
         return {'open_streams': self.open_streams, 'streams_opened': self.streams_opened,
-                'requests': dict(self.requests)}
+                'stream_reads': self.stream_reads, 'requests': dict(self.requests)}
 
 
 class SimState:

@@ -60,6 +60,7 @@ async def _events(state: SimState, session: SimSession, cursor: int) -> AsyncIte
         while not (state.closing or session.deleted):
             changed = session.changed  # taken before reading, so a change made after the read still wakes us
             rows = session.rows_after(cursor, limit)
+            stats.stream_reads += 1
             parts = []
             end = None
             for row in rows:

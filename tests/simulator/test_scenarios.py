@@ -152,9 +152,10 @@ def test_plain_text_agent_fail_exit(client: aod.Client) -> None:
     assert events[-1].type == 'exit' and events[-1].extra['code'] != 0
 
 
-def test_chatty(client: aod.Client) -> None:
-    ack = client.sessions.create(agent_id=CODE_REVIEW, prompt='Load\nscenario: chatty\nrate: 20000\nevents: 3000')
-    events = collect(client, ack.id)
+def test_chatty(client: aod.Client, unpaced_client: aod.Client) -> None:
+    ack = unpaced_client.sessions.create(agent_id=CODE_REVIEW,
+                                         prompt='Load\nscenario: chatty\nrate: 20000\nevents: 3000')
+    events = collect(unpaced_client, ack.id)
     outputs = [e for e in events if e.type == 'output']
     assert len(outputs) == 3000
     assert all(json.loads(e.extra['data']) for e in outputs)
@@ -163,7 +164,9 @@ def test_chatty(client: aod.Client) -> None:
 
 
 @pytest.mark.parametrize('agent', [CODE_REVIEW, CODEX], ids=['claude', 'plain'])
-def test_wait_holds_any_scenario_back_after_provisioning(client: aod.Client, agent: str) -> None:
+def test_wait_holds_any_scenario_back_after_provisioning(unpaced_client: aod.Client, agent: str) -> None:
+    # unpaced: it times when the agent writes, which AoD's reads every 0.5 s would blur by up to half a second
+    client = unpaced_client
     ack = client.sessions.create(agent_id=agent, prompt='Fix the build.\nscenario: success\nwait: 1')
     seen: list[tuple[float, aod.StreamEvent]] = []
     with client.sessions.stream(ack.id) as events:

@@ -10,8 +10,17 @@ import pytest
 
 from aod_ui.simulator import SimulatorServer, environment_id
 
-from .support import (ARCHIVED, CODE_REVIEW, CODEX, DOC_GEN, LIMIT_CODE_REVIEW, LIMIT_TOKEN, OTHER_CODE_REVIEW,
-                      collect, wait_for)
+from .support import (
+    ARCHIVED,
+    CODE_REVIEW,
+    CODEX,
+    DOC_GEN,
+    LIMIT_CODE_REVIEW,
+    LIMIT_TOKEN,
+    OTHER_CODE_REVIEW,
+    collect,
+    wait_for,
+)
 
 LONG = 'Watch the build\nscenario: long'
 
