@@ -39,7 +39,8 @@ def seed_session(state: SimState, *, token: str | None = None, agent_id: str | N
                  status: str = 'completed', created_at: datetime | str | float | None = None,
                  updated_at: datetime | str | float | None = None, prompt: str = 'Seeded session',
                  turns: int | list[str] = 1, exit_code: int | None = None, id: str | None = None) -> SimSession:
-    """Add a session owned by `token`'s owner, with `turns` turns (a count or their prompts) ending in `status`.
+    """Add a session owned by `token`'s owner (the first configured token without one), with one of that owner's
+    agents (`agent_id`, or the first), and `turns` turns (a count or their prompts) ending in `status`.
 
     `exit_code` sets the last turn's exit code of a `completed` (0 only) or `failed` session; a `failed` session
     without one failed in provisioning.
