@@ -7,7 +7,6 @@ separates two bursts: far below the 0.5 s pause, far above the time one burst ta
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import time
@@ -115,7 +114,7 @@ def test_live_output_comes_in_bursts_of_at_most_100_rows(http: httpx.Client) -> 
     sizes = [len(rows(group)) for group in groups]
     assert sum(sizes) > 450 and max(sizes) == 100
     assert len(groups) >= math.ceil(sum(sizes) / 100)
-    assert all(later - earlier > GAP for earlier, later in itertools.pairwise(times))
+    assert times[-1] - times[0] >= (len(groups) - 1) * 0.5 - GAP  # a read every 0.5 s, not at every new row
     assert groups[-1][-1]['type'] == 'exit'
 
 
