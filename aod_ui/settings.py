@@ -147,6 +147,10 @@ SETTINGS: tuple[Setting, ...] = (
             'Comma-separated values of the role claim that make a person a viewer.'),
     Setting('AOD_UI_OIDC_DEFAULT_ROLE', 'oidc_default_role', _choice('member', 'viewer', 'none'), 'member',
             'Role of a person whose claim matches none of the lists; none refuses them.'),
+    Setting('AOD_UI_OIDC_RECHECK_SECONDS', 'oidc_recheck_seconds', _positive_float, 300.0,
+            'How often the identity provider is asked again (userinfo, renewing with the refresh token) about the '
+            'people signed in through it: their role follows its answer, and their sign-ins end when it no longer '
+            'answers for them.'),
     Setting('AOD_UI_HEADER_NAME', 'header_name', str, 'X-Forwarded-Email',
             'With AOD_UI_AUTH=header: the request header that names the person.'),
     Setting('AOD_UI_TRUSTED_PROXIES', 'trusted_proxies', _words, (),
@@ -214,6 +218,7 @@ class Settings:
     oidc_member_values: tuple[str, ...] = ()
     oidc_viewer_values: tuple[str, ...] = ()
     oidc_default_role: str = 'member'
+    oidc_recheck_seconds: float = 300.0
     header_name: str = 'X-Forwarded-Email'
     trusted_proxies: tuple[str, ...] = ()
     header_default_role: str = 'member'

@@ -27,7 +27,7 @@ def register(system: System) -> None:
         ui.page_title(f'Sign in · {settings.title}')
         ui.colors(primary=theme.PRIMARY)
         ui.dark_mode(None)
-        error = app.storage.user.pop('login_error', '')
+        error = str(request.session.pop('login_error', ''))  # set by a refused provider sign-in, in the cookie
         with ui.column().classes('absolute-center items-center gap-4 w-96 max-w-[92vw]'):
             ui.label(settings.title).classes('text-2xl font-semibold text-primary')
             with ui.card().classes('w-full gap-3 p-6'):
