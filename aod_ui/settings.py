@@ -298,6 +298,13 @@ class Settings:
             raise ConfigError('AOD_UI_STREAM_HOLD must be at least 2000 (events and lines).')
 
     @property
+    def oidc_issuer(self) -> str:
+        """The provider's issuer as its discovery address names it (OpenID Connect Discovery 1.0, section 4); ''
+        when the address does not end in /.well-known/openid-configuration."""
+        suffix = '/.well-known/openid-configuration'
+        return self.oidc_discovery_url[:-len(suffix)] if self.oidc_discovery_url.endswith(suffix) else ''
+
+    @property
     def cookies_secure(self) -> bool:
         return (not self.demo) if self.secure_cookies is None else self.secure_cookies
 
