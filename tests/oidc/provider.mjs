@@ -470,7 +470,10 @@ server.listen(port, host, () => {
       if (ctx.path === '/.well-known/openid-configuration' && ctx.body) {
         ctx.body = { ...ctx.body, id_token_signing_alg_values_supported: ['none', 'RS256'] };
       } else if (ctx.path === '/token' && ctx.body?.id_token) {
-        const payload = ctx.body.id_token.split('.')[1];
+        // at_hash is optional in the code flow, and a provider that signs nothing sends none
+        const claims = JSON.parse(Buffer.from(ctx.body.id_token.split('.')[1], 'base64url').toString('utf8'));
+        delete claims.at_hash;
+        const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
         const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
         ctx.body = { ...ctx.body, id_token: `${header}.${payload}.` };
       }
