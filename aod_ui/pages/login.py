@@ -3,6 +3,8 @@ word that sign-in happens at the proxy (trusted header)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
@@ -36,7 +38,7 @@ def register(system: System) -> None:
                 if settings.auth == 'oidc':
                     ui.label('Sign in with your organisation account.').classes('text-sm opacity-80')
                     ui.button('Sign in', icon='login',
-                              on_click=lambda: ui.navigate.to(f'/auth/oidc/login?next={target}')) \
+                              on_click=lambda: ui.navigate.to(f'/auth/oidc/login?next={quote(target)}')) \
                         .classes('w-full').mark('oidc-login')
                 elif settings.auth == 'header':
                     ui.label('Sign-in happens at your organisation\'s sign-in proxy, and this request did not come '
