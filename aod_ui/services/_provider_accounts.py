@@ -194,6 +194,9 @@ class ProviderAccounts:
         elif user.role != role:
             await self._audit('system', 'role change', 'denied', f'{user.role} → {role} would leave no enabled '
                               f'admin; {who}', target=user.username)
+        changes = {key: value for key, value in changes.items() if getattr(user, key) != value}
+        if not changes:
+            return user
         updated = await run_io(self.store.users.update, user.username, **changes) or user
         if 'role' in changes:
             self.changed.emit(user.username)
