@@ -88,6 +88,9 @@ def register_oidc(system: System) -> None:
 
     @app.get('/auth/callback', include_in_schema=False)
     async def oidc_callback(request: Request) -> RedirectResponse:
+        if not any(key.startswith('_state_idp_') for key in request.session):
+            # no sign-in was started in this browser: nothing to check, and nothing written for it
+            return _back_to_login(request, 'Sign-in was not completed. Try again.')
         try:
             token = await oauth.idp.authorize_access_token(request)
         except OAuthError as error:

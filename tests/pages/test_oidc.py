@@ -94,6 +94,10 @@ async def test_nothing_is_stored_for_browsers_that_never_signed_in(dashboard, us
         user.http_client.cookies.clear()  # each request a new browser
         answer = await user.http_client.get(f'/auth/oidc/login?next=/sessions/{number}')
         assert answer.status_code == 302
+        user.http_client.cookies.clear()
+        forged = await user.http_client.get(f'/auth/callback?code=c{number}&state=s{number}')
+        assert forged.headers['location'] == '/login'
+    assert list(system().store.audit.query(action='login')) == []  # no record of browsers that started nothing
     user.http_client.cookies.clear()
     refused = await provider_sign_in(user, oidc, 'eve')  # not allowed here
     assert refused.headers['location'] == '/login'
