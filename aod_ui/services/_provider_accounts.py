@@ -76,6 +76,7 @@ class ProviderAccounts:
             user = await self._follow_provider(user, claims, verdict.role, who)
             if user.role != verdict.role and user.role == 'admin':  # kept as the last admin: not signed in as one
                 await self._audit(user.username, 'login', 'denied', f'last admin, provider says {verdict.role}; {who}')
+                await self.end_sign_ins(user.username, f'last admin, provider says {verdict.role}; {who}')
                 raise LoginRefused(_LAST_ADMIN)
         return await self._signed_in(user, f'OpenID Connect, {who}')
 

@@ -137,6 +137,7 @@ async def test_the_last_admin_stays_admin_but_is_signed_out_when_the_provider_de
     with pytest.raises(LoginRefused, match='last admin'):
         await sign_in(people, oidc, 'alice')
     assert people.store.users.get(alice.username).role == 'admin'  # the dashboard keeps an admin
+    assert people.actor(alice.username, opened) is None  # but she is not signed in as one anywhere
     oidc.change('alice', groups=[])
     with pytest.raises(LoginRefused):
         await sign_in(people, oidc, 'alice', STRICT)
