@@ -3,8 +3,6 @@ word that sign-in happens at the proxy (trusted header)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
@@ -29,7 +27,8 @@ def register(system: System) -> None:
         ui.page_title(f'Sign in · {settings.title}')
         ui.colors(primary=theme.PRIMARY)
         ui.dark_mode(None)
-        error = str(request.session.pop('login_error', ''))  # set by a refused provider sign-in, in the cookie
+        # a refused provider sign-in leaves its message in the signed cookie (nothing stored for the browser)
+        error = str(request.session.pop('login_error', '') or app.storage.user.pop('login_error', ''))
         with ui.column().classes('absolute-center items-center gap-4 w-96 max-w-[92vw]'):
             ui.label(settings.title).classes('text-2xl font-semibold text-primary')
             with ui.card().classes('w-full gap-3 p-6'):
@@ -38,7 +37,7 @@ def register(system: System) -> None:
                 if settings.auth == 'oidc':
                     ui.label('Sign in with your organisation account.').classes('text-sm opacity-80')
                     ui.button('Sign in', icon='login',
-                              on_click=lambda: ui.navigate.to(f'/auth/oidc/login?next={quote(target)}')) \
+                              on_click=lambda: ui.navigate.to(f'/auth/oidc/login?next={target}')) \
                         .classes('w-full').mark('oidc-login')
                 elif settings.auth == 'header':
                     ui.label('Sign-in happens at your organisation\'s sign-in proxy, and this request did not come '
