@@ -52,3 +52,21 @@ def test_one_run_looks_at_a_bounded_number_of_files(tmp_path: Path) -> None:
 
 def test_a_missing_folder_is_nothing_to_sweep(tmp_path: Path) -> None:
     assert sweep_browser_storage(tmp_path / 'absent', live, now=time.time()) == 0
+
+
+def test_a_starting_dashboard_sweeps_what_browsers_left(simulator, tmp_path: Path) -> None:
+    from tests.browser.conftest import Dashboard
+    from tests.helpers import DASHBOARD_TOKEN
+    folder = tmp_path / 'data' / 'browser-storage'
+    folder.mkdir(parents=True)
+    abandoned = browser(folder, 'abandoned', {'next': '/sessions/1'}, age=NOW - time.time() + 3600)  # an hour old
+    dashboard = Dashboard({'AOD_API_URL': simulator.url, 'AOD_API_TOKEN': DASHBOARD_TOKEN,
+                           'AOD_UI_STORAGE_SECRET': 'sweep-test-storage-secret-0123456789abcdef',
+                           'AOD_UI_LOG_LEVEL': 'warning'}, tmp_path / 'data')
+    try:
+        deadline = time.monotonic() + 10
+        while abandoned.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not abandoned.exists()
+    finally:
+        dashboard.stop()

@@ -157,3 +157,4 @@ async def test_an_admin_links_a_local_account_on_the_people_page(dashboard, user
     assert (await provider_sign_in(create_user(), oidc, 'bob')).status_code == 303
     links = list(system().store.audit.query(action='link identity'))
     assert [(e.actor, e.target, e.outcome) for e in links] == [('alice@example.com', 'bob@example.com', 'ok')]
+
