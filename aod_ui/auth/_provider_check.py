@@ -153,5 +153,7 @@ class ProviderCheck:
         return renewed
 
     async def _withdrawn(self, identity: tuple[str, str], username: str, reason: str) -> None:
+        # the provider no longer answers for this sign-in (which says nothing yet about the person's groups): it
+        # ends; the next sign-in is judged afresh
         self._held.pop(identity, None)
-        await self.people.withdraw(username, reason)
+        await self.people.end_sign_ins(username, reason)

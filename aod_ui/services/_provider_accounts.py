@@ -2,10 +2,11 @@
 each sign-in and on the provider's later word, and linked to an existing account only by an admin.
 
 A provider identity never signs in to an account it is not bound to: a new identity whose name is taken is refused
-(and the refusal audited) until an admin links the two. A refusal, a lost group or a provider that no longer
-answers for a person ends that person's sign-ins on every browser at once and lowers the stored role, and the
-"keep one enabled admin" rule holds on each of these paths: a last admin the provider no longer vouches for keeps
-the role in storage (so the dashboard keeps an admin) but is signed out and refused until someone else is admin.
+(and the refusal audited) until an admin links the two. A refusal or a lost group ends that person's sign-ins on
+every browser at once and lowers the stored role (a provider that merely stops answering for a sign-in ends it,
+see `end_sign_ins`), and the "keep one enabled admin" rule holds on each of these paths: a last admin the provider
+no longer vouches for keeps the role in storage (so the dashboard keeps an admin) but is signed out and refused
+until someone else is admin.
 """
 
 from __future__ import annotations
@@ -100,13 +101,6 @@ class ProviderAccounts:
             await self.end_sign_ins(username, f'last admin, provider says {verdict.role}; {who}')
             return None
         return Actor(username=user.username, role=user.role, display_name=user.display_name)
-
-    async def withdraw(self, username: str, reason: str) -> None:
-        """The provider no longer answers for this person (a refused token or refresh, say): end their sign-ins
-        and lower their stored role, as for a refused sign-in."""
-        user = self.store.users.get(username)
-        if user is not None:
-            await self._provider_withdrew(user, reason)
 
     async def end_sign_ins(self, username: str, reason: str) -> None:
         """End every sign-in of this person, on every browser, now; open pages hear of it through `changed`."""

@@ -186,10 +186,26 @@ async def test_the_schedule_follows_userinfo_and_ends_sign_ins_the_provider_drop
     oidc.change('bob', groups=['developers'])
     await check.round()
     assert people.actor(bob.username, opened).role == 'member'
+    oidc.change('bob', groups=[])
+    await check.round()
+    assert people.actor(bob.username, opened) is None  # refused by the policy: out, and the role lowered
+    assert people.store.users.get(bob.username).role == 'viewer'
+
+
+async def test_the_schedule_ends_the_sign_ins_of_an_account_the_provider_disabled(people, oidc) -> None:
+    token, claims = await provider_sign_in(oidc, 'bob')
+    bob = await people.login_oidc(claims, STRICT, claims['iss'])
+    opened = time.time()
+    check = ProviderCheck(people, STRICT, client_id=oidc.client_id, client_secret=oidc.client_secret,
+                          metadata=_metadata(oidc), session_hours=12)
+    check.hold(oidc.issuer, 'u-bob', token)
     oidc.change('bob', disabled=True)
     await check.round()
     assert people.actor(bob.username, opened) is None
-    assert people.store.users.get(bob.username).role == 'viewer'
+    assert any('refused the access token' in line for line in audit_details(people, 'end sign-ins'))
+    oidc.change('bob', disabled=False)
+    again = await people.login_oidc(await id_token_claims(oidc, 'bob'), STRICT, oidc.issuer)
+    assert (again.username, again.role) == ('bob@example.com', 'member')
 
 
 async def test_the_schedule_renews_with_the_refresh_token_and_stops_when_it_is_refused(people, oidc) -> None:
