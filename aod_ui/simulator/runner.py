@@ -8,7 +8,7 @@ import random
 from .catalog import environment_by_id
 from .scenarios import build_script
 from .state import SimSession, SimState, Turn, now
-from .steps import Exit, Fail, Hang, Output, Stage, TurnPlan
+from .steps import Exit, Fail, Hang, Hold, Output, Stage, TurnPlan
 
 __all__ = ['start_turn']
 
@@ -73,6 +73,10 @@ async def _play(state: SimState, session: SimSession, turn: Turn) -> None:
         elif isinstance(step, Fail):
             state.end_turn(session, turn, error=step.message)
             return
+        elif isinstance(step, Hold):
+            session.notify()
+            unsent = 0
+            due = loop.time() + step.seconds  # from now, however late the schedule ran
         elif isinstance(step, Hang):
             session.notify()
             await asyncio.Event().wait()  # until terminate cancels the task

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .claude_agent import claude_script
 from .config import PROVISION_STAGES
 from .plain_agent import plain_script
-from .steps import Directions, Fail, Output, Script, Stage, TurnPlan, read_prompt
+from .steps import Directions, Fail, Hold, Output, Script, Stage, TurnPlan, read_prompt
 
 __all__ = ['SCENARIOS', 'build_script', 'provision_stages']
 
@@ -93,6 +93,6 @@ def build_script(plan: TurnPlan) -> Script:
                                                f'known: {", ".join(SCENARIOS)}\n')
     agent = claude_script(plan, directions) if plan.agent.family == 'claude' else plain_script(plan, directions)
     wait = directions.number('wait', 0)  # real seconds before the agent's first event, for every scenario
-    for delay, item in agent:
-        yield delay + wait, item
-        wait = 0
+    if wait:
+        yield 0.0, Hold(wait)
+    yield from agent
