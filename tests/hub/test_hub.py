@@ -276,3 +276,17 @@ async def test_a_hub_holds_a_bounded_part_of_a_long_session(upstream):
     replay, _ = hub.join(Recorder().on_events)  # a late joiner gets what is still held
     assert replay == list(raw.events) and len(replay) <= 2200
     await hubs.stop_all()
+
+
+async def test_a_finished_session_read_at_aods_pace_arrives_whole_in_several_pushes(upstream, registry, simulator):
+    session_id = await launch(upstream, 'scenario: chatty\nrate: 20000\nevents: 330', agent=CODEX)
+    await wait_until(lambda: simulator.call(lambda: simulator.state.sessions[session_id].status) == 'completed')
+    reads = (await stats(simulator))['stream_reads']
+    hub = registry.hub(session_id)
+    viewer = Recorder()
+    hub.join(viewer.on_events)
+    await wait_until(lambda: ended(viewer), timeout=30)
+    rows = ids(viewer.events)
+    assert len(rows) > 330 and rows == sorted(set(rows))
+    assert (await stats(simulator))['stream_reads'] - reads >= len(rows) // 100 + 1  # 100 rows per read, no more
+    assert viewer.batches >= len(rows) // 100 + 1  # each read's rows reach the page as they come

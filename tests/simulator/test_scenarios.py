@@ -153,6 +153,7 @@ def test_plain_text_agent_fail_exit(client: aod.Client) -> None:
 
 
 def test_chatty(client: aod.Client, unpaced_client: aod.Client) -> None:
+    # unpaced: it counts 3,000 events; at AoD's 200 rows/s they would take 15 s to come
     ack = unpaced_client.sessions.create(agent_id=CODE_REVIEW,
                                          prompt='Load\nscenario: chatty\nrate: 20000\nevents: 3000')
     events = collect(unpaced_client, ack.id)
