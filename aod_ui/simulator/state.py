@@ -48,6 +48,8 @@ class Row:
     id: int
     turn: int
     sse: str
+    #: An `output` row (the stream announces a turn with `turn_start` before its first output on each connection).
+    output: bool = False
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -67,8 +69,6 @@ class Turn:
     exit_code: int | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
-    #: Id of the turn's first `output` row: the stream announces the turn with `turn_start` just before it.
-    first_output_id: int | None = None
     #: The terminal event (`exit` or `error`) that ended the turn.
     end_event: dict[str, Any] | None = None
 
@@ -284,12 +284,10 @@ class SimState:
         """Append a `stage` or `output` row; `payload` gets its id (and `emitted_at` when stamping)."""
         self._next_row_id += 1
         payload = {'type': payload['type'], 'id': self._next_row_id, **payload}
-        if payload['type'] == 'output':
-            if self.config.stamp_events:
-                payload['emitted_at'] = time.time()
-            if turn.first_output_id is None:
-                turn.first_output_id = self._next_row_id
-        row = Row(self._next_row_id, turn.turn_number, encode_event(payload))
+        output = payload['type'] == 'output'
+        if output and self.config.stamp_events:
+            payload['emitted_at'] = time.time()
+        row = Row(self._next_row_id, turn.turn_number, encode_event(payload), output)
         session.rows.append(row)
         session.row_ids.append(row.id)
         return row

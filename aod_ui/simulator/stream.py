@@ -1,7 +1,9 @@
 """`GET /sessions/{id}/stream`: Server-Sent Events over a session's log, live.
 
 A connection sends `start`, replays the rows after its cursor, then follows new rows as they are appended
-(woken by the session's change signal). When it has caught up and its turn is over it sends the terminal
+(woken by the session's change signal, or at AoD's pace: at most `stream_rows` rows per read, `stream_pause`
+seconds between reads). Each turn is announced with `turn_start` before its first output on every connection,
+resumed ones included. When it has caught up and its turn is over it sends the terminal
 event and closes. Silence brings `: heartbeat` comments, and after `stale_after` seconds a `stale` event.
 """
 
@@ -54,6 +56,7 @@ async def _events(state: SimState, session: SimSession, cursor: int) -> AsyncIte
         yield encode_event({'type': 'start', **family_json(session.agent.family, config.shape),
                             'session_id': session.id})
         followed = session.current_turn
+        announced: set[int] = set()
         drop_after = state.faults.drop_stream_after_events
         sent = 0
         last_row_at = last_sent_at = loop.time()
@@ -68,9 +71,10 @@ async def _events(state: SimState, session: SimSession, cursor: int) -> AsyncIte
                     # each turn's stream closes at its own end, even when the next turn's rows are already there
                     end = session.turns[followed - 1].end_event
                     break
-                turn = session.turns[row.turn - 1]
-                if row.id == turn.first_output_id:
-                    # No `id:` line: the payload id is the next output's, so a client never resumes past it.
+                if row.output and row.turn not in announced:
+                    # Before the turn's first output on this connection, a resumed one too. No `id:` line: the
+                    # payload id is the next output's, so a client never resumes past it.
+                    announced.add(row.turn)
                     parts.append(encode_event({'type': 'turn_start', 'id': row.id, 'turn': row.turn}, with_id=False))
                 parts.append(row.sse)
                 cursor = row.id

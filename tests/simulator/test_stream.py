@@ -78,6 +78,16 @@ def test_resume_after_since_loses_and_repeats_nothing(client: aod.Client, finish
     assert [e.type for e in at_end] == ['start', 'exit']
 
 
+def test_a_resumed_stream_announces_the_turn_again_before_its_first_output(client: aod.Client, finished: str) -> None:
+    full = collect(client, finished)
+    outputs = [e.id for e in full if e.type == 'output']
+    resumed = collect(client, finished, since=outputs[5])
+    first = next(index for index, e in enumerate(resumed) if e.type == 'output')
+    assert resumed[first - 1].type == 'turn_start' and resumed[first - 1].extra['turn'] == 1
+    assert resumed[first - 1].id == resumed[first].id == outputs[6]
+    assert [e.type for e in resumed].count('turn_start') == 1
+
+
 def test_live_stream_cut_and_resumed(client: aod.Client) -> None:
     ack = client.sessions.create(agent_id=CODE_REVIEW, prompt='Review the branch')
     first: list[aod.StreamEvent] = []
