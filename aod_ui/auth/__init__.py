@@ -41,7 +41,7 @@ def _actor_from(system: System, data: MutableMapping[str, Any]) -> Actor | None:
     signed_in_at = data.get('signed_in_at') or 0
     if not username or time.time() - signed_in_at > system.settings.session_hours * 3600:
         return None
-    return system.people.actor(username)
+    return system.people.actor(username, signed_in_at)  # also over when the person's sign-ins were ended since
 
 
 def current_actor(system: System) -> Actor | None:
@@ -95,7 +95,8 @@ def sign_in(actor: Actor) -> None:
         raise RuntimeError('sign_in needs an HTTP request whose answer is not built yet (it sets a new cookie)')
     old = app.storage.user
     kept = {key: old[key] for key in CARRIED if key in old}
-    old.clear()
+    if old:
+        old.clear()  # (an empty one is left alone: nothing is written for a browser that was never signed in)
     fresh_id = str(uuid.uuid4())
     # NiceGUI offers no public call to give a browser a new id; this is what its request middleware does for a new
     # browser, done at once so the rest of this request already writes to the new storage
