@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from nicegui import app, core
 
 from . import __version__, collector
-from .auth import Gate, current_actor, install_log_guard
+from .auth import Gate, current_actor, install_socket_guard
 from .components import page_guard
 from .components.tailwind import forget_timings
 from .errors import AodUiError
@@ -30,7 +30,7 @@ def build(settings: Settings) -> System:
     system = System(settings)
     app.state.aod_system = system  # for the command line's and the tests' direct use of the running services
     install_direct_manager(core.sio)
-    install_log_guard(core.sio)
+    install_socket_guard(core.sio)
     app.add_middleware(Gate, settings=settings)
     forget_timings()
     app.on_startup(system.startup)

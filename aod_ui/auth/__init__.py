@@ -22,12 +22,12 @@ from nicegui.storage import Storage, request_contextvar
 
 from ..services import Actor
 from ..system import System
-from ._gate import Gate, client_address, install_log_guard, trusted_proxy
+from ._gate import Gate, client_address, install_socket_guard, trusted_proxy
 from ._tickets import SignInTickets
 
 __all__ = ['LOCAL_ACTOR', 'Gate', 'Presence', 'SignInTickets', 'authenticate', 'client_address', 'current_actor',
            'end_sign_in',
-           'install_log_guard', 'login_redirect', 'require_actor', 'safe_next', 'sign_in', 'sign_out',
+           'install_socket_guard', 'login_redirect', 'require_actor', 'safe_next', 'sign_in', 'sign_out',
            'trusted_proxy']
 
 LOCAL_ACTOR = Actor(username='local', role='admin', display_name='You')

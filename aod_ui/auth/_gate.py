@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..settings import Settings
 
-__all__ = ['CONTENT_SECURITY_POLICY', 'Gate', 'client_address', 'install_log_guard', 'trusted_proxy']
+__all__ = ['CONTENT_SECURITY_POLICY', 'Gate', 'client_address', 'install_socket_guard', 'trusted_proxy']
 
 PEER = 'aod.peer'
 """The scope key holding the address the connection really came from (the proxy, when there is one)."""
@@ -104,6 +104,14 @@ def client_address(scope: Scope) -> str:
     return client[0] if client else ''
 
 
+def _own_page_only(sio: Any, stock: Any) -> Any:
+    def handler(sid: str, msg: Any) -> Any:
+        if isinstance(msg, dict) and str(msg.get('client_id')) in sio.rooms(sid):
+            return stock(sid, msg)
+        return None
+    return handler
+
+
 def _hostname(value: str) -> str:
     return (urlsplit(value if '//' in value else f'//{value}').hostname or '').lower()
 
@@ -175,9 +183,18 @@ class Gate:
         return ''
 
 
-def install_log_guard(sio: Any, *, per_page: int = 20, length: int = 500) -> None:
+def install_socket_guard(sio: Any, *, per_page: int = 20, length: int = 500) -> None:
     """Replace NiceGUI's `log` socket event, through which any page (signed in or not) can write to the server's
-    log: each page gets `per_page` lines of at most `length` printable characters, on a socket of its own."""
+    log: each page gets `per_page` lines of at most `length` printable characters, on a socket of its own.
+
+    NiceGUI's other socket events (`event`, `javascript_response`, `ack`) name the page they are for by its id and
+    are taken from any socket; here each socket may speak only for the page it connected for, so a page id that
+    leaked (a log, a shared screen) is worth nothing to another connection."""
+    handlers = sio.handlers['/']
+    for name in ('event', 'javascript_response', 'ack'):
+        stock = handlers.get(name)
+        if stock is not None:
+            sio.on(name, _own_page_only(sio, stock))
     budgets: weakref.WeakKeyDictionary[Client, int] = weakref.WeakKeyDictionary()
     levels = {'debug': logging.DEBUG, 'info': logging.INFO, 'warning': logging.WARNING, 'error': logging.ERROR}
 

@@ -41,8 +41,12 @@ class RawPage:
         params = {**self.query, 'tab_id': str(uuid.uuid4()), 'document_id': str(uuid.uuid4())}
         params['implicit_handshake'] = 'true'
         url = f'{self.http.base_url}'.rstrip('/') + '?' + str(httpx.QueryParams(params))
-        await self.sio.connect(url, headers={'Cookie': cookies, **(headers or {})}, transports=['websocket'],
-                               socketio_path='/_nicegui_ws/socket.io', wait_timeout=5)
+        try:
+            await self.sio.connect(url, headers={'Cookie': cookies, **(headers or {})}, transports=['websocket'],
+                                   socketio_path='/_nicegui_ws/socket.io', wait_timeout=5)
+        except Exception:
+            await self.sio.shutdown()  # a refused connection leaves its HTTP session open otherwise
+            raise
 
     def find(self, **props: Any) -> str:
         """The id of the first element whose text or props match."""

@@ -50,6 +50,28 @@ async def test_only_a_trusted_proxy_decides_which_address_is_limited(dashboard_a
     assert (await sign_in_once(proxied.url, 'someone', '198.51.100.77')) == 'checked'
 
 
+async def test_a_socket_speaks_only_for_its_own_page(dashboard_at):
+    server = dashboard_at()
+    async with httpx.AsyncClient(base_url=server.url) as mallory, httpx.AsyncClient(base_url=server.url) as victim:
+        own = await RawPage.open(mallory, '/login')
+        theirs = await RawPage.open(victim, '/login')
+        await own.connect()
+        await theirs.connect()
+        try:
+            # mallory's socket sends events naming the victim's page (its id leaked somehow)
+            own.client_id = theirs.client_id
+            own.elements = theirs.elements
+            await own.send(theirs.find(label='Username'), 'update:value', 'ada')
+            await own.send(theirs.find(label='Sign in'), 'click', {})
+            await asyncio.sleep(1.0)
+            assert 'Wrong username or password' not in theirs.texts()
+            await theirs.send(theirs.find(label='Sign in'), 'click', {})  # the page's own socket still works
+            await theirs.wait_for('Wrong username or password')
+        finally:
+            await own.close()
+            await theirs.close()
+
+
 async def test_an_anonymous_page_cannot_flood_the_log(dashboard_at):
     server = dashboard_at()
     before = server.log.stat().st_size
