@@ -118,7 +118,7 @@ class SessionService:
         self._agent_names: dict[str, str] = {}
         self._launches: dict[tuple[str, str, str], asyncio.Future[str]] = {}
         self.access_changed = Event[str]()
-        """Fired with a session id after who may see it changed (visibility, owner, deleted): open pages re-check."""
+        """Fired with a session id after who may see it changed (visibility, owner): open pages re-check at once."""
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -355,7 +355,6 @@ class SessionService:
                 raise
         await run_io(self.store.sessions.remove, session_id)
         self.invalidate()
-        self.access_changed.emit(session_id)
         await self._audit(actor, 'delete', session_id, 'ok', '')
 
     async def stop_then_delete(self, actor: Actor, session_id: str, *, wait: float = 30.0) -> None:
