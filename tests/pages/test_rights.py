@@ -103,6 +103,17 @@ async def test_an_open_session_page_stops_at_once_when_access_ends(people, user:
     assert not present(user, 'hub-state')  # and none of it reaches the page
 
 
+async def test_a_private_session_handed_to_someone_else_leaves_its_former_owners_page(people, user: User):
+    session_id = await launch('Olga\'s, then max\'s.\nscenario: long', visibility='private')
+    await signed_in(user, 'olga')
+    await user.open(f'/sessions/{session_id}')
+    hub = system().hubs.get(session_id)
+    await eventually(lambda: hub is not None and hub.viewer_count == 1, timeout=20)
+    await system().sessions.assign_owner(ADA, session_id, 'max')
+    await eventually(lambda: hub.viewer_count == 0, timeout=5)
+    await user.should_see(marker='access-ended', retries=20)
+
+
 async def test_a_push_is_checked_even_when_no_change_was_announced(people, user: User):
     session_id = await launch('Watched until the sign-in expires.\nscenario: long')
     await signed_in(user, 'max')
