@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ['cost', 'duration', 'exact_time', 'relative_time']
+__all__ = ['cost', 'duration', 'exact_time', 'relative_epoch', 'relative_time']
+
+
+def relative_epoch(seconds: float | None, never: str = 'never') -> str:
+    """`relative_time` of a moment kept as seconds since the epoch (as the dashboard's own records keep them)."""
+    return never if seconds is None else relative_time(datetime.fromtimestamp(seconds, tz=UTC))
 
 
 def relative_time(moment: datetime | None, now: datetime | None = None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ['PRIMARY', 'STAGE_ICONS', 'STATUS_COLORS', 'STATUS_ICONS', 'status_color', 'status_icon']
+__all__ = ['PRIMARY', 'STATUS_COLORS', 'STATUS_ICONS', 'status_color', 'status_icon']
 
 PRIMARY = '#4f46e5'
 
@@ -20,7 +20,6 @@ STATUS_ICONS = {
     'failed': 'error',
     'terminated': 'stop_circle',
 }
-STAGE_ICONS = {'started': 'pending', 'done': 'check', 'failed': 'close'}
 
 
 def status_color(status: str) -> str:

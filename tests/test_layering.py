@@ -1,4 +1,5 @@
-"""Domain code never imports NiceGUI's `ui`; nothing outside `storage/` imports TinyDB."""
+"""Domain code never imports NiceGUI's `ui`; nothing outside `storage/` imports TinyDB; pages reach AoD and the
+store only through the services."""
 
 import ast
 from pathlib import Path
@@ -29,4 +30,15 @@ def test_only_storage_imports_tinydb():
                  if any(name == 'tinydb' or name.startswith('tinydb.') for name in _imports(p))]
     offenders += [str(p.relative_to(ROOT)) for p in [ROOT / 'main.py']
                   if any(name.startswith('tinydb') for name in _imports(p))]
+    assert not offenders
+
+
+def test_pages_import_neither_upstream_nor_storage():
+    def reaches_past_services(name: str) -> bool:
+        return (name in {'storage', 'aod_ui.upstream', 'upstream', 'aod_sdk', 'aod', 'tinydb'}
+                or name.startswith(('storage.', 'aod_ui.upstream.', 'upstream.', 'aod.', 'tinydb.')))
+
+    # (`from ..upstream import x` reads as module `upstream`)
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / 'aod_ui/pages').rglob('*.py')
+                 if any(reaches_past_services(name) for name in _imports(p))]
     assert not offenders

@@ -20,7 +20,8 @@ __all__ = ['frame']
 
 @contextmanager
 def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
-    """Lay out a page for a signed-in person: yields the main column that the page fills."""
+    """Lay out a page for a signed-in person: yields the main column that the page fills. The page's guard asks
+    again whenever the person's rights change."""
     ui.page_title(f'{title} · {system.settings.title}')
     ui.colors(primary=theme.PRIMARY)
     preload()

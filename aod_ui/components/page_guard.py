@@ -19,12 +19,14 @@ _GUARDS: weakref.WeakKeyDictionary[Client, PageGuard] = weakref.WeakKeyDictionar
 
 class PageGuard:
     """Made by `frame()` for every page. `allows()` answers whether the page's person is still signed in here with
-    the rights the page was built for (and passes `check`); when not, the page is taken down on the server: its
+    the rights the page was built for, passes the page's own gate (`require`, set by the `page()` decorator) and the
+    `check` of the moment (may they still watch this session?); when not, the page is taken down on the server: its
     content deleted, live subscriptions ended, timers gone. The reload sent to the browser afterwards only saves a
     well-behaved browser a click; nothing depends on it."""
 
     def __init__(self, system: System, actor: Actor, column: ui.column) -> None:
         self.presence = Presence(system, actor)
+        self._check: Callable[[Actor], bool] | None = None
         self.down = False
         self._column = column
         self._on_down: list[Callable[[], Any]] = []
@@ -34,10 +36,14 @@ class PageGuard:
         if self.down:
             return False
         now = self.presence.now()
-        if now is not None and self.presence.unchanged(now) and (check is None or check(now)):
+        if now is not None and self.presence.unchanged(now) and all(c(now) for c in (self._check, check) if c):
             return True
         self.take_down()
         return False
+
+    def require(self, check: Callable[[Actor], bool]) -> None:
+        """Make `check` (the page's gate, such as being an admin) part of every later `allows()`."""
+        self._check = check
 
     def leave(self) -> None:
         """The page's own person is leaving it (signing out here): show nothing more, take nothing down."""

@@ -8,6 +8,7 @@ from nicegui import ui
 
 from ..auth import require_actor
 from ..errors import AodUiError
+from ..status import ACTIVE
 from ..system import System
 
 __all__ = ['SessionActions', 'confirm']
@@ -47,7 +48,7 @@ class SessionActions:
 
     def set_status(self, status: str) -> None:
         self.status = status
-        active = status in {'pending', 'running'}
+        active = status in ACTIVE
         self.stop_button.set_visibility(self.may_act and active)
         self.delete_button.set_visibility(self.may_act)
         self.delete_button.text = 'Stop, then delete' if active else 'Delete'
@@ -70,7 +71,7 @@ class SessionActions:
         self.on_status(status)
 
     async def delete(self) -> None:
-        active = self.status in {'pending', 'running'}
+        active = self.status in ACTIVE
         question = 'Stop, then delete this session?' if active else 'Delete this session?'
         if not await confirm(question, 'AoD removes its logs and turns for good. Download the transcript first '
                              'if you may need it.', 'Delete'):

@@ -11,7 +11,6 @@ from .. import format as fmt
 from ..auth import require_actor
 from ..errors import AodUiError
 from ..system import System
-from ..upstream import parse_time
 
 __all__ = ['open_token_dialog', 'token_status']
 
@@ -20,7 +19,7 @@ def token_status(system: System, username: str) -> str:
     info = system.tokens.info(username) if system.tokens is not None else None
     if info is None:
         return 'no AoD token'
-    when = fmt.relative_time(parse_time(info.set_at))
+    when = fmt.relative_epoch(info.set_at)
     return f'token {info.prefix} set {when}' + (' · BROKEN: ' + info.broken_reason if info.broken else '')
 
 

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from nicegui import Event
 
 from ..errors import UpstreamError
+from ..status import ACTIVE
 from ..transcript import Change, Transcript
 from ..upstream import StreamEvent
 
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 
 TERMINAL_TYPES = frozenset({'exit', 'error', 'terminated'})
 """Events after which the session takes no more output until a follow-up prompt (`stale` is not one of them)."""
-FINAL_STATUSES = frozenset({'failed', 'terminated'})
 PUSH_SHARE = 4
 """During a burst, the wait between two pushes is at least this many times what a push takes (the median of the
 last few, so one push caught by a garbage collection does not hold the next ones back)."""
@@ -349,7 +349,7 @@ class SessionHub:
             session = await self._source.get_session(self.session_id)
         except UpstreamError:
             return False
-        return getattr(session, 'status', '') in {'pending', 'running'}
+        return getattr(session, 'status', '') in ACTIVE
 
     async def _sleep_or_wake(self, seconds: float) -> None:
         self._wake.clear()

@@ -17,7 +17,7 @@ from .. import theme
 from ..auth import SignInTickets, authenticate, client_address, safe_next, sign_in
 from ..errors import AodUiError
 from ..system import System
-from ._page import page
+from ._page import route
 
 __all__ = ['register']
 
@@ -26,7 +26,7 @@ def register(system: System) -> None:
     settings = system.settings
     tickets = SignInTickets()
 
-    @page(system, '/login')
+    @route(system, '/login')
     async def login_page(request: Request, next: str = '/') -> RedirectResponse | None:
         target = safe_next(next)
         if await authenticate(system, request) is not None:

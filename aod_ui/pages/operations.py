@@ -6,22 +6,18 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from .. import format as fmt
 from .. import theme
-from ..auth import authenticate, login_redirect
-from ..components import frame
 from ..components.charts import bar_chart, stacked_chart
-from ..components.page_guard import PageGuard, page_guard
+from ..components.page_guard import PageGuard
 from ..components.session_actions import confirm
 from ..errors import AodUiError
 from ..hub import spawn_detached
 from ..services import FleetSummary, RunReport, SessionRow, is_admin
 from ..system import System
-from ._page import page
+from ._page import View, page
 
 __all__ = ['register']
 
@@ -45,17 +41,10 @@ def _session_links(rows: list[SessionRow], empty: str) -> None:
 
 
 def register(system: System) -> None:
-    @page(system, '/operations')
-    async def operations_page(request: Request) -> RedirectResponse | None:
-        actor = await authenticate(system, request)
-        if actor is None:
-            return login_redirect(request)
-        with frame(system, 'Operations', actor):
-            ui.label('Operations').classes('text-2xl font-semibold')
-            if not is_admin(actor):
-                ui.label('Only admins may see the fleet and run retention.').classes('text-negative') \
-                    .mark('refused')
-                return None
+    @page(system, '/operations', 'Operations', heading=True, gate=is_admin,
+          refusal='Only admins may see the fleet and run retention.')
+    async def operations_page(view: View) -> None:
+        if True:
             problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-2').mark('problem')
             problem.set_visibility(False)
             holder: dict[str, FleetSummary | None] = {'summary': None}
@@ -133,11 +122,11 @@ def register(system: System) -> None:
             health()
             ui.label('Usage').classes('text-lg font-semibold mt-2')
             charts()
-            guard = page_guard()
+            guard = view.guard
             _retention_card(system, guard)
 
             async def refresh() -> None:
-                if not guard.allows(is_admin):
+                if not guard.allows():
                     return
                 try:
                     holder['summary'] = await system.fleet.summary(guard.presence.actor)
@@ -150,7 +139,6 @@ def register(system: System) -> None:
                 charts.refresh()
             await refresh()
             ui.timer(30, refresh)
-        return None
 
 
 def _retention_card(system: System, guard: PageGuard) -> None:
@@ -186,7 +174,7 @@ def _retention_card(system: System, guard: PageGuard) -> None:
 
         def admin_now() -> bool:
             # asked at the moment of each action, also on a page kept open after its person was demoted or disabled
-            return guard.allows(is_admin)
+            return guard.allows()
 
         async def dry_run() -> None:
             if not admin_now():

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from .. import format as fmt
-from ..auth import authenticate, login_redirect
-from ..components import frame
 from ..components.followup_box import FollowUpBox
-from ..components.page_guard import page_guard
+from ..components.page_guard import PageGuard
 from ..components.raw_view import RawView
 from ..components.session_actions import SessionActions
 from ..components.session_settings import SessionSettings
@@ -22,7 +18,7 @@ from ..hub import Batch, HubState
 from ..services import Actor, SessionDetail
 from ..system import System
 from ..transcript import StageEntry, status_after
-from ._page import page
+from ._page import View, page
 
 __all__ = ['register']
 
@@ -64,26 +60,22 @@ HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live: fol
 
 
 def register(system: System) -> None:
-    @page(system, '/sessions/{session_id}')
-    async def session_page(request: Request, session_id: str) -> RedirectResponse | None:
-        actor = await authenticate(system, request)
-        if actor is None:
-            return login_redirect(request)
-        with frame(system, 'Session', actor):
-            try:
-                detail = await system.sessions.get(actor, session_id)
-            except NotAllowed as error:
-                ui.label(str(error)).classes('text-lg').mark('not-found')
-                ui.link('Back to all sessions', '/')
-                return
-            except AodUiError as error:
-                ui.label(str(error)).classes('text-negative bg-red-1 rounded p-3').mark('problem')
-                ui.button('Try again', icon='refresh', on_click=ui.navigate.reload)
-                return
-            await _session_view(system, detail, actor)
+    @page(system, '/sessions/{session_id}', 'Session')
+    async def session_page(view: View, session_id: str) -> None:
+        try:
+            detail = await system.sessions.get(view.actor, session_id)
+        except NotAllowed as error:
+            ui.label(str(error)).classes('text-lg').mark('not-found')
+            ui.link('Back to all sessions', '/')
+            return
+        except AodUiError as error:
+            ui.label(str(error)).classes('text-negative bg-red-1 rounded p-3').mark('problem')
+            ui.button('Try again', icon='refresh', on_click=ui.navigate.reload)
+            return
+        await _session_view(system, detail, view.actor, view.guard)
 
 
-async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> None:
+async def _session_view(system: System, detail: SessionDetail, actor: Actor, guard: PageGuard) -> None:
     row = detail.row
     hub = system.hubs.hub(row.id)
     hub.set_turn_prompts({t.turn_number: t.prompt for t in detail.turns})
@@ -207,7 +199,6 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
         hub_line.text = text
 
     # every push first asks whether this person may still watch; a change of rights takes the page down at once
-    guard = page_guard()
 
     def may_watch() -> bool:
         return guard.allows(lambda now: system.sessions.may_watch(now, row.id))

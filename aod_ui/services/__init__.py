@@ -2,19 +2,23 @@
 
 from ._audit import AuditService
 from ._fleet import FleetService, FleetSummary, SessionFacts
+from ._listing import SCOPES, ListFilter
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
-from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
+from ._sessions import AgentInfo, LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
 
 __all__ = [
     'ROLES',
+    'SCOPES',
     'Actor',
+    'AgentInfo',
     'AuditService',
     'FleetService',
     'FleetSummary',
     'LaunchRequest',
+    'ListFilter',
     'LoginRefused',
     'OidcPolicy',
     'PeopleService',

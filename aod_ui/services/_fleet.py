@@ -19,6 +19,7 @@ from typing import Any
 from storage import Store, run_io
 
 from ..errors import AodUiError, NotAllowed
+from ..status import FINISHED
 from ..transcript import ResultEntry, StageEntry, Transcript
 from ._policy import Actor, is_admin
 from ._sessions import SessionRow, SessionService
@@ -107,7 +108,7 @@ class FleetService:
         per_agent: dict[str, Counter] = defaultdict(Counter)
         for row in recent:
             per_agent[row.agent_name or '?'][row.status] += 1
-        await self._learn([r for r in recent if r.status in {'completed', 'failed', 'terminated'}])
+        await self._learn([r for r in recent if r.status in FINISHED])
         failures: dict[tuple[str, str], list[str]] = defaultdict(list)
         cost_agent: dict[str, float] = defaultdict(float)
         cost_person: dict[str, float] = defaultdict(float)
@@ -115,7 +116,7 @@ class FleetService:
         known_facts = missing = 0
         for row in recent:
             facts = self._facts.get(row.id)
-            if row.status not in {'completed', 'failed', 'terminated'}:
+            if row.status not in FINISHED:
                 continue
             if facts is None:
                 missing += 1

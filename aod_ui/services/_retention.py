@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from storage import SessionRecord, Store, run_io
 
 from ..errors import ActionError, NotAllowed, UpstreamError
+from ..status import ACTIVE, FINISHED
 from ..upstream import SessionInfo
 from ._policy import Actor, is_admin
 from ._tokens import Upstreams
@@ -33,8 +34,6 @@ log = logging.getLogger(__name__)
 RUN_KEY = 'retention.run'
 PROGRESS_KEY = 'retention.progress'
 LAST_KEY = 'retention.last'
-FINISHED = frozenset({'completed', 'failed', 'terminated'})
-ACTIVE = frozenset({'pending', 'running'})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from storage import SessionRecord, Store, Visibility, run_io
 
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
 from ..hub import HubRegistry
+from ..status import ACTIVE
 from ..transcript import Transcript
 from ..upstream import AgentInfo, SessionInfo, TurnInfo, Upstream
 from ._policy import Actor, can_act, can_launch, can_view, is_admin
@@ -68,7 +69,7 @@ class SessionRow:
 
     @property
     def active(self) -> bool:
-        return self.status in {'pending', 'running'}
+        return self.status in ACTIVE
 
     @property
     def duration_seconds(self) -> float | None:

@@ -2,8 +2,6 @@
 
 from ._client import Upstream, UpstreamStatus, public_url
 from ._models import (
-    ACTIVE_STATUSES,
-    FINISHED_STATUSES,
     Ack,
     AgentInfo,
     EnvironmentInfo,
@@ -15,8 +13,6 @@ from ._models import (
 from ._sse import parse_sse
 
 __all__ = [
-    'ACTIVE_STATUSES',
-    'FINISHED_STATUSES',
     'Ack',
     'AgentInfo',
     'EnvironmentInfo',

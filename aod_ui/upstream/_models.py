@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ['ACTIVE_STATUSES', 'FINISHED_STATUSES', 'Ack', 'AgentInfo', 'EnvironmentInfo', 'SessionInfo',
-           'StreamEvent', 'TurnInfo', 'parse_time']
+from ..status import ACTIVE, FINISHED
 
-ACTIVE_STATUSES = frozenset({'pending', 'running'})
-FINISHED_STATUSES = frozenset({'completed', 'failed', 'terminated'})
+__all__ = ['Ack', 'AgentInfo', 'EnvironmentInfo', 'SessionInfo',
+           'StreamEvent', 'TurnInfo', 'parse_time']
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -57,11 +56,11 @@ class SessionInfo:
 
     @property
     def active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
+        return self.status in ACTIVE
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED_STATUSES
+        return self.status in FINISHED
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SessionInfo:

@@ -1,0 +1,69 @@
+"""The sessions list's table: status, prompt, who started it, when, turns and duration, a page at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nicegui import ui
+
+from .. import format as fmt
+from .. import theme
+from ..services import SessionRow
+from .paged_table import PagedTable
+
+__all__ = ['SessionTable']
+
+PAGE_SIZE = 50
+_NARROW_HIDDEN = {'classes': 'max-sm:hidden', 'headerClasses': 'max-sm:hidden'}
+COLUMNS = [
+    {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
+    {'name': 'title', 'label': 'Session', 'field': 'title', 'align': 'left'},
+    {'name': 'owner', 'label': 'Started by', 'field': 'owner', 'align': 'left', **_NARROW_HIDDEN},
+    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left'},
+    {'name': 'turns', 'label': 'Turns', 'field': 'turns', 'align': 'right', **_NARROW_HIDDEN},
+    {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right', **_NARROW_HIDDEN},
+]
+# Vue templates interpolate with {{ }}, which escapes: prompts and names stay text, never markup.
+STATUS_SLOT = r'''
+<q-td :props="props">
+  <q-badge :color="props.row.color" class="text-xs px-2 py-1"><q-icon :name="props.row.icon" class="mr-1" />
+    {{ props.row.status }}</q-badge>
+</q-td>'''
+TITLE_SLOT = r'''
+<q-td :props="props" class="max-w-md">
+  <div class="truncate font-medium" :title="props.row.title">{{ props.row.title }}</div>
+  <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
+    dashboard</span><q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
+    {{ label }}</q-badge></div>
+</q-td>'''
+CREATED_SLOT = r'''
+<q-td :props="props"><span :title="props.row.created_exact">{{ props.row.created }}</span></q-td>'''
+
+
+def _table_row(row: SessionRow) -> dict:
+    return {
+        'id': row.id, 'status': row.status, 'color': theme.status_color(row.status),
+        'icon': theme.status_icon(row.status), 'title': row.title, 'agent': row.agent_name or '—',
+        'recorded': row.recorded, 'labels': list(row.labels), 'owner': row.owner or '—',
+        'created': fmt.relative_time(row.created_at),
+        'created_exact': fmt.exact_time(row.created_at), 'turns': row.turn_count,
+        'duration': fmt.duration(row.duration_seconds),
+    }
+
+
+class SessionTable(PagedTable):
+    """A click on a row opens the session."""
+
+    def __init__(self, page: int, on_page: Callable[[], Any]) -> None:
+        super().__init__(COLUMNS, page_size=PAGE_SIZE, page=page, on_page=on_page, row_key='id')
+        self.table.props('flat bordered no-data-label="No sessions match."').mark('sessions-table')
+        self.table.add_slot('body-cell-status', STATUS_SLOT)
+        self.table.add_slot('body-cell-title', TITLE_SLOT)
+        self.table.add_slot('body-cell-created', CREATED_SLOT)
+        self.table.on('rowClick', lambda e: ui.navigate.to(f'/sessions/{e.args[1]["id"]}'))
+
+    def show_rows(self, rows: list[SessionRow]) -> None:
+        """Show the page of `rows` the person is on (or the last, when fewer pages remain)."""
+        self.clamp(len(rows))
+        self.show(len(rows), [_table_row(r) for r in rows[self.offset:self.offset + self.page_size]])
