@@ -116,14 +116,16 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
             await people.remove(admin, args.username)
             print(f'{args.username} removed')
         elif args.action in {'token', 'untoken'}:
-            tokens = _token_service(settings, store)
-            if args.action == 'token':
-                info = await tokens.set(admin, args.username, _read_secret('AoD token: '))
-                print(f'token {info.prefix} saved for {args.username}')
-            else:
-                await tokens.remove(admin, args.username)
-                print(f'token of {args.username} removed')
-            await tokens.upstreams.aclose()
+            services = _token_service(settings, store)
+            try:
+                if args.action == 'token':
+                    info = await services.tokens.set(admin, args.username, _read_secret('AoD token: '))
+                    print(f'token {info.prefix} saved for {args.username}')
+                else:
+                    await services.tokens.remove(admin, args.username)
+                    print(f'token of {args.username} removed')
+            finally:
+                await services.aclose()
     finally:
         store.close()
     return 0
@@ -143,15 +145,12 @@ def _read_secret(prompt: str) -> str:
 
 def _token_service(settings: Settings, store):
     from .errors import ConfigError
-    from .services import TokenService, TokenVault, Upstreams
-    from .upstream import Upstream
+    from .wiring import build_services
     if settings.token_mode != 'per-user':
         raise ConfigError('Per-person tokens are off: set AOD_UI_TOKEN_MODE=per-user and AOD_UI_TOKEN_KEY.')
     if not settings.aod_url:
         raise ConfigError('Set AOD_API_URL: a token is checked against AoD before it is saved.')
-    upstreams = Upstreams(None, vault=TokenVault(store, settings.token_key), store=store,
-                          make=lambda token: Upstream(settings.aod_url, token, timeout=settings.request_timeout))
-    return TokenService(upstreams, store)
+    return build_services(settings, store, token='')  # a person's token is checked with that token alone
 
 
 def _rotate(settings: Settings) -> int:
@@ -175,28 +174,18 @@ async def _retention(settings: Settings, apply: bool) -> int:
     from storage import open_store
 
     from .errors import ConfigError
-    from .hub import HubRegistry
-    from .services import RetentionPolicy, RetentionService, SessionService, TokenVault, Upstreams
-    from .upstream import Upstream
+    from .wiring import build_services
     if settings.demo:
         raise ConfigError('Retention from the command line needs AOD_API_URL and AOD_API_TOKEN (the built-in '
                           'simulator only lives inside a running dashboard).')
     store = open_store(settings.data_dir)
-    shared = Upstream(settings.aod_url, settings.aod_token, timeout=settings.request_timeout) \
-        if settings.aod_token else None
-    vault = TokenVault(store, settings.token_key) if settings.token_mode == 'per-user' else None
-    upstreams = Upstreams(shared, vault=vault, store=store,
-                          make=lambda token: Upstream(settings.aod_url, token, timeout=settings.request_timeout))
-    sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session))
-    policy = RetentionPolicy(days=settings.retention_days, stuck_hours=settings.retention_stuck_hours,
-                             agent_days=dict(settings.retention_agent_days))
-    service = RetentionService(store, upstreams, lambda: sessions._upstream_sessions(fresh=True), sessions._agent_name,
-                               policy=policy, rate=settings.retention_rate)
+    services = build_services(settings, store)
+    service = services.retention
     try:
-        print(f'policy: {policy.describe()}')
+        print(f'policy: {service.policy.describe()}')
         if not apply:
             with contextlib.suppress(AodUiError):
-                await sessions.agents()  # agent names for per-agent rules
+                await services.sessions.agents()  # agent names for per-agent rules
             items = await service.plan()
             for item in items:
                 print(f'{item.action:12} {item.session_id}  {item.agent:16} {item.reason}')
@@ -208,9 +197,7 @@ async def _retention(settings: Settings, apply: bool) -> int:
                 print(f'failed {session_id}: {reason}')
             return 1 if report.failed else 0
     finally:
-        await upstreams.aclose()
-        if shared is not None:
-            await shared.aclose()
+        await services.aclose()
         store.close()
     return 0
 

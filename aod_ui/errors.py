@@ -27,8 +27,9 @@ class StorageError(AodUiError):
 
 
 class UpstreamError(AodUiError):
-    """A call to AoD failed. `kind` is one of: auth, not_found, conflict, invalid, rate_limited, server,
-    unreachable, timeout, protocol."""
+    """A call to AoD failed. `kind` is one of: auth, not_found, conflict, already_terminated (a terminate of a
+    terminated session), invalid, rate_limited, server, unreachable, timeout, protocol. Code decides by `kind`, never
+    by the message."""
 
     def __init__(self, kind: str, message: str, *, status: int | None = None, detail: object = None,
                  limit: int | None = None, active: int | None = None) -> None:

@@ -21,15 +21,14 @@ from .services import (
     AuditService,
     FleetService,
     PeopleService,
-    RetentionPolicy,
     RetentionService,
     SessionService,
     TokenService,
-    TokenVault,
     Upstreams,
 )
 from .settings import Settings
 from .upstream import Upstream
+from .wiring import Services, build_services
 
 __all__ = ['System']
 
@@ -51,6 +50,7 @@ class System:
         self._retention_task: asyncio.Task | None = None
         self.fleet: FleetService | None = None  # type: ignore[assignment]
         self._sessions: SessionService | None = None
+        self._services: Services | None = None
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
@@ -116,26 +116,11 @@ class System:
             await self.simulator.start()
             url = self.simulator.url
             log.info('demo mode: built-in AoD simulator at %s', url)
-        timeout = self.settings.request_timeout
-        self._upstream = Upstream(url, token, timeout=timeout) if token else None
-        vault = TokenVault(self.store, self.settings.token_key) if self.settings.token_mode == 'per-user' else None
-        self.upstreams = Upstreams(self._upstream, vault=vault, store=self.store,
-                                   make=lambda personal: Upstream(url, personal, timeout=timeout),
-                                   fallback=self.settings.token_fallback)
-        self.tokens = TokenService(self.upstreams, self.store, self_service=self.settings.self_service_tokens)
-        self._sessions = SessionService(self.upstreams, self.store, self.hubs)
-        settings = self.settings
-        self.retention = RetentionService(
-            self.store, self.upstreams, lambda: self._sessions._upstream_sessions(fresh=True),  # type: ignore[union-attr]
-            self._sessions._agent_name, rate=settings.retention_rate,
-            policy=RetentionPolicy(days=settings.retention_days, stuck_hours=settings.retention_stuck_hours,
-                                   agent_days=dict(settings.retention_agent_days)))
-        self.fleet = FleetService(self._sessions, self.store, self.upstreams,
-                                  session_limit=settings.aod_session_limit,
-                                  stuck_pending_minutes=settings.stuck_pending_minutes,
-                                  silent_running_minutes=settings.silent_running_minutes)
-        self._retention_task = spawn_detached(self.retention.scheduled(settings.retention_interval_minutes * 60),
-                                              'scheduled retention')
+        services = self._services = build_services(self.settings, self.store, url=url, token=token, hubs=self.hubs)
+        self._upstream, self.upstreams, self.tokens = services.shared, services.upstreams, services.tokens
+        self._sessions, self.retention, self.fleet = services.sessions, services.retention, services.fleet
+        self._retention_task = spawn_detached(
+            self.retention.scheduled(self.settings.retention_interval_minutes * 60), 'scheduled retention')
 
     async def store_audit(self, actor: str, action: str, outcome: str, detail: str) -> None:
         """Record something that happened outside the services (for example a refused sign-in)."""
@@ -148,10 +133,8 @@ class System:
         for task in self._background:
             task.cancel()
         await self.hubs.stop_all()
-        if self._upstream is not None:
-            await self._upstream.aclose()
-        if self.upstreams is not None:
-            await self.upstreams.aclose()
+        if self._services is not None:
+            await self._services.aclose()
         if self.simulator is not None:
             await self.simulator.stop()
         self.store.close()

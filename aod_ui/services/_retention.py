@@ -226,7 +226,7 @@ class RetentionService:
                 try:
                     await client.terminate(item.session_id)
                 except UpstreamError as error:
-                    if error.kind != 'conflict':
+                    if error.kind != 'already_terminated':
                         raise
                 report.stopped += 1
                 if not await self._wait_inactive(client, item.session_id):

@@ -27,6 +27,7 @@ from ..status import ACTIVE
 from ..transcript import Transcript
 from ..upstream import AgentInfo, SessionInfo, TurnInfo, Upstream
 from ._policy import Actor, can_act, can_launch, can_view, is_admin
+from ._single_flight import SingleFlight
 from ._tokens import Upstreams
 
 __all__ = ['LaunchRequest', 'SessionDetail', 'SessionRow', 'SessionService', 'first_line']
@@ -106,18 +107,18 @@ class LaunchRequest:
 class SessionService:
     """The rules for listing, starting, following up, stopping and deleting sessions."""
 
-    def __init__(self, upstreams: Upstreams | Upstream, store: Store, hubs: HubRegistry, *, list_ttl: float = 2.0,
+    def __init__(self, upstreams: Upstreams, store: Store, hubs: HubRegistry, *, list_ttl: float = 2.0,
                  agents_ttl: float = 60.0) -> None:
-        self.upstreams = upstreams if isinstance(upstreams, Upstreams) else Upstreams(upstreams, store=store)
+        self.upstreams = upstreams
         self.store = store
         self.hubs = hubs
         self._list_ttl = list_ttl
         self._agents_ttl = agents_ttl
         self._list_cache: tuple[float, list[SessionInfo]] | None = None
-        self._list_inflight: asyncio.Future[list[SessionInfo]] | None = None
+        self._list_read = SingleFlight[list[SessionInfo]]()
         self._agents_cache: tuple[float, dict[str, AgentInfo]] | None = None
         self._agent_names: dict[str, str] = {}
-        self._launches: dict[tuple[str, str, str], asyncio.Future[str]] = {}
+        self._launches = SingleFlight[str]()
         self.access_changed = Event[str]()
         """Fired with a session id after who may see it changed (visibility, owner): open pages re-check at once."""
 
@@ -151,30 +152,24 @@ class SessionService:
             raise UpstreamError('auth', 'No AoD token is available: set AOD_API_TOKEN or a personal token.')
         return clients[0]
 
-    def _agent_name(self, agent_id: str | None) -> str:
+    def agent_name(self, agent_id: str | None) -> str:
+        """An agent's name as last read from AoD (its id's start when not read yet)."""
         if not agent_id:
             return ''
         return self._agent_names.get(agent_id) or agent_id[:8]
 
-    async def _upstream_sessions(self, fresh: bool = False) -> list[SessionInfo]:
+    async def aod_sessions(self, fresh: bool = False) -> list[SessionInfo]:
+        """AoD's sessions as every available token sees them, newest first: read at most once per `list_ttl`
+        (`fresh` reads again), and once however many ask at the same moment."""
         now = time.monotonic()
         if not fresh and self._list_cache is not None and now - self._list_cache[0] < self._list_ttl:
             return self._list_cache[1]
-        if self._list_inflight is not None:
-            return await asyncio.shield(self._list_inflight)
-        self._list_inflight = asyncio.get_running_loop().create_future()
-        try:
-            sessions = await self._merged_sessions()
-        except BaseException as error:
-            self._list_inflight.set_exception(error)
-            self._list_inflight.exception()  # mark retrieved: callers that were waiting re-raise it themselves
-            raise
-        else:
-            self._list_cache = (time.monotonic(), sessions)
-            self._list_inflight.set_result(sessions)
-            return sessions
-        finally:
-            self._list_inflight = None
+        return await self._list_read.run('list', self._read_list)
+
+    async def _read_list(self) -> list[SessionInfo]:
+        sessions = await self._merged_sessions()
+        self._list_cache = (time.monotonic(), sessions)
+        return sessions
 
     async def _merged_sessions(self) -> list[SessionInfo]:
         """AoD's sessions as every available token sees them, without duplicates, newest first. A person's token
@@ -201,7 +196,7 @@ class SessionService:
 
     async def list(self, actor: Actor) -> list[SessionRow]:
         """Every session the person may see, newest first."""
-        sessions = await self._upstream_sessions()
+        sessions = await self.aod_sessions()
         if self._agents_cache is None:
             with contextlib.suppress(UpstreamError):  # names fall back to ids; the list itself is what matters
                 await self.agents()
@@ -217,7 +212,7 @@ class SessionService:
         agent_id = info.agent_id or (record.agent_id if record else None)
         return SessionRow(
             id=info.id, status=info.status, agent_id=agent_id,
-            agent_name=(record.agent_name if record and record.agent_name else self._agent_name(agent_id)),
+            agent_name=(record.agent_name if record and record.agent_name else self.agent_name(agent_id)),
             prompt=record.prompt if record else '', owner=record.owner if record else None,
             visibility=record.visibility if record else 'private', created_at=info.created_at,
             updated_at=info.updated_at, turn_count=info.turn_count, exit_code=info.exit_code,
@@ -260,23 +255,8 @@ class SessionService:
             raise ActionError('Write a prompt for the agent first.')
         if not request.agent_id:
             raise ActionError('Choose an agent first.')
-        key = (actor.username, request.agent_id, prompt)
-        running = self._launches.get(key)
-        if running is not None:
-            return await asyncio.shield(running)
-        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._launches[key] = future
-        try:
-            session_id = await self._launch(actor, request, prompt)
-        except BaseException as error:
-            future.set_exception(error)
-            future.exception()
-            raise
-        else:
-            future.set_result(session_id)
-            return session_id
-        finally:
-            self._launches.pop(key, None)
+        return await self._launches.run((actor.username, request.agent_id, prompt),
+                                        lambda: self._launch(actor, request, prompt))
 
     async def _launch(self, actor: Actor, request: LaunchRequest, prompt: str) -> str:
         resources = None
@@ -292,7 +272,7 @@ class SessionService:
         except UpstreamError as error:
             await self._audit(actor, 'launch', None, 'error', error.message)
             raise
-        agent_name = self._agent_name(request.agent_id)
+        agent_name = self.agent_name(request.agent_id)
         record = SessionRecord(session_id=ack.id, agent_id=request.agent_id, agent_name=agent_name, prompt=prompt,
                                owner=actor.username, visibility=cast(Visibility, request.visibility),
                                labels=list(request.labels),
@@ -328,7 +308,7 @@ class SessionService:
         try:
             ack = await self.upstreams.for_session(session_id).terminate(session_id)
         except UpstreamError as error:
-            if error.kind == 'conflict' and 'already terminated' in error.message.lower():
+            if error.kind == 'already_terminated':
                 await self._audit(actor, 'stop', session_id, 'ok', 'already terminated')
                 return 'terminated'
             if error.kind == 'not_found':
@@ -413,7 +393,7 @@ class SessionService:
             turns = await self.upstream.turns(session_id)
             created = info.created_at.timestamp() if info.created_at else time.time()
             record = SessionRecord(session_id=session_id, agent_id=info.agent_id or '',
-                                   agent_name=self._agent_name(info.agent_id), prompt=turns[0].prompt if turns else '',
+                                   agent_name=self.agent_name(info.agent_id), prompt=turns[0].prompt if turns else '',
                                    owner=person.username, visibility='private', created_at=created,
                                    resources=[dict(r) for r in info.resources])
             await run_io(self.store.sessions.add, record)

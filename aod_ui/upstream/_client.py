@@ -160,7 +160,14 @@ class Upstream:
                                 _ack)
 
     async def terminate(self, session_id: str) -> Ack:
-        return await self._call('stop session', lambda: self._client.sessions.terminate(session_id), _ack)
+        """Stop a session; one that is terminated already raises kind `already_terminated`."""
+        try:
+            return await self._call('stop session', lambda: self._client.sessions.terminate(session_id), _ack)
+        except UpstreamError as error:
+            if error.kind == 'conflict':  # AoD terminates from any status but `terminated`: its one 409 here
+                raise UpstreamError('already_terminated', error.message, status=error.status,
+                                    detail=error.detail) from None
+            raise
 
     async def delete(self, session_id: str) -> None:
         await self._call('delete session', lambda: self._client.sessions.delete(session_id))

@@ -26,7 +26,7 @@ LAUNCHER = textwrap.dedent('''
     import asyncio, sys
     from nicegui import core
     from aod_ui.hub import HubRegistry
-    from aod_ui.services import Actor, LaunchRequest, SessionService
+    from aod_ui.services import Actor, LaunchRequest, SessionService, Upstreams
     from aod_ui.upstream import Upstream
     from storage import open_store
 
@@ -34,7 +34,7 @@ LAUNCHER = textwrap.dedent('''
         core.loop = asyncio.get_running_loop()
         store = open_store(__import__('pathlib').Path(data))
         upstream = Upstream(url, token)
-        service = SessionService(upstream, store, HubRegistry(lambda _: upstream))
+        service = SessionService(Upstreams(upstream, store=store), store, HubRegistry(lambda _: upstream))
         actor = Actor('crashy', 'member')
         n = 0
         while True:

@@ -72,7 +72,7 @@ async def service_for(server: SimulatorServer, store, rate: float = 5000.0) -> R
     upstreams = Upstreams(upstream, store=store)
     sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session))
     await sessions.agents()
-    return RetentionService(store, upstreams, lambda: sessions._upstream_sessions(fresh=True), sessions._agent_name,
+    return RetentionService(store, upstreams, lambda: sessions.aod_sessions(fresh=True), sessions.agent_name,
                             policy=POLICY, rate=rate, stop_wait=10)
 
 

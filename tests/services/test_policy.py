@@ -12,7 +12,7 @@ from nicegui import core
 
 from aod_ui.errors import NotAllowed
 from aod_ui.hub import HubRegistry
-from aod_ui.services import Actor, LaunchRequest, SessionService, can_act, can_launch, can_view
+from aod_ui.services import Actor, LaunchRequest, SessionService, Upstreams, can_act, can_launch, can_view
 from aod_ui.upstream import Upstream
 from storage import SessionRecord, memory_store
 
@@ -63,7 +63,7 @@ async def service(simulator):
     upstream = Upstream(simulator.url, DASHBOARD_TOKEN, timeout=10)
     store = memory_store()
     hubs = HubRegistry(lambda _: upstream, spawn=lambda c, n: asyncio.get_running_loop().create_task(c))
-    yield SessionService(upstream, store, hubs)
+    yield SessionService(Upstreams(upstream, store=store), store, hubs)
     await hubs.stop_all()
     await upstream.aclose()
 

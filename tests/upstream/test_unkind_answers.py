@@ -92,3 +92,14 @@ async def test_an_html_page_at_another_status_is_not_read_as_a_verdict_on_the_to
         assert 'Not here' not in caught.value.message
     assert not flagged
     await upstream.aclose()
+
+
+async def test_a_terminate_of_a_terminated_session_has_its_own_kind(upstream: Upstream,
+                                                                    newer: SimulatorServer) -> None:
+    """AoD's 409 to a second terminate is told apart by kind, not by reading its message."""
+    seeded = newer.seed_session(token=DASHBOARD_TOKEN, agent_id=CODEX, status='terminated')
+    with pytest.raises(UpstreamError) as refused:
+        await upstream.terminate(seeded.id)
+    assert (refused.value.kind, refused.value.status) == ('already_terminated', 409)
+    running = newer.seed_session(token=DASHBOARD_TOKEN, agent_id=CODEX, status='running')
+    assert (await upstream.terminate(running.id)).status == 'terminated'
