@@ -1,10 +1,11 @@
 """The dashboard's own data: who launched which AoD session with what prompt, the people and their roles, the
 audit trail, and small settings and state. Shaped like NiceGUI's `persistence/`:
 
-- a small repository interface per kind of data (`SessionRecords`, `Users`, `AuditLog`, `KeyValue`), with
-  dataclass records (`SessionRecord`, `User`, `AuditEntry`) that convert to and from plain dicts;
-- a TinyDB implementation (`open_store(data_dir)`), written atomically so a crash loses nothing acknowledged;
-- an in-memory implementation for unit tests (`memory_store()`), the same code over a dict.
+- one repository class per table (`SessionRecords`, `Users`, `KeyValue`), written once over the `DocumentTable`
+  abstraction, with dataclass records (`SessionRecord`, `User`) that convert to and from plain dicts; the audit
+  trail (`AuditLog`, `AuditEntry`) is an append-only log rather than a table;
+- two tables underneath: TinyDB (`open_store(data_dir)`), written atomically so a crash loses nothing acknowledged,
+  and a dict for unit tests (`memory_store()`), so both behave the same by construction.
 
 Layout: `tables` is the one primitive the repositories are written against (a table of JSON documents under
 string keys), with `MemoryTable` there and `TinyDBTable` in `_tinydb`, the only module that imports TinyDB;
@@ -21,19 +22,12 @@ from ._json import thaw
 from .aio import run_io
 from .audit import CSV_COLUMNS, AuditEntry, AuditLog, MemoryAuditLog, Outcome
 from .audit_file import AUDIT_SCHEMA, JsonlAuditLog
-from .kv import KeyValue, MemoryKeyValue, TableKeyValue, TinyDBKeyValue
+from .kv import KeyValue
 from .schema import MIGRATIONS, SCHEMA_VERSION, Migration
-from .sessions import (
-    FollowUp,
-    MemorySessionRecords,
-    SessionRecord,
-    SessionRecords,
-    TableSessionRecords,
-    TinyDBSessionRecords,
-    Visibility,
-)
+from .sessions import FollowUp, SessionRecord, SessionRecords, Visibility
 from .store import AUDIT_FILE, SESSIONS_FILE, STATE_FILE, USERS_FILE, Store, memory_store, open_store
-from .users import AuthSource, MemoryUsers, Role, TableUsers, TinyDBUsers, User, Users, normalize_username
+from .tables import Document, DocumentTable, MemoryTable
+from .users import AuthSource, Role, User, Users, normalize_username
 
 __all__ = [
     'AUDIT_FILE',
@@ -47,25 +41,19 @@ __all__ = [
     'AuditEntry',
     'AuditLog',
     'AuthSource',
+    'Document',
+    'DocumentTable',
     'FollowUp',
     'JsonlAuditLog',
     'KeyValue',
     'MemoryAuditLog',
-    'MemoryKeyValue',
-    'MemorySessionRecords',
-    'MemoryUsers',
+    'MemoryTable',
     'Migration',
     'Outcome',
     'Role',
     'SessionRecord',
     'SessionRecords',
     'Store',
-    'TableKeyValue',
-    'TableSessionRecords',
-    'TableUsers',
-    'TinyDBKeyValue',
-    'TinyDBSessionRecords',
-    'TinyDBUsers',
     'User',
     'Users',
     'Visibility',

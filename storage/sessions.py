@@ -10,21 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 from ._json import thaw
-from .tables import DocumentTable, MemoryTable
+from .tables import DocumentTable
 
-if TYPE_CHECKING:
-    from ._tinydb import TinyDBFile
-
-__all__ = [
-    'FollowUp', 'MemorySessionRecords', 'SessionRecord', 'SessionRecords', 'TableSessionRecords',
-    'TinyDBSessionRecords', 'Visibility',
-]
+__all__ = ['FollowUp', 'SessionRecord', 'SessionRecords', 'Visibility']
 
 Visibility = Literal['team', 'private']
 """'team': meant for everyone signed in; 'private': meant for its owner (the services decide who may see what)."""
@@ -151,60 +144,76 @@ def _without_secrets(resource: Mapping[str, Any]) -> dict[str, Any]:
             if not any(word in key.lower() for word in _SECRET_WORDS)}
 
 
-class SessionRecords(ABC):
+class SessionRecords:
     """The repository of `SessionRecord`s, one per session id.
 
     Methods that change a record return the record as it now is, or None if there is no record for that session.
     Every method is short and synchronous; call the writing ones through `storage.run_io` from async code.
     """
 
-    @abstractmethod
+    def __init__(self, table: DocumentTable) -> None:
+        self._table = table
+
     def add(self, record: SessionRecord) -> None:
         """Store a new record.
 
         :raises ValueError: if the session already has a record
         """
+        if not self._table.insert(record.session_id, record.to_dict()):
+            raise ValueError(f'session {record.session_id} already has a record')
 
-    @abstractmethod
     def add_many(self, records: Iterable[SessionRecord]) -> None:
         """Store new records in one write (for imports: far faster than one `add` each).
 
         :raises ValueError: if a session already has a record, or appears twice; nothing is stored then
         """
+        documents: dict[str, dict[str, Any]] = {}
+        for record in records:
+            if record.session_id in documents:
+                raise ValueError(f'session {record.session_id} appears twice')
+            documents[record.session_id] = record.to_dict()
+        taken = self._table.insert_many(documents)
+        if taken:
+            raise ValueError(f'{len(taken)} sessions already have a record, for example {taken[0]}')
 
-    @abstractmethod
     def get(self, session_id: str) -> SessionRecord | None:
         """The record of `session_id`, or None."""
+        document = self._table.get(session_id)
+        return None if document is None else SessionRecord._from_stored(document)
 
-    @abstractmethod
     def get_many(self, session_ids: Iterable[str]) -> dict[str, SessionRecord]:
         """The records of those `session_ids` that have one, by session id."""
+        documents = self._table.get_many(list(session_ids))
+        return {key: SessionRecord._from_stored(document) for key, document in documents.items()}
 
-    @abstractmethod
     def all(self) -> list[SessionRecord]:
         """Every record, newest first (by `created_at`)."""
+        records = [SessionRecord._from_stored(document) for document in self._table.all()]
+        records.sort(key=lambda record: record.created_at, reverse=True)
+        return records
 
-    @abstractmethod
     def count(self) -> int:
         """How many records there are."""
+        return self._table.count()
 
-    @abstractmethod
     def update(self, session_id: str, /, **changes: Any) -> SessionRecord | None:
         """Change fields of a record (any field but `session_id`).
 
         :raises TypeError: for an unknown field, or to change `session_id`
         :raises ValueError: if a new value is invalid (for example a visibility other than 'team' or 'private')
         """
+        if 'session_id' in changes:
+            raise TypeError('the session id of a record cannot change')
+        return self._change(session_id, lambda record: dataclasses.replace(record, **changes))
 
-    @abstractmethod
     def remove(self, session_id: str) -> bool:
         """Remove the record of `session_id`; return whether there was one."""
+        return self._table.remove([session_id]) == 1
 
-    @abstractmethod
     def remove_many(self, session_ids: Iterable[str]) -> int:
         """Remove the records of `session_ids`; return how many there were."""
+        return self._table.remove(list(session_ids))
 
-    @abstractmethod
     def add_followup(self, session_id: str, *, prompt: str, by: str, turn: int | None = None,
                      at: float | None = None) -> SessionRecord | None:
         """Record a follow-up prompt.
@@ -212,6 +221,18 @@ class SessionRecords(ABC):
         :param turn: AoD's turn number (`current_turn`); by default the turn after the last one recorded
         :param at: when it was sent; by default now
         """
+        when = time.time() if at is None else at
+
+        def append(record: SessionRecord) -> SessionRecord:
+            number = turn if turn is not None else 1 + max((item.turn for item in record.followups), default=1)
+            followup = FollowUp(turn=number, prompt=prompt, by=by, at=when)
+            return dataclasses.replace(record, followups=[*record.followups, followup])
+
+        return self._change(session_id, append)
+
+    def _change(self, session_id: str, change: Callable[[SessionRecord], SessionRecord]) -> SessionRecord | None:
+        document = self._table.modify(session_id, lambda current: change(SessionRecord._from_stored(current)).to_dict())
+        return None if document is None else SessionRecord._from_stored(document)
 
     def set_owner(self, session_id: str, owner: str) -> SessionRecord | None:
         """Hand a session over to `owner` (a username)."""
@@ -226,80 +247,3 @@ class SessionRecords(ABC):
         if isinstance(labels, str):
             raise TypeError('labels must be a list of texts, not one text')
         return self.update(session_id, labels=list(labels))
-
-
-class TableSessionRecords(SessionRecords):
-    """`SessionRecords` kept in a `DocumentTable`, one document per session id."""
-
-    def __init__(self, table: DocumentTable) -> None:
-        self._table = table
-
-    def add(self, record: SessionRecord) -> None:
-        if not self._table.insert(record.session_id, record.to_dict()):
-            raise ValueError(f'session {record.session_id} already has a record')
-
-    def add_many(self, records: Iterable[SessionRecord]) -> None:
-        documents: dict[str, dict[str, Any]] = {}
-        for record in records:
-            if record.session_id in documents:
-                raise ValueError(f'session {record.session_id} appears twice')
-            documents[record.session_id] = record.to_dict()
-        taken = self._table.insert_many(documents)
-        if taken:
-            raise ValueError(f'{len(taken)} sessions already have a record, for example {taken[0]}')
-
-    def get(self, session_id: str) -> SessionRecord | None:
-        document = self._table.get(session_id)
-        return None if document is None else SessionRecord._from_stored(document)
-
-    def get_many(self, session_ids: Iterable[str]) -> dict[str, SessionRecord]:
-        documents = self._table.get_many(list(session_ids))
-        return {key: SessionRecord._from_stored(document) for key, document in documents.items()}
-
-    def all(self) -> list[SessionRecord]:
-        records = [SessionRecord._from_stored(document) for document in self._table.all()]
-        records.sort(key=lambda record: record.created_at, reverse=True)
-        return records
-
-    def count(self) -> int:
-        return self._table.count()
-
-    def update(self, session_id: str, /, **changes: Any) -> SessionRecord | None:
-        if 'session_id' in changes:
-            raise TypeError('the session id of a record cannot change')
-        return self._change(session_id, lambda record: dataclasses.replace(record, **changes))
-
-    def remove(self, session_id: str) -> bool:
-        return self._table.remove([session_id]) == 1
-
-    def remove_many(self, session_ids: Iterable[str]) -> int:
-        return self._table.remove(list(session_ids))
-
-    def add_followup(self, session_id: str, *, prompt: str, by: str, turn: int | None = None,
-                     at: float | None = None) -> SessionRecord | None:
-        when = time.time() if at is None else at
-
-        def append(record: SessionRecord) -> SessionRecord:
-            number = turn if turn is not None else 1 + max((item.turn for item in record.followups), default=1)
-            followup = FollowUp(turn=number, prompt=prompt, by=by, at=when)
-            return dataclasses.replace(record, followups=[*record.followups, followup])
-
-        return self._change(session_id, append)
-
-    def _change(self, session_id: str, change: Callable[[SessionRecord], SessionRecord]) -> SessionRecord | None:
-        document = self._table.modify(session_id, lambda current: change(SessionRecord._from_stored(current)).to_dict())
-        return None if document is None else SessionRecord._from_stored(document)
-
-
-class MemorySessionRecords(TableSessionRecords):
-    """`SessionRecords` in memory only, for unit tests and `storage.memory_store()`."""
-
-    def __init__(self) -> None:
-        super().__init__(MemoryTable())
-
-
-class TinyDBSessionRecords(TableSessionRecords):
-    """`SessionRecords` in the `sessions` table of a TinyDB file."""
-
-    def __init__(self, database: TinyDBFile) -> None:
-        super().__init__(database.table('sessions'))

@@ -12,9 +12,10 @@ from ._files import ensure_private_folder
 from ._tinydb import TinyDBFile
 from .audit import AuditLog, MemoryAuditLog
 from .audit_file import JsonlAuditLog
-from .kv import KeyValue, MemoryKeyValue, TinyDBKeyValue
-from .sessions import MemorySessionRecords, SessionRecords, TinyDBSessionRecords
-from .users import MemoryUsers, TinyDBUsers, Users
+from .kv import KeyValue
+from .sessions import SessionRecords
+from .tables import MemoryTable
+from .users import Users
 
 __all__ = ['AUDIT_FILE', 'SESSIONS_FILE', 'STATE_FILE', 'USERS_FILE', 'Store', 'memory_store', 'open_store']
 
@@ -65,10 +66,12 @@ def open_store(data_dir: Path) -> Store:
                 database.close()
         raise
     sessions, users, state = opened
-    return Store(sessions=TinyDBSessionRecords(sessions), users=TinyDBUsers(users), audit=audit,
-                 kv=TinyDBKeyValue(state), data_dir=data_dir, _closers=tuple(database.close for database in opened))
+    return Store(sessions=SessionRecords(sessions.table('sessions')), users=Users(users.table('users')), audit=audit,
+                 kv=KeyValue(state.table('kv')), data_dir=data_dir,
+                 _closers=tuple(database.close for database in opened))
 
 
 def memory_store() -> Store:
     """A store that keeps everything in memory and writes nothing: for unit tests and throwaway demos."""
-    return Store(sessions=MemorySessionRecords(), users=MemoryUsers(), audit=MemoryAuditLog(), kv=MemoryKeyValue())
+    return Store(sessions=SessionRecords(MemoryTable()), users=Users(MemoryTable()), audit=MemoryAuditLog(),
+                 kv=KeyValue(MemoryTable()))

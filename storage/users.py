@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 from ._json import thaw
-from .tables import DocumentTable, MemoryTable
+from .tables import DocumentTable
 
-if TYPE_CHECKING:
-    from ._tinydb import TinyDBFile
-
-__all__ = ['AuthSource', 'MemoryUsers', 'Role', 'TableUsers', 'TinyDBUsers', 'User', 'Users', 'normalize_username']
+__all__ = ['AuthSource', 'Role', 'User', 'Users', 'normalize_username']
 
 Role = Literal['admin', 'member', 'viewer']
 AuthSource = Literal['local', 'oidc', 'header']
@@ -104,68 +100,38 @@ class User:
 _FIELDS = tuple(item.name for item in dataclasses.fields(User))
 
 
-class Users(ABC):
+class Users:
     """The repository of `User`s, keyed by username (looked up case-insensitively, see `normalize_username`).
 
     `update` returns the user as they now are, or None if there is no such user.
     """
 
-    @abstractmethod
+    def __init__(self, table: DocumentTable) -> None:
+        self._table = table
+
     def add(self, user: User) -> None:
         """Store a new user.
 
         :raises ValueError: if the username is taken
         """
+        if not self._table.insert(user.username, user.to_dict()):
+            raise ValueError(f'the username {user.username!r} is taken')
 
-    @abstractmethod
     def get(self, username: str) -> User | None:
         """The user called `username`, or None."""
+        document = self._table.get(normalize_username(username))
+        return None if document is None else User.from_dict(document)
 
-    def by_identity(self, issuer: str, subject: str) -> User | None:
-        """The account bound to this OpenID Connect identity (issuer and subject compared exactly), or None."""
-        if not issuer or not subject:
-            return None
-        return next((user for user in self.all() if user.identity == (issuer, subject)), None)
-
-    @abstractmethod
     def all(self) -> list[User]:
         """Every user, by username."""
+        return sorted((User.from_dict(document) for document in self._table.all()), key=lambda user: user.username)
 
-    @abstractmethod
     def update(self, username: str, /, **changes: Any) -> User | None:
         """Change fields of a user (any field but `username`).
 
         :raises TypeError: for an unknown field, or to change `username`
         :raises ValueError: if a new value is invalid (for example an unknown role)
         """
-
-    @abstractmethod
-    def remove(self, username: str) -> bool:
-        """Remove a user; return whether there was one."""
-
-    @abstractmethod
-    def count(self) -> int:
-        """How many users there are (zero means nobody has been set up yet)."""
-
-
-class TableUsers(Users):
-    """`Users` kept in a `DocumentTable`, one document per username."""
-
-    def __init__(self, table: DocumentTable) -> None:
-        self._table = table
-
-    def add(self, user: User) -> None:
-        if not self._table.insert(user.username, user.to_dict()):
-            raise ValueError(f'the username {user.username!r} is taken')
-
-    def get(self, username: str) -> User | None:
-        document = self._table.get(normalize_username(username))
-        return None if document is None else User.from_dict(document)
-
-    def all(self) -> list[User]:
-        return sorted((User.from_dict(document) for document in self._table.all()), key=lambda user: user.username)
-
-    def update(self, username: str, /, **changes: Any) -> User | None:
         if 'username' in changes:
             raise TypeError('a username cannot change; add a new user and remove the old one')
         document = self._table.modify(normalize_username(username),
@@ -173,21 +139,15 @@ class TableUsers(Users):
         return None if document is None else User.from_dict(document)
 
     def remove(self, username: str) -> bool:
+        """Remove a user; return whether there was one."""
         return self._table.remove([normalize_username(username)]) == 1
 
     def count(self) -> int:
+        """How many users there are (zero means nobody has been set up yet)."""
         return self._table.count()
 
-
-class MemoryUsers(TableUsers):
-    """`Users` in memory only, for unit tests and `storage.memory_store()`."""
-
-    def __init__(self) -> None:
-        super().__init__(MemoryTable())
-
-
-class TinyDBUsers(TableUsers):
-    """`Users` in the `users` table of a TinyDB file."""
-
-    def __init__(self, database: TinyDBFile) -> None:
-        super().__init__(database.table('users'))
+    def by_identity(self, issuer: str, subject: str) -> User | None:
+        """The account bound to this OpenID Connect identity (issuer and subject compared exactly), or None."""
+        if not issuer or not subject:
+            return None
+        return next((user for user in self.all() if user.identity == (issuer, subject)), None)
