@@ -50,14 +50,19 @@ def build(settings: Settings) -> System:
             aod = {'reachable': True, 'latency_ms': round((time.perf_counter() - started) * 1000, 1)}
         except AodUiError as error:
             aod['error'] = str(error)
+        archive = {'ok': system.archive.problem is None, 'sessions': len(list(system.archive))}
+        if system.archive.problem is not None:
+            # live viewing goes on from memory, so the dashboard stays in service (200): restarting it frees no disk
+            archive['problem'] = system.archive.problem
         body = {
-            'status': 'ok' if aod['reachable'] else 'degraded',
+            'status': 'ok' if aod['reachable'] and archive['ok'] else 'degraded',
             'version': __version__,
             'demo': settings.demo,
             'uptime_seconds': round(time.time() - system.started_at),
             'aod': aod,
             'live_streams': len(system.hubs),
             'viewers': sum(hub.viewer_count for hub in system.hubs),
+            'archive': archive,
         }
         return JSONResponse(body, status_code=200 if aod['reachable'] else 503)
 

@@ -76,6 +76,13 @@ def _non_negative(text: str) -> float:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError('must be zero or more')
+    return value
+
+
 def _agent_days(text: str) -> dict[str, float]:
     result = {}
     for item in _words(text):
@@ -172,6 +179,19 @@ SETTINGS: tuple[Setting, ...] = (
             'How often the retention policy runs by itself (when any rule is on).'),
     Setting('AOD_UI_RETENTION_RATE', 'retention_rate', _positive_float, 5.0,
             'At most this many calls per second to AoD during a retention run.'),
+    Setting('AOD_UI_ARCHIVE_DAYS', 'archive_days', _non_negative, 0.0,
+            'The dashboard keeps its archived copy of a session AoD deleted this many days after it noticed the '
+            'deletion (the retention run removes it); 0 keeps the copies.'),
+    Setting('AOD_UI_ARCHIVE_FSYNC_SECONDS', 'archive_fsync_seconds', _non_negative, 1.0,
+            'Archived events are written to disk as they come and made durable (fsync) at least this often, and '
+            'whenever a session ends; 0 makes every write durable at once. A power cut loses at most this long of '
+            'events, which the dashboard reads again from AoD.'),
+    Setting('AOD_UI_BACKFILL_RATE', 'backfill_rate', _positive_float, 2.0,
+            'Reading finished sessions the archive lacks: at most this many streams started (and deletion checks) '
+            'per second.'),
+    Setting('AOD_UI_BACKFILL_STREAMS', 'backfill_streams', _non_negative_int, 2,
+            'Reading finished sessions the archive lacks: at most this many at a time, newest first; 0 reads none '
+            '(sessions are still archived when someone opens them, and active sessions always are).'),
     Setting('AOD_UI_STUCK_PENDING_MINUTES', 'stuck_pending_minutes', _positive_float, 15.0,
             'The operations page flags sessions pending for longer than this.'),
     Setting('AOD_UI_SILENT_RUNNING_MINUTES', 'silent_running_minutes', _positive_float, 30.0,
@@ -223,6 +243,10 @@ class Settings:
     retention_agent_days: dict[str, float] = field(default_factory=dict)
     retention_interval_minutes: float = 60.0
     retention_rate: float = 5.0
+    archive_days: float = 0.0
+    archive_fsync_seconds: float = 1.0
+    backfill_rate: float = 2.0
+    backfill_streams: int = 2
     stuck_pending_minutes: float = 15.0
     silent_running_minutes: float = 30.0
     aod_session_limit: int = 100

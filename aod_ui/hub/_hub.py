@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from nicegui import Event
 
+from ..archive import EventLog, Seed, snapshot
 from ..errors import UpstreamError
 from ..transcript import Change, Transcript
 from ..upstream import StreamEvent
@@ -88,9 +89,21 @@ class SessionHub:
 
     def __init__(self, session_id: str, source: StreamSource, *, spawn: Callable[[Coroutine, str], asyncio.Task],
                  hold: int = 5_000, batch_interval: float = 0.05, linger: float = 30.0,
-                 idle_poll: float = 5.0, max_backoff: float = 30.0, on_stop: Callable[[SessionHub], None] | None = None
-                 ) -> None:
+                 idle_poll: float = 5.0, max_backoff: float = 30.0, on_stop: Callable[[SessionHub], None] | None = None,
+                 log: EventLog | None = None) -> None:
         self.session_id = session_id
+        self._log = log
+        self._hold = hold
+        self._prepared: asyncio.Future[None] | None = None
+        self.following = False
+        """Read on while the session is active even when nobody watches (so the archive gets every event)."""
+        self.rows_read = 0
+        """AoD log rows (stages and output) this hub holds or archived, from AoD now or earlier."""
+        self.archived_complete = False
+        """The session's archive holds it to its end: opening it asks AoD for no stream."""
+        self.settled = asyncio.Event()
+        """Set once the session's archive is complete, or the hub stopped."""
+        self._info: Any = None
         self._source = source
         self._spawn = spawn
         self._batch_interval = batch_interval
@@ -165,8 +178,48 @@ class SessionHub:
 
     def _linger_expired(self) -> None:
         self._linger_handle = None
-        if not self._viewers and self._task is not None:
+        if not self._viewers and not self.following and self._task is not None:
             self._task.cancel()
+
+    def follow(self) -> None:
+        """Read the session while it is active, watched or not (for its archive); stops by itself once it ended."""
+        self.following = True
+        if not self.running:
+            self._start()
+
+    async def prepare(self) -> None:
+        """Load what the archive holds of the session (once); pages await it before `join()`."""
+        if self._log is None:
+            return
+        if self._prepared is None:
+            self._prepared = asyncio.get_running_loop().create_future()
+            try:
+                self._seed(await self._log.load(self._hold))
+            except BaseException as error:
+                self._prepared.set_exception(error)
+                self._prepared.exception()
+                self._prepared = None
+                raise
+            self._prepared.set_result(None)
+        else:
+            await asyncio.shield(self._prepared)
+
+    def _seed(self, seed: Seed) -> None:
+        for payload in seed.events:
+            self.transcript.feed(payload)
+        self.transcript.raw.events_dropped += seed.skipped
+        self.cursor = seed.cursor
+        self._seen_start = seed.seen_start
+        self._turns_started.update(seed.turns_started)
+        self._endings.update(seed.endings)
+        self.rows_read = seed.rows
+        if seed.complete or seed.deleted_upstream:
+            self.archived_complete = seed.complete
+            self._terminal = 'archived'
+            if seed.complete:
+                self.settled.set()
+        if seed.deleted_upstream:
+            self._set_state(HubState('gone', 'AoD no longer has this session; shown from the dashboard\'s archive.'))
 
     def wake(self) -> None:
         """Reconnect now: a follow-up prompt was accepted, or the session may have changed."""
@@ -193,8 +246,15 @@ class SessionHub:
     async def _run(self) -> None:
         failures = 0
         try:
+            await self.prepare()
+            if self.state.phase == 'gone':
+                return
             while True:
                 if self._terminal is not None:
+                    if self._terminal in TERMINAL_TYPES | {'closed'} and not self.settled.is_set():
+                        await self._settle()
+                    if not self._viewers and self.following and self.settled.is_set():
+                        return  # read to its end for the archive, and nobody watches
                     await self._wait_idle()
                     continue
                 self._set_state(HubState('connecting' if self.connections == 0 else 'reconnecting'))
@@ -204,6 +264,8 @@ class SessionHub:
                 except UpstreamError as error:
                     if error.kind == 'not_found':
                         self._set_state(HubState('gone', 'AoD no longer knows this session: it was deleted.'))
+                        if self._log is not None:
+                            await self._log.gone()
                         return
                     failures += 1
                     delay = self._backoff(failures)
@@ -230,8 +292,23 @@ class SessionHub:
             self._flush()
             if self.state.phase != 'gone':
                 self._set_state(HubState('stopped'))
+            if self._log is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._log.close())
+            self.settled.set()
             if self._on_stop is not None:
                 self._on_stop(self)
+
+    async def _settle(self) -> None:
+        """After a terminal event: once AoD says the session no longer runs, the archive is complete."""
+        if self._terminal not in {'error', 'terminated'} and await self._still_active():
+            return
+        if self._log is not None:
+            info = snapshot(self._info) if self._info is not None else {}
+            info['prompts'] = {str(turn): prompt for turn, prompt in self.transcript.prompts.items()}
+            await self._log.finish(info)
+        self.archived_complete = True
+        self.settled.set()
 
     async def _read_once(self) -> None:
         self.connections += 1
@@ -267,6 +344,10 @@ class SessionHub:
                 return
             self._turns_started.add(turn)
         self.last_event_at = time.time()
+        if event.cursor is not None and kind not in TERMINAL_TYPES | {'stale'}:
+            self.rows_read += 1
+        if self._log is not None:
+            self._log.append(event.cursor, payload)
         self._pending.append(payload)
         self._pending_changes.extend(self.transcript.feed(payload))
         self._schedule_flush()
@@ -314,6 +395,8 @@ class SessionHub:
         if self._reconnect:
             self._reconnect = False
             self._terminal = None
+            self.settled.clear()
+            self.archived_complete = False
         elif self._terminal not in {'error', 'terminated'} and await self._still_active():
             self._terminal = None
 
@@ -322,6 +405,7 @@ class SessionHub:
             session = await self._source.get_session(self.session_id)
         except UpstreamError:
             return False
+        self._info = session
         return getattr(session, 'status', '') in {'pending', 'running'}
 
     async def _sleep_or_wake(self, seconds: float) -> None:

@@ -12,8 +12,10 @@ from nicegui import ui
 
 from .. import format as fmt
 from .. import theme
+from ..archive import ArchiveUsage
 from ..auth import authenticate, login_redirect, require_actor
 from ..components import frame
+from ..components.archive_card import archive_card
 from ..components.charts import bar_chart, stacked_chart
 from ..components.session_actions import confirm
 from ..errors import AodUiError
@@ -58,6 +60,7 @@ def register(system: System) -> None:
             problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-2').mark('problem')
             problem.set_visibility(False)
             holder: dict[str, FleetSummary | None] = {'summary': None}
+            archive_holder: dict[str, ArchiveUsage | None] = {'usage': None}
 
             @ui.refreshable
             def health() -> None:
@@ -106,8 +109,9 @@ def register(system: System) -> None:
                             for session_id in ids[:3]:
                                 ui.link(session_id[:8], f'/sessions/{session_id}').classes('font-mono')
                     if summary.facts_missing:
-                        ui.label(f'{summary.facts_missing} finished sessions not read yet; they are read a few at '
-                                 'a time.').classes('text-xs opacity-60')
+                        ui.label(f'{summary.facts_missing} finished sessions are not in the archive yet; the '
+                                 'dashboard reads them from AoD in the background, newest first.') \
+                            .classes('text-xs opacity-60')
                 with ui.card().classes('w-full').mark('errors'):
                     ui.label('Last errors talking to AoD').classes('font-semibold')
                     if not summary.recent_errors:
@@ -129,12 +133,21 @@ def register(system: System) -> None:
                     bar_chart('Cost per person (USD)', summary.cost_by_person, decimals=2)
                     bar_chart('Mean duration per agent (s)', summary.duration_by_agent, decimals=0)
 
+            @ui.refreshable
+            def archive_section() -> None:
+                usage = archive_holder['usage']
+                if usage is not None:
+                    archive_card(system, usage)
+
+            archive_section()
             health()
             ui.label('Usage').classes('text-lg font-semibold mt-2')
             charts()
             _retention_card(system)
 
             async def refresh() -> None:
+                archive_holder['usage'] = await system.archive.usage()
+                archive_section.refresh()
                 try:
                     holder['summary'] = await system.fleet.summary(require_actor(system))
                 except AodUiError as error:
