@@ -110,7 +110,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('AOD_UI_HOST', 'host', str, '127.0.0.1', 'Address the dashboard listens on.'),
     Setting('AOD_UI_PORT', 'port', _port, 8080, 'Port the dashboard listens on.'),
     Setting('AOD_UI_DATA_DIR', 'data_dir', Path, Path('data'),
-            "Folder for the dashboard's own data (session records, people, audit trail)."),
+            "Folder for the dashboard's own data (session records, people, audit trail, and the archive of every "
+            'session read from AoD, in its archive/ folder).'),
     Setting('AOD_UI_STORAGE_SECRET', 'storage_secret', str, '',
             'Secret that signs the browser session cookie; at least 32 characters outside demo mode.', secret=True),
     Setting('AOD_UI_TITLE', 'title', str, 'AoD Dashboard', 'Name shown in the header and the browser tab.'),
@@ -121,7 +122,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('AOD_UI_STREAM_HOLD', 'stream_hold', int, 5_000,
             'How much of a watched session the dashboard keeps in memory for its pages: about this many of the '
             'latest stream events, output lines and transcript lines. Pages say when earlier output was let go; '
-            'downloads then read the whole session from AoD afresh.'),
+            'downloads read the whole session from the archive.'),
     Setting('AOD_UI_DEMO_TIME_SCALE', 'demo_time_scale', _positive_float, 1.0,
             'Demo mode only: speed of the built-in simulator (1 is watchable, 0.1 is ten times faster).'),
     Setting('AOD_UI_LOG_LEVEL', 'log_level', _choice('debug', 'info', 'warning', 'error'), 'info',
