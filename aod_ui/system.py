@@ -56,7 +56,8 @@ class System:
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
         self.archive = Archive(settings.data_dir / 'archive', fsync_interval=settings.archive_fsync_seconds)
-        """Every session's events on disk (read into its index at start-up)."""
+        """Every session's events on disk; its index is read here, like the store, before anything is served."""
+        self.archive.open()
         self.follower: Follower | None = None
         self._follower_task: asyncio.Task | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
@@ -104,8 +105,6 @@ class System:
             self._ready.set()
 
     async def _start(self) -> None:
-        from storage import run_io
-        await run_io(self.archive.open)
         url, token = self.settings.aod_url, self.settings.aod_token
         if self.settings.demo and self.settings.auth == 'local':
             self.demo_accounts = await self.people.seed_demo()
