@@ -9,7 +9,6 @@ about each (`info`: status, times, exit code, prompts), so a session deleted ups
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import logging
 import os
@@ -171,8 +170,8 @@ class Archive:
     def describe(self, error: OSError) -> str:
         if is_disk_full(error):
             return (f'The disk holding the archive ({self.folder}) is full: new output is not being archived. Live '
-                    'viewing goes on from memory; free some space (or raise AOD_UI_ARCHIVE_DAYS limits) and the '
-                    'archive catches up from AoD by itself.')
+                    'viewing goes on from memory. Free some space and the archive catches up from AoD by itself '
+                    '(a lower AOD_UI_ARCHIVE_DAYS keeps copies of deleted sessions for less long).')
         return f'The archive in {self.folder} cannot be written ({error.strerror or error}).'
 
     def failed(self, session_id: str, message: str) -> None:
@@ -234,6 +233,3 @@ class Archive:
                         total += entry.stat().st_size
         return total
 
-
-def disk_full(error: OSError) -> bool:
-    return error.errno == errno.ENOSPC
