@@ -59,7 +59,6 @@ class System:
         """Every session's events on disk; its index is read here, like the store, before anything is served."""
         self.archive.open()
         self.follower: Follower | None = None
-        self._follower_task: asyncio.Task | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
                                 hold=settings.stream_hold, archive=self.archive)
         self.people = PeopleService(self.store)
@@ -68,6 +67,13 @@ class System:
         """Demo mode: the seeded accounts and their passwords, shown on the sign-in page."""
         self.end_session_url: Callable[..., Awaitable[str | None]] | None = None
         """With OpenID Connect: the provider's sign-out address for a person, if it has one."""
+        self.provider_check = None
+        """With OpenID Connect: the schedule that asks the provider again about signed-in people."""
+        self._background: list[asyncio.Task] = []
+
+    def background(self, task: asyncio.Task) -> None:
+        """Keep a long-running task of the dashboard's, to cancel it at shutdown."""
+        self._background.append(task)
 
     @property
     def upstream(self) -> Upstream:
@@ -142,7 +148,7 @@ class System:
                                  lambda session_id: self.upstreams.for_session(session_id).get_session(session_id),
                                  rate=settings.backfill_rate, streams=settings.backfill_streams)
         sessions.prioritize = self.follower.prioritize
-        self._follower_task = spawn_detached(self.follower.run(), 'archive follower')
+        self.background(spawn_detached(self.follower.run(), 'archive follower'))
 
     async def store_audit(self, actor: str, action: str, outcome: str, detail: str) -> None:
         """Record something that happened outside the services (for example a refused sign-in)."""
@@ -152,8 +158,8 @@ class System:
     async def shutdown(self) -> None:
         if self._retention_task is not None:
             self._retention_task.cancel()
-        if self._follower_task is not None:
-            self._follower_task.cancel()
+        for task in self._background:
+            task.cancel()
         await self.hubs.stop_all()
         if self._upstream is not None:
             await self._upstream.aclose()

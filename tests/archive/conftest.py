@@ -32,6 +32,16 @@ async def upstream(simulator: SimulatorServer) -> AsyncIterator[Upstream]:
 
 
 @pytest.fixture
+async def unpaced_upstream(unpaced_simulator: SimulatorServer) -> AsyncIterator[Upstream]:
+    """The adapter on the unpaced simulator: for tests of what the archive makes of a backlog of thousands of rows,
+    not of AoD's pace."""
+    core.loop = asyncio.get_running_loop()
+    client = Upstream(unpaced_simulator.url, DASHBOARD_TOKEN, timeout=10)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
 def folder(tmp_path: Path) -> Path:
     return tmp_path / 'data' / 'archive'
 

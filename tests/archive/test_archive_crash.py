@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_kill_9_during_archive_writes_then_restart_loses_and_repeats_nothing(upstream, folder, simulator):
-    session_id = (await upstream.create_session(agent_id=CODEX, prompt='scenario: chatty\nevents: 3000\nrate: 400')).id
+    session_id = (await upstream.create_session(agent_id=CODEX, prompt='scenario: chatty\nevents: 1200\nrate: 400')).id
     files = SessionFiles(folder, session_id)
     writer = subprocess.Popen([sys.executable, '-m', 'tests.archive.writer', simulator.url, DASHBOARD_TOKEN,
                                str(folder), session_id], cwd=ROOT, env={**os.environ, 'PYTHONPATH': str(ROOT)},
