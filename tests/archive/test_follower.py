@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from aod_ui.archive._follower import Follower
 from aod_ui.upstream import Upstream
 
-from ..helpers import CODEX
 from .conftest import open_archive, registry_for
 
 
@@ -18,7 +17,7 @@ async def test_backfill_newest_first_bounded_and_deletions_marked(upstream, simu
     token = 'aod_backfill_' + secrets.token_hex(8)  # an owner of its own: only these sessions are listed
     sim_control.post(f'/_sim/tokens/{token}')
     now = datetime.now(UTC)
-    seeds = [{'token': token, 'agent_id': CODEX, 'status': 'completed', 'prompt': f'old {hours}',
+    seeds = [{'token': token, 'status': 'completed', 'prompt': f'old {hours}',
               'created_at': (now - timedelta(hours=hours)).isoformat()} for hours in (5, 1, 3, 2, 6, 4)]
     created = sim_control.post('/_sim/sessions', json=seeds).json()['data']
     newest_first = [s['id'] for s in sorted(created, key=lambda s: s['created_at'], reverse=True)]
@@ -41,7 +40,8 @@ async def test_backfill_newest_first_bounded_and_deletions_marked(upstream, simu
             assert started == newest_first[:len(started)] and len(started) >= 4  # (a fast one may go unseen)
 
             await client.delete(newest_first[0])
-            live = (await client.create_session(agent_id=CODEX, prompt='scenario: long')).id
+            codex = next(a.id for a in await client.list_agents() if a.name == 'codex-refactor')  # agents per owner
+            live = (await client.create_session(agent_id=codex, prompt='scenario: long')).id
             await follower.scan()
             assert archive.deleted_upstream(newest_first[0])
             assert not archive.deleted_upstream(newest_first[1])
