@@ -51,7 +51,8 @@ def build(settings: Settings) -> System:
             aod = {'reachable': True, 'latency_ms': round((time.perf_counter() - started) * 1000, 1)}
         except AodUiError as error:
             aod['error'] = str(error)
-        archive = {'ok': system.archive.problem is None, 'sessions': len(list(system.archive))}
+        archive = {'ok': system.archive.problem is None, 'sessions': len(list(system.archive)),
+                   'complete': sum(system.archive.complete(session_id) for session_id in system.archive)}
         if system.archive.problem is not None:
             # live viewing goes on from memory, so the dashboard stays in service (200): restarting it frees no disk
             archive['problem'] = system.archive.problem
