@@ -104,11 +104,10 @@ class SessionLog:
         try:
             scan, events, skipped = await run_io(read)
         except (OSError, ValueError) as error:
-            self._fail(f'the archive of session {self.session_id} could not be read ({error}); it is read '
-                       'from AoD again')
+            # left as it is (it may be the only copy of a session AoD deleted); this hub reads AoD into memory only
+            self._fail(f'The archive of session {self.session_id} could not be read ({error}); the session is '
+                       'shown from AoD without archiving it.')
             scan, events, skipped = Scan(), [], 0
-            with contextlib.suppress(OSError):
-                await run_io(self.files.remove)
         self._loaded = True
         self.total, self.rows, self.cursor = len(scan.lines), scan.rows, scan.cursor
         meta = self.archive.meta(self.session_id)

@@ -347,7 +347,10 @@ class SessionService(SessionSettings):
         archive = self.hubs.archive
         prompts: dict[int, str] = {}
         active = False
-        if archive is not None and archive.deleted_upstream(session_id):
+        kept = archive.meta(session_id) or {} if archive is not None else {}
+        if archive is not None and (archive.deleted_upstream(session_id) or
+                                    (archive.complete(session_id) and (kept.get('info') or {}).get('prompts'))):
+            # archived whole: nothing to ask AoD (the prompts were kept with it)
             prompts = {t.turn_number: t.prompt for t in archived_turns(archive.meta(session_id) or {}, record)}
         else:
             client = self.upstreams.for_session(session_id)
