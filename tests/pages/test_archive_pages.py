@@ -67,3 +67,21 @@ async def test_a_full_disk_is_said_and_live_viewing_goes_on(user: User, caplog):
     assert expected, 'the full disk is logged as an error'
     for record in expected:  # the one error this test causes on purpose
         records.remove(record)
+
+
+async def test_a_finished_session_read_from_aod_the_first_time_shows_its_progress(user: User):
+    await user.open('/')
+    system = app.state.aod_system
+    await system.wait_ready()
+    codex = next(a.id for a in await system.upstream.list_agents() if a.name == 'codex-refactor')
+    session_id = (await system.upstream.create_session(agent_id=codex,
+                                                       prompt='scenario: chatty\nevents: 1200\nrate: 20000')).id
+    while (await system.upstream.get_session(session_id)).status in {'pending', 'running'}:
+        await asyncio.sleep(0.05)
+    assert not system.archive.complete(session_id)
+    await user.open(f'/sessions/{session_id}')  # AoD sends it at its pace: about six seconds
+    await user.should_see('Reading this session from AoD', retries=30)
+    await user.should_see('rows so far')
+    await user.should_see('Agent exited with code 0', retries=200)
+    await eventually(lambda: system.archive.complete(session_id), timeout=10)
+    await user.should_not_see('Reading this session from AoD')
