@@ -139,7 +139,8 @@ def backfill(browser, simulator: Process, baseline: Process, sessions: int, *, v
     scenario = f'backfill of {sessions} finished sessions'
     return [
         Row(scenario, 'dashboard memory, highest (MB)', max(rss), base_rss, '—', 'http',
-            note=f'{archived} of {sessions} archived in {elapsed:.0f} s; baseline: it keeps nothing'),
+            note=f'{archived} sessions archived in {elapsed:.0f} s (the {sessions} seeded, and the live ones); '
+                 'baseline: it keeps nothing'),
         Row(scenario, 'dashboard CPU (share of one core)', cpu_share, base_share, '—', 'http'),
         Row(scenario, 'live latency p99 during the backfill (ms)', busy_p99, quiet_p99, 'within 10 % of without',
             'chromium + light', met=None if busy_p99 is None or quiet_p99 is None else busy_p99 <= 1.1 * quiet_p99,
