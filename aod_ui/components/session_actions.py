@@ -72,8 +72,8 @@ class SessionActions:
     async def delete(self) -> None:
         active = self.status in {'pending', 'running'}
         question = 'Stop, then delete this session?' if active else 'Delete this session?'
-        if not await confirm(question, 'AoD removes its logs and turns for good. Download the transcript first '
-                             'if you may need it.', 'Delete'):
+        if not await confirm(question, 'AoD removes its logs and turns for good. The dashboard keeps its archived '
+                             'copy, readable by the same people, until its archive retention removes it.', 'Delete'):
             return
         self.delete_button.props('loading')
         try:

@@ -212,7 +212,9 @@ def _retention_card(system: System) -> None:
         async def apply_now() -> None:
             items = await retention.plan()
             if not await confirm(f'Stop and delete {len(items)} session(s)?',
-                                 'AoD removes their logs for good. Pinned sessions are kept.', 'Apply'):
+                                 'AoD removes their logs for good (the dashboard keeps its archived copies until '
+                                 'AOD_UI_ARCHIVE_DAYS); archived copies listed are removed. Pinned sessions are kept.',
+                                 'Apply'):
                 return
             actor = require_actor(system)
             if retention.running:
