@@ -83,7 +83,7 @@ class Follower:
         for info in sessions:
             listed.add(info.id)
             if info.status in {'pending', 'running'}:
-                self.hubs.hub(info.id).follow()
+                self.hubs.hub(info.id).follow(active=True)
             elif self.archive.complete(info.id):
                 await self.archive.remember(info.id, snapshot(info))
             elif info.id not in self.reading and self._later.get(info.id, 0) <= now:

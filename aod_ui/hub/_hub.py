@@ -23,10 +23,11 @@ from typing import Any, Protocol
 
 from nicegui import Event
 
-from ..archive import EventLog, Seed, snapshot
+from ..archive import EventLog
 from ..errors import UpstreamError
 from ..transcript import Change, Transcript
 from ..upstream import StreamEvent
+from ._archiving import Archiving
 
 __all__ = ['TERMINAL_TYPES', 'Batch', 'HubState', 'SessionHub', 'StreamSource', 'Viewer']
 
@@ -84,7 +85,7 @@ class Viewer:
             self._hub._leave(self)
 
 
-class SessionHub:
+class SessionHub(Archiving):
     """The single upstream stream of one session and the events it has delivered so far."""
 
     def __init__(self, session_id: str, source: StreamSource, *, spawn: Callable[[Coroutine, str], asyncio.Task],
@@ -104,6 +105,7 @@ class SessionHub:
         self.settled = asyncio.Event()
         """Set once the session's archive is complete, or the hub stopped."""
         self._info: Any = None
+        self._expect_active = False
         self._source = source
         self._spawn = spawn
         self._batch_interval = batch_interval
@@ -181,46 +183,6 @@ class SessionHub:
         if not self._viewers and not self.following and self._task is not None:
             self._task.cancel()
 
-    def follow(self) -> None:
-        """Read the session while it is active, watched or not (for its archive); stops by itself once it ended."""
-        self.following = True
-        if not self.running:
-            self._start()
-
-    async def prepare(self) -> None:
-        """Load what the archive holds of the session (once); pages await it before `join()`."""
-        if self._log is None:
-            return
-        if self._prepared is None:
-            self._prepared = asyncio.get_running_loop().create_future()
-            try:
-                self._seed(await self._log.load(self._hold))
-            except BaseException as error:
-                self._prepared.set_exception(error)
-                self._prepared.exception()
-                self._prepared = None
-                raise
-            self._prepared.set_result(None)
-        else:
-            await asyncio.shield(self._prepared)
-
-    def _seed(self, seed: Seed) -> None:
-        for payload in seed.events:
-            self.transcript.feed(payload)
-        self.transcript.raw.events_dropped += seed.skipped
-        self.cursor = seed.cursor
-        self._seen_start = seed.seen_start
-        self._turns_started.update(seed.turns_started)
-        self._endings.update(seed.endings)
-        self.rows_read = seed.rows
-        if seed.complete or seed.deleted_upstream:
-            self.archived_complete = seed.complete
-            self._terminal = 'archived'
-            if seed.complete:
-                self.settled.set()
-        if seed.deleted_upstream:
-            self._set_state(HubState('gone', 'AoD no longer has this session; shown from the dashboard\'s archive.'))
-
     def wake(self) -> None:
         """Reconnect now: a follow-up prompt was accepted, or the session may have changed."""
         self._reconnect = True
@@ -249,11 +211,16 @@ class SessionHub:
             await self.prepare()
             if self.state.phase == 'gone':
                 return
+            if self._expect_active and self.settled.is_set():  # archived whole, and a follow-up came since
+                self._expect_active = False
+                self._terminal = None
+                self.settled.clear()
+                self.archived_complete = False
             while True:
                 if self._terminal is not None:
                     if self._terminal in TERMINAL_TYPES | {'closed'} and not self.settled.is_set():
                         await self._settle()
-                    if not self._viewers and self.following and self.settled.is_set():
+                    if not self._viewers and self.following and self.settled.is_set() and not self._reconnect:
                         return  # read to its end for the archive, and nobody watches
                     await self._wait_idle()
                     continue
@@ -298,17 +265,6 @@ class SessionHub:
             self.settled.set()
             if self._on_stop is not None:
                 self._on_stop(self)
-
-    async def _settle(self) -> None:
-        """After a terminal event: once AoD says the session no longer runs, the archive is complete."""
-        if self._terminal not in {'error', 'terminated'} and await self._still_active():
-            return
-        if self._log is not None:
-            info = snapshot(self._info) if self._info is not None else {}
-            info['prompts'] = {str(turn): prompt for turn, prompt in self.transcript.prompts.items()}
-            await self._log.finish(info)
-        self.archived_complete = True
-        self.settled.set()
 
     async def _read_once(self) -> None:
         self.connections += 1

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..archive import Archive
     from ..hub import HubRegistry, SessionHub
 
-__all__ = ['Export', 'archived_info', 'archived_turns', 'export_events']
+__all__ = ['Export', 'archived_info', 'archived_session', 'archived_turns', 'export_events']
 
 PACE = 200
 """Rows per second AoD sends at best (100 rows per poll, a poll every 0.5 s): what a reader should expect."""
@@ -65,6 +65,11 @@ def archived_turns(meta: dict[str, Any], record: SessionRecord | None) -> list[T
                 prompts.setdefault(followup.turn, followup.prompt)
     status = str((meta.get('info') or {}).get('status') or 'completed')
     return [TurnInfo(turn_number=turn, prompt=prompt, status=status) for turn, prompt in sorted(prompts.items())]
+
+
+def archived_session(meta: dict[str, Any], session_id: str, record: SessionRecord | None
+                     ) -> tuple[SessionInfo, tuple[TurnInfo, ...]]:
+    return archived_info(session_id, meta, record), tuple(archived_turns(meta, record))
 
 
 def _chunks(kind: str, events: Iterable[dict[str, Any]], prompts: dict[int, str]) -> list[str]:

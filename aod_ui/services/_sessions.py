@@ -20,7 +20,7 @@ from storage import SessionRecord, Store, Visibility, run_io
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
 from ..hub import HubRegistry
 from ..upstream import AgentInfo, SessionInfo, Upstream
-from ._history import Export, archived_info, archived_turns, export_events
+from ._history import Export, archived_info, archived_session, archived_turns, export_events
 from ._policy import Actor, can_act, can_launch, can_view
 from ._rows import LaunchRequest, SessionDetail, SessionRow, first_line
 from ._session_settings import SessionSettings
@@ -48,7 +48,7 @@ class SessionService(SessionSettings):
         self._agent_names: dict[str, str] = {}
         self._launches: dict[tuple[str, str, str], asyncio.Future[str]] = {}
         self.prioritize: Callable[[str], None] | None = None
-        """Asks the archive's follower to read a session next (set when the dashboard archives)."""
+        """Asks the archive's follower to read a session next."""
         self.export_wait = 20.0
         """Seconds a download waits for a session that is still being read from AoD before it says what is missing."""
 
@@ -193,12 +193,10 @@ class SessionService(SessionSettings):
                              resources=info.resources, may_act=can_act(actor, record))
 
     def _archived_detail(self, actor: Actor, session_id: str, record: SessionRecord | None) -> SessionDetail:
-        meta = self.hubs.archive.meta(session_id) or {}  # type: ignore[union-attr]
-        info = archived_info(session_id, meta, record)
-        # nothing can be done to it in AoD any more; its settings (labels, visibility, pin) stay with its owner
-        return SessionDetail(row=self._row(info, record, deleted=True), turns=tuple(archived_turns(meta, record)),
-                             runtime_family=info.runtime_family, resources=info.resources,
-                             may_act=can_act(actor, record))
+        """A session AoD no longer has, from the archive; nothing can be done to it in AoD any more."""
+        info, turns = archived_session(self.hubs.archive.meta(session_id) or {}, session_id, record)  # type: ignore[union-attr]
+        return SessionDetail(row=self._row(info, record, deleted=True), turns=turns, runtime_family=info.runtime_family,
+                             resources=info.resources, may_act=can_act(actor, record))
 
     def may_watch(self, actor: Actor, session_id: str) -> bool:
         """Checked again whenever a viewer joins a session's live stream."""
@@ -271,6 +269,9 @@ class SessionService(SessionSettings):
         await run_io(self.store.sessions.add_followup, session_id, prompt=prompt, by=actor.username,
                      turn=ack.current_turn)
         hub = self.hubs.get(session_id)
+        if hub is None and self.hubs.archive is not None:
+            hub = self.hubs.hub(session_id)  # the new turn goes into the archive, watched or not
+            hub.follow(active=True)
         if hub is not None:
             if ack.current_turn is not None:
                 hub.set_turn_prompts({ack.current_turn: prompt})
@@ -316,8 +317,7 @@ class SessionService(SessionSettings):
         await self._audit(actor, 'delete', session_id, 'ok', '')
 
     async def forget_record(self, session_id: str) -> None:
-        """AoD deleted the session: forget the dashboard's record of it, unless the archive keeps a copy (the record
-        then keeps deciding who may read it, until archive retention removes both)."""
+        """AoD deleted the session: forget its record, unless the archive keeps a copy (which the record guards)."""
         archive = self.hubs.archive
         if archive is not None and session_id in archive:
             await archive.mark_deleted(session_id)
@@ -338,9 +338,8 @@ class SessionService(SessionSettings):
             await asyncio.sleep(0.5)
 
     async def transcript_export(self, actor: Actor, session_id: str, kind: str) -> Export:
-        """The whole transcript as JSON Lines (`jsonl`, every event exactly as received) or readable text (`txt`),
-        from the archive. A session not archived to its end yet is read for up to `export_wait` seconds; if it is
-        still incomplete then, the export says what is missing and why (`Export.complete`, `Export.note`)."""
+        """The whole transcript as JSON Lines (`jsonl`, every event as received) or text (`txt`), from the archive; a
+        session not archived whole is read for up to `export_wait` s, then the export says what it lacks and why."""
         record = self.store.sessions.get(session_id)
         if not can_view(actor, record):
             raise NotAllowed(NOT_FOUND)
