@@ -85,7 +85,7 @@ class Archiving:
         self._turns_started.update(seed.turns_started)
         self._endings.update(seed.endings)
         self.rows_read = seed.rows
-        if seed.complete or seed.deleted_upstream:
+        if seed.deleted_upstream or (seed.complete and not self._expect_active):  # (a follow-up reopens it)
             self.archived_complete = seed.complete
             self._terminal = 'archived'
             if seed.complete:

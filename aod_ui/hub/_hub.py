@@ -212,10 +212,10 @@ class SessionHub(Archiving):
             if self.state.phase == 'gone':
                 return
             if self._expect_active and self.settled.is_set():  # archived whole, and a follow-up came since
-                self._expect_active = False
                 self._terminal = None
                 self.settled.clear()
                 self.archived_complete = False
+            self._expect_active = False
             while True:
                 if self._terminal is not None:
                     if self._terminal in TERMINAL_TYPES | {'closed'} and not self.settled.is_set():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from aod_ui.archive import Archive
+from aod_ui.archive._follower import Follower
 from aod_ui.errors import NotAllowed
 from aod_ui.hub import HubRegistry
 from aod_ui.services import (
@@ -140,3 +141,35 @@ async def test_the_dry_run_lists_archived_copies_and_archive_retention_removes_t
     with pytest.raises(NotAllowed):
         await world.sessions.get(ALICE, expiring)
     assert (await world.sessions.get(ALICE, kept)).deleted_upstream
+
+
+async def test_a_follow_up_reopens_a_session_archived_whole_and_archives_the_new_turn(world, upstream):
+    session_id = await archived(world, ALICE, 'scenario: success', 'team')
+    await asyncio.sleep(0.5)  # the unwatched hub stops
+    assert world.hubs.get(session_id) is None
+    await world.sessions.follow_up(ALICE, session_id, 'scenario: success\nand once more')
+    hub = world.hubs.get(session_id)
+    assert hub is not None and hub.following and hub.viewer_count == 0
+    await asyncio.wait_for(hub.settled.wait(), 30)
+    assert world.archive.complete(session_id)
+    events = await world.archive.events(session_id)
+    exits = [index for index, event in enumerate(events) if event['type'] == 'exit']
+    assert len(exits) == 2 and exits[-1] == len(events) - 1  # each turn's end, as it was received
+    # a replay from the start sends only the last turn's end
+    assert [e for i, e in enumerate(events) if i != exits[0]] == await replay(upstream, session_id)
+    assert [e.get('turn') for e in events if e.get('type') == 'turn_start'] == [1, 2]
+    export = await world.sessions.transcript_export(BOB, session_id, 'txt')
+    assert export.complete and 'and once more' in ''.join(export.chunks)
+    await asyncio.sleep(0.5)
+    assert world.hubs.get(session_id) is None
+    # a follow-up from elsewhere: the follower sees the session active again and follows it, unwatched
+    await upstream.prompt(session_id, 'scenario: success\nfrom elsewhere')
+    follower = Follower(world.archive, world.hubs, lambda: world.sessions._upstream_sessions(fresh=True),
+                        upstream.get_session, streams=0)
+    await follower.scan()
+    hub = world.hubs.get(session_id)
+    assert hub is not None and hub.following
+    await asyncio.wait_for(hub.settled.wait(), 30)
+    events = await world.archive.events(session_id)
+    assert [e.get('turn') for e in events if e.get('type') == 'turn_start'] == [1, 2, 3]
+    assert world.archive.complete(session_id)
