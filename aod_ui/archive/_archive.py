@@ -21,6 +21,7 @@ from typing import Any
 from storage import run_io
 from storage._files import ensure_private_folder, replace_file
 
+from ..errors import StorageError
 from ._files import SessionFiles, WriteHook, valid_id
 from ._log import SessionLog, is_disk_full
 
@@ -156,7 +157,10 @@ class Archive:
         """Every archived event of a session, in order (read in a worker thread)."""
         if session_id not in self._index or not valid_id(session_id):
             return []
-        return await run_io(lambda: list(SessionFiles(self.folder, session_id).events()))
+        try:
+            return await run_io(lambda: list(SessionFiles(self.folder, session_id).events()))
+        except (OSError, ValueError) as error:
+            raise StorageError(f'The archived copy of session {session_id} cannot be read ({error}).') from None
 
     # -- writing and its problems -------------------------------------------------------------------------------
 

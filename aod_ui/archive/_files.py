@@ -23,6 +23,7 @@ import gzip
 import json
 import os
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,8 +150,11 @@ class SessionFiles:
     def _packed_lines(self) -> list[str]:
         if not self.packed.exists():
             return []
-        with gzip.open(self.packed, 'rt', encoding='utf-8') as file:
-            return file.read().splitlines()
+        try:
+            with gzip.open(self.packed, 'rt', encoding='utf-8') as file:
+                return file.read().splitlines()
+        except (EOFError, gzip.BadGzipFile, zlib.error, UnicodeDecodeError) as error:
+            raise ValueError(f'{self.packed.name} is damaged ({error})') from None
 
     def _log_lines(self) -> tuple[list[str], int]:
         """The whole lines of the appended file, and the size they take (a torn last line is not counted)."""

@@ -93,3 +93,20 @@ def test_session_ids_that_cannot_name_a_file_are_refused(tmp_path):
     for bad in ('../x', '', 'a/b', '.hidden'):
         with pytest.raises(ValueError):
             SessionFiles(tmp_path, bad)
+
+
+async def test_a_damaged_copy_is_reported_and_left_alone(tmp_path):
+    from aod_ui.archive import Archive
+    from aod_ui.errors import StorageError
+    files = SessionFiles(tmp_path, 'session-5')
+    files.append([encode(c, e) for c, e in events(3)], sync=True)
+    files.compact()
+    files.write_meta({'complete': True, 'events': 6})
+    files.packed.write_bytes(files.packed.read_bytes()[:-9])  # cut short
+    with pytest.raises(ValueError, match='damaged'):
+        files.scan()
+    archive = Archive(tmp_path)
+    archive.open()
+    with pytest.raises(StorageError, match='cannot be read'):
+        await archive.events('session-5')
+    assert files.packed.exists()
