@@ -90,7 +90,7 @@ class SessionActions:
         ui.navigate.to('/?deleted=1')  # the list says so: a toast here would vanish with the page
 
     async def download(self, kind: str) -> None:
-        ui.notify('Preparing the download…', type='ongoing', timeout=1500)
+        ui.notify('Preparing the download…', type='info', timeout=1500)
         try:
             export = await self.system.sessions.transcript_export(require_actor(self.system), self.session_id, kind)
         except AodUiError as error:
