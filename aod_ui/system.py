@@ -147,7 +147,6 @@ class System:
         self.follower = Follower(self.archive, self.hubs, lambda: sessions._upstream_sessions(),
                                  lambda session_id: self.upstreams.for_session(session_id).get_session(session_id),
                                  rate=settings.backfill_rate, streams=settings.backfill_streams)
-        sessions.prioritize = self.follower.prioritize
         self.background(spawn_detached(self.follower.run(), 'archive follower'))
 
     async def store_audit(self, actor: str, action: str, outcome: str, detail: str) -> None:

@@ -46,7 +46,6 @@ class Follower:
         self.queue: dict[str, float] = {}
         """Finished sessions waiting to be read: id → creation time (the newest is read first)."""
         self.reading: set[str] = set()
-        self._urgent: list[str] = []
         self._later: dict[str, float] = {}
         self._wakeup = asyncio.Event()
         self._last_call = 0.0
@@ -104,23 +103,9 @@ class Follower:
                 self.queue.pop(session_id, None)
                 await self.archive.mark_deleted(session_id)
 
-    def prioritize(self, session_id: str) -> None:
-        """Read this session next (a download or a fact needs it)."""
-        if session_id in self.reading or self.archive.complete(session_id):
-            return
-        self._later.pop(session_id, None)
-        if session_id not in self._urgent:
-            self._urgent.append(session_id)
-        self._wakeup.set()
-
     # -- backfill -----------------------------------------------------------------------------------------------
 
     def _next(self) -> str | None:
-        while self._urgent:
-            session_id = self._urgent.pop(0)
-            self.queue.pop(session_id, None)
-            if session_id not in self.reading:
-                return session_id
         if not self.queue:
             return None
         session_id = max(self.queue, key=self.queue.__getitem__)
@@ -175,4 +160,4 @@ class Follower:
         for session_id in sorted(self.reading):
             hub = self.hubs.get(session_id)
             reading[session_id] = hub.rows_read if hub is not None else 0
-        return {'queued': len(self.queue) + len(self._urgent), 'reading': reading, 'error': self.last_scan_error}
+        return {'queued': len(self.queue), 'reading': reading, 'error': self.last_scan_error}

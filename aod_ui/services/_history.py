@@ -77,8 +77,7 @@ def _chunks(kind: str, events: Iterable[dict[str, Any]], prompts: dict[int, str]
 
 
 async def export_events(archive: Archive | None, hubs: HubRegistry, session_id: str, kind: str,
-                        prompts: dict[int, str], *, active: bool, wait: float,
-                        prioritize: Any = None) -> Export:
+                        prompts: dict[int, str], *, active: bool, wait: float) -> Export:
     """The session's events for a download, from the archive; a session not archived to its end yet is read
     (through its hub) for up to `wait` seconds, and what is still missing then is said in `note`."""
     if archive is None:  # no archive (the command line): what the session's hub reads within `wait`
@@ -94,11 +93,7 @@ async def export_events(archive: Archive | None, hubs: HubRegistry, session_id: 
     hub: SessionHub | None = None
     if not archive.complete(session_id) and not archive.deleted_upstream(session_id):
         hub = hubs.hub(session_id)
-        if not active:
-            if prioritize is not None and not hub.running:
-                prioritize(session_id)  # the follower reads it next, paced like every backfill
-            else:
-                hub.follow()
+        hub.follow()  # a person asked: read now through the session's one reader (a backfill would share it)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(hub.settled.wait(), timeout=wait)
         if hub._log is not None:

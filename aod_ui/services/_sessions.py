@@ -47,8 +47,6 @@ class SessionService(SessionSettings):
         self._agents_cache: tuple[float, dict[str, AgentInfo]] | None = None
         self._agent_names: dict[str, str] = {}
         self._launches: dict[tuple[str, str, str], asyncio.Future[str]] = {}
-        self.prioritize: Callable[[str], None] | None = None
-        """Asks the archive's follower to read a session next."""
         self.export_wait = 20.0
         """Seconds a download waits for a session that is still being read from AoD before it says what is missing."""
 
@@ -366,7 +364,7 @@ class SessionService(SessionSettings):
                 active = info.active
             prompts = {t.turn_number: t.prompt for t in turns}
         return await export_events(archive, self.hubs, session_id, kind, prompts, active=active,
-                                   wait=self.export_wait, prioritize=self.prioritize)
+                                   wait=self.export_wait)
 
     async def _authorize(self, actor: Actor, session_id: str, action: str) -> SessionRecord | None:
         record = self.store.sessions.get(session_id)
