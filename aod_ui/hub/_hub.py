@@ -177,6 +177,8 @@ class SessionHub(Archiving):
             self.state_changed.unsubscribe(viewer._on_state)
         if not self._viewers and self.running and self._linger_handle is None:
             self._linger_handle = asyncio.get_running_loop().call_later(self._linger, self._linger_expired)
+        elif not self._viewers and not self.running and self._on_stop is not None:
+            self._on_stop(self)  # a hub with nothing to read (deleted upstream) is forgotten with its last viewer
 
     def _linger_expired(self) -> None:
         self._linger_handle = None
