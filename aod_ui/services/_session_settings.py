@@ -7,6 +7,8 @@ import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
+from nicegui import Event
+
 from storage import SessionRecord, Store, run_io
 
 from ..errors import ActionError, NotAllowed, UpstreamError
@@ -24,6 +26,7 @@ class SessionSettings:
     """The settings actions of `SessionService` (which provides `store`, `upstream`, `_authorize` and `_audit`)."""
 
     store: Store
+    access_changed: Event[str]
 
     if TYPE_CHECKING:
         @property
@@ -66,6 +69,7 @@ class SessionSettings:
             await run_io(self.store.sessions.set_owner, session_id, person.username)
             detail = f'{record.owner} → {person.username}'
         self.invalidate()
+        self.access_changed.emit(session_id)
         await self._audit(actor, 'ownership change', session_id, 'ok', detail)
 
     async def set_visibility(self, actor: Actor, session_id: str, visibility: str) -> None:
@@ -74,6 +78,7 @@ class SessionSettings:
         await self._authorize(actor, session_id, 'change visibility of')
         await run_io(self.store.sessions.update, session_id, visibility=visibility)
         self.invalidate()
+        self.access_changed.emit(session_id)
         await self._audit(actor, 'visibility change', session_id, 'ok', visibility)
 
     async def set_labels(self, actor: Actor, session_id: str, labels: builtins.list[str]) -> None:

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from nicegui import Event
+
 from storage import SessionRecord, Store, Visibility, run_io
 
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
@@ -49,6 +51,8 @@ class SessionService(SessionSettings):
         self._launches: dict[tuple[str, str, str], asyncio.Future[str]] = {}
         self.export_wait = 20.0
         """Seconds a download waits for a session that is still being read from AoD before it says what is missing."""
+        self.access_changed = Event[str]()
+        """Fired with a session id after who may see it changed (visibility, owner): open pages re-check at once."""
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -141,14 +145,11 @@ class SessionService(SessionSettings):
             if can_view(actor, record):
                 rows.append(self._row(info, record))
         archive = self.hubs.archive
-        if archive is not None:
+        if archive is not None:  # and the sessions AoD deleted, from the archive
             listed = {info.id for info in sessions}
             for session_id in archive:
-                meta = archive.meta(session_id)
-                if session_id in listed or not meta or not meta.get('deleted_upstream_at'):
-                    continue
-                record = records.get(session_id)
-                if can_view(actor, record):
+                meta, record = archive.meta(session_id) or {}, records.get(session_id)
+                if session_id not in listed and meta.get('deleted_upstream_at') and can_view(actor, record):
                     rows.append(self._row(archived_info(session_id, meta, record), record, deleted=True))
             epoch = datetime.fromtimestamp(0, tz=UTC)
             rows.sort(key=lambda r: r.created_at or epoch, reverse=True)
