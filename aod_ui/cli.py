@@ -173,13 +173,16 @@ def _rotate(settings: Settings) -> int:
 async def _retention(settings: Settings, apply: bool) -> int:
     from storage import open_store
 
+    from .archive import Archive
     from .errors import ConfigError
     from .wiring import build_services
     if settings.demo:
         raise ConfigError('Retention from the command line needs AOD_API_URL and AOD_API_TOKEN (the built-in '
                           'simulator only lives inside a running dashboard).')
     store = open_store(settings.data_dir)
-    services = build_services(settings, store)
+    archive = Archive(settings.data_dir / 'archive')
+    archive.open()
+    services = build_services(settings, store, archive=archive)
     service = services.retention
     try:
         print(f'policy: {service.policy.describe()}')

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 
 from storage import Store, open_store
 
+from .archive import Archive
+from .archive._follower import Follower
 from .errors import ConfigError
 from .hub import HubRegistry, spawn_detached
 from .services import (
@@ -53,8 +55,12 @@ class System:
         self._services: Services | None = None
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
+        self.archive = Archive(settings.data_dir / 'archive', fsync_interval=settings.archive_fsync_seconds)
+        """Every session's events on disk; its index is read here, like the store, before anything is served."""
+        self.archive.open()
+        self.follower: Follower | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
-                                hold=settings.stream_hold)
+                                hold=settings.stream_hold, archive=self.archive)
         self.people = PeopleService(self.store)
         self.audit = AuditService(self.store)
         self.demo_accounts: list[tuple[str, str, str]] = []
@@ -116,11 +122,16 @@ class System:
             await self.simulator.start()
             url = self.simulator.url
             log.info('demo mode: built-in AoD simulator at %s', url)
-        services = self._services = build_services(self.settings, self.store, url=url, token=token, hubs=self.hubs)
+        services = self._services = build_services(self.settings, self.store, url=url, token=token, hubs=self.hubs,
+                                                    archive=self.archive)
         self._upstream, self.upstreams, self.tokens = services.shared, services.upstreams, services.tokens
         self._sessions, self.retention, self.fleet = services.sessions, services.retention, services.fleet
         self._retention_task = spawn_detached(
             self.retention.scheduled(self.settings.retention_interval_minutes * 60), 'scheduled retention')
+        self.follower = Follower(self.archive, self.hubs, self._sessions.aod_sessions,
+                                 lambda session_id: self.upstreams.for_session(session_id).get_session(session_id),
+                                 rate=self.settings.backfill_rate, streams=self.settings.backfill_streams)
+        self.background(spawn_detached(self.follower.run(), 'archive follower'))
 
     async def store_audit(self, actor: str, action: str, outcome: str, detail: str) -> None:
         """Record something that happened outside the services (for example a refused sign-in)."""

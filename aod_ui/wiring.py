@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from storage import Store
 
+from .archive import Archive
 from .hub import HubRegistry
 from .services import (
     FleetService,
@@ -42,14 +43,15 @@ class Services:
 
 def retention_policy(settings: Settings) -> RetentionPolicy:
     return RetentionPolicy(days=settings.retention_days, stuck_hours=settings.retention_stuck_hours,
-                           agent_days=dict(settings.retention_agent_days))
+                           agent_days=dict(settings.retention_agent_days), archive_days=settings.archive_days)
 
 
 def build_services(settings: Settings, store: Store, *, url: str | None = None, token: str | None = None,
-                   hubs: HubRegistry | None = None) -> Services:
+                   hubs: HubRegistry | None = None, archive: Archive | None = None) -> Services:
     """Build the services for AoD at `url` with `token` (the settings' by default; demo mode passes the built-in
     simulator's). `hubs`, when given, must hand out streams through the returned `upstreams` (the web app makes its
-    registry before the services exist); without it the services get a registry of their own."""
+    registry before the services exist, with `archive`); without it the services get a registry of their own, over
+    `archive` when given."""
     url = settings.aod_url if url is None else url
     token = settings.aod_token if token is None else token
     timeout = settings.request_timeout
@@ -58,9 +60,11 @@ def build_services(settings: Settings, store: Store, *, url: str | None = None, 
     upstreams = Upstreams(shared, vault=vault, store=store, make=lambda personal: Upstream(url, personal,
                                                                                           timeout=timeout),
                           fallback=settings.token_fallback)
-    sessions = SessionService(upstreams, store, hubs or HubRegistry(upstreams.for_session, hold=settings.stream_hold))
+    if hubs is None:  # (not `hubs or ...`: a registry with no hubs yet is falsy, having a length)
+        hubs = HubRegistry(upstreams.for_session, hold=settings.stream_hold, archive=archive)
+    sessions = SessionService(upstreams, store, hubs)
     retention = RetentionService(store, upstreams, lambda: sessions.aod_sessions(fresh=True), sessions.agent_name,
-                                 policy=retention_policy(settings), rate=settings.retention_rate)
+                                 policy=retention_policy(settings), rate=settings.retention_rate, archive=archive)
     fleet = FleetService(sessions, store, upstreams, session_limit=settings.aod_session_limit,
                          stuck_pending_minutes=settings.stuck_pending_minutes,
                          silent_running_minutes=settings.silent_running_minutes)
