@@ -11,7 +11,8 @@ from aod_ui.settings import Settings
 from aod_ui.wiring import build_services
 from storage import memory_store
 
-SETTINGS = {'AOD_API_URL': 'http://127.0.0.1:9', 'AOD_API_TOKEN': 'aod_wiring_test', 'AOD_UI_RETENTION_DAYS': '30'}
+SETTINGS = {'AOD_API_URL': 'http://127.0.0.1:9', 'AOD_API_TOKEN': 'aod_wiring_test', 'AOD_UI_RETENTION_DAYS': '30',
+            'AOD_UI_STORAGE_SECRET': 'x' * 40}
 
 
 async def test_the_web_apps_hub_registry_is_the_one_the_services_wake() -> None:
