@@ -1,0 +1,76 @@
+"""Following a session through the API: one more hub viewer, never one more upstream stream; resuming with
+Last-Event-ID without a gap or a duplicate."""
+
+from __future__ import annotations
+
+import asyncio
+
+from .support import follow, rows, streams_opened, types
+
+
+async def test_api_followers_and_the_hub_share_one_upstream_stream(api, simulator):
+    async with api.of('olga') as olga:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
+                                                         'prompt': 'scenario: success'})).json()['id']
+        before = await streams_opened(simulator.url)
+        clients = [api.of(name) for name in ('olga', 'max', 'ada', 'vic') for _ in range(5)]
+        try:
+            received = await asyncio.gather(*(follow(client, session_id) for client in clients))
+        finally:
+            for client in clients:
+                await client.aclose()
+        assert await streams_opened(simulator.url) - before == 1
+        assert api.system.hubs.get(session_id).connections == 1
+        reference = rows(received[0])
+        assert reference and reference == sorted(set(reference))
+        assert all(rows(r) == reference for r in received)
+        assert all(types(r)[-1] == 'exit' and types(r).count('exit') == 1 for r in received)
+
+
+async def test_last_event_id_resumes_without_gap_or_duplicate(api, simulator):
+    async with api.of('olga') as olga:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
+                                                         'prompt': 'scenario: success'})).json()['id']
+        whole = await follow(olga, session_id)
+        head = await follow(olga, session_id, until=lambda got: len(rows(got)) >= 5)
+        last = max(cursor for cursor, _ in head if cursor is not None)
+        tail = await follow(olga, session_id, last=last)
+        assert [r for r in rows(head) if r <= last] + rows(tail) == rows(whole)
+        assert types(tail)[-1] == 'exit'
+        # a finished session resumed from its very end repeats only its ending, as AoD does
+        again = await follow(olga, session_id, last=whole[-1][1]['id'])
+        assert types(again) in (['start', 'exit'], ['exit'])
+        status = (await olga.get(f'/sessions/{session_id}/events', headers={'Last-Event-ID': 'soon'}))
+        assert status.status_code == 422 and status.json()['error']['code'] == 'invalid_request'
+
+
+async def test_a_page_viewer_and_api_followers_of_a_live_session_see_the_same_rows(api, simulator):
+    async with api.of('olga') as olga:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
+                                                         'prompt': 'scenario: long'})).json()['id']
+        page_events: list[dict] = []
+        hub = api.system.hubs.hub(session_id)  # what a page does: join the session's hub
+        replay, viewer = hub.join(lambda batch: page_events.extend(batch.events))
+        page_events[:0] = replay
+        for _ in range(500):  # the hub has opened its stream and the page has output
+            if any(e.get('type') == 'output' for e in page_events):
+                break
+            await asyncio.sleep(0.02)
+        before = await streams_opened(simulator.url)
+        following = asyncio.create_task(follow(olga, session_id, until=lambda got: len(rows(got)) >= 12))
+        received = await following
+        await asyncio.sleep(0.2)
+        assert await streams_opened(simulator.url) == before  # the hub's one stream, nothing more
+        page_rows = [e['id'] for e in page_events if e.get('type') in {'stage', 'output'}]
+        assert rows(received) == page_rows[:len(rows(received))]
+        viewer.close()
+        await olga.post(f'/sessions/{session_id}/stop')
+
+
+async def test_private_sessions_of_others_cannot_be_followed(api):
+    async with api.of('olga') as olga, api.of('max') as max_:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor', 'visibility': 'private',
+                                                         'prompt': 'scenario: success'})).json()['id']
+        answer = await max_.get(f'/sessions/{session_id}/events')
+        assert answer.status_code == 404 and answer.json()['error']['message'].startswith('No such session')
+        assert api.system.hubs.get(session_id) is None or api.system.hubs.get(session_id).viewer_count == 0
