@@ -1,0 +1,138 @@
+"""API followers and page viewers on one session: `followers` clients of `GET /api/v1/sessions/{id}/events` and
+`viewers` page viewers (one real Chromium page that measures, light websocket clients for the rest) all follow one
+live session. The simulator counts the upstream streams that costs (one is the target: the hub's), and latency is
+measured on one clock from the simulator's emission stamp: for each API follower, to the event's arrival in the
+client; for the page, to the text in its DOM (as the latency scenario measures).
+
+Self-contained: `run(browser, simulator, dashboard, ...)` needs only the running processes and a Playwright
+browser, and returns rows as plain dicts with the fields of the benchmark's `Row` (`Row(**row)` for each). It makes
+its own token through the Tokens page, as a person would. To register it in a scenario registry:
+
+    register(Scenario('api', 'API followers beside page viewers', lambda ctx: [Row(**r) for r in run(
+        ctx.browser, ctx.simulator, ctx.dashboard, **(SMOKE if ctx.quick else FULL))], targets=TARGETS))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .harness import OBSERVER, emission_times, launch, percentile, stats, wait_finished
+
+__all__ = ['FULL', 'SMOKE', 'TARGETS', 'make_token', 'run']
+
+FULL = {'followers': 100, 'viewers': 50, 'rate': 20, 'seconds': 8}
+SMOKE = {'followers': 10, 'viewers': 3, 'rate': 20, 'seconds': 2}
+TARGETS = {'upstream stream connections': 'exactly 1', 'API follower latency p50 (ms)': '≤ 50 ms',
+           'API follower latency p99 (ms)': '≤ 200 ms', 'page latency p50 (ms)': '≤ 50 ms',
+           'page latency p99 (ms)': '≤ 200 ms', 'API follower errors': '0'}
+"""The page viewers' latency targets (the latency scenario's) hold for API followers too."""
+
+
+@dataclass
+class Followed:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    finished: int = 0
+    ready: int = 0
+
+
+def make_token(browser: Any, dashboard_url: str, name: str = 'benchmark') -> str:
+    """Make a read token through the Tokens page (the dashboard runs without sign-in in the benchmark)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f'{dashboard_url}/tokens')
+        page.locator('input').first.fill(name)
+        page.get_by_text('Create token').click()
+        secret = page.locator('input[readonly][value^="aodui_pat_"]')
+        secret.wait_for(timeout=15_000)
+        return secret.input_value()
+    finally:
+        context.close()
+
+
+async def _follow(url: str, token: str, session_id: str, result: Followed) -> None:
+    try:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30, read=None),
+                                     headers={'Authorization': f'Bearer {token}'}) as client, \
+                client.stream('GET', f'{url}/api/v1/sessions/{session_id}/events') as response:
+            response.raise_for_status()
+            result.ready += 1
+            async for line in response.aiter_lines():
+                if not line.startswith('data: '):
+                    continue
+                arrived = time.time()
+                event = json.loads(line[6:])
+                if event.get('type') == 'output' and 'emitted_at' in event:
+                    result.latencies.append(arrived - event['emitted_at'])
+                elif event.get('type') == 'dashboard':
+                    result.errors.append(f'{event.get("code")}: {event.get("message")}')
+            result.finished += 1
+    except Exception as error:  # every failure of a follower is a finding, reported with its kind
+        result.errors.append(f'{type(error).__name__}: {error}'[:200])
+
+
+async def _follow_all(url: str, token: str, session_id: str, count: int, result: Followed) -> None:
+    await asyncio.gather(*(_follow(url, token, session_id, result) for _ in range(count)))
+
+
+def run(browser: Any, simulator: Any, dashboard: Any, *, followers: int, viewers: int, rate: int,
+        seconds: float) -> list[dict[str, Any]]:
+    """Measure once; see the module docstring."""
+    from .light import run_viewers
+    token = make_token(browser, dashboard.url)
+    wait = 6 + followers // 25
+    session_id = launch(simulator, f'scenario: chatty\nrate: {rate}\nevents: {int(rate * seconds)}\nwait: {wait}')
+    before = stats(simulator)['streams_opened']
+    followed = Followed()
+    api_thread = threading.Thread(target=lambda: asyncio.run(_follow_all(dashboard.url, token, session_id,
+                                                                         followers, followed)), daemon=True)
+    api_thread.start()
+    box: dict[str, Any] = {}
+    light = [f'/sessions/{session_id}'] * max(0, viewers - 1)
+    page_thread = threading.Thread(target=lambda: box.update(report=asyncio.run(
+        run_viewers(dashboard.url, light, wait + seconds + 3))), daemon=True)
+    page_thread.start()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f'{dashboard.url}/sessions/{session_id}')
+    page.wait_for_load_state('domcontentloaded')
+    page.evaluate(OBSERVER)
+    wait_finished(simulator, session_id, timeout=60 + wait)
+    api_thread.join(30)
+    time.sleep(1.5)
+    streams = stats(simulator)['streams_opened'] - before
+    emitted = emission_times(simulator, session_id)
+    seen = page.evaluate('window.__seen')
+    start = page.evaluate('window.__observerStart')
+    page_latencies = [at - emitted[int(tick)] for tick, at in seen.items()
+                      if int(tick) in emitted and emitted[int(tick)] >= start]
+    context.close()
+    page_thread.join(wait + seconds + 60)
+    report = box.get('report')
+    if report is None or report.errors or report.connected != len(light):
+        raise RuntimeError(f'light page viewers failed: {report}')
+    label = f'1 session: {followers} API followers + {viewers} page viewers, {rate} events/s'
+    note = (f'{len(followed.latencies)} API samples from {followed.finished}/{followers} followers to the end; '
+            f'{len(page_latencies)} page samples in 1 Chromium page beside {len(light)} light websocket viewers')
+    rows: list[dict[str, Any]] = [
+        {'scenario': label, 'metric': 'upstream stream connections', 'ours': streams, 'baseline': None,
+         'target': TARGETS['upstream stream connections'], 'clients': 'api + chromium + light', 'met': streams == 1},
+        {'scenario': label, 'metric': 'API follower errors', 'ours': len(followed.errors), 'baseline': None,
+         'target': TARGETS['API follower errors'], 'clients': 'api', 'met': not followed.errors,
+         'note': '; '.join(followed.errors[:3])}]
+    for who, values in (('API follower', followed.latencies), ('page', page_latencies)):
+        for label_, fraction, limit in (('p50', 0.5, 0.050), ('p99', 0.99, 0.200)):
+            value = percentile(values, fraction)
+            metric = f'{who} latency {label_} (ms)'
+            rows.append({'scenario': label, 'metric': metric, 'ours': None if value is None else value * 1000,
+                         'baseline': None, 'target': TARGETS[metric], 'clients': 'api' if who != 'page' else
+                         'chromium', 'met': value is not None and value <= limit, 'note': note})
+    return rows
