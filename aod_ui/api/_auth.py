@@ -40,11 +40,9 @@ class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str) and TOKEN_PREFIX in record.msg:
             record.msg = _TOKEN.sub(TOKEN_PREFIX + '(hidden)', record.msg)
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            if any(isinstance(a, str) and TOKEN_PREFIX in a for a in args):
-                cleaned = tuple(_TOKEN.sub(TOKEN_PREFIX + '(hidden)', a) if isinstance(a, str) else a for a in args)
-                record.args = cleaned if isinstance(record.args, tuple) else cleaned[0]
+        if isinstance(record.args, tuple) and any(isinstance(a, str) and TOKEN_PREFIX in a for a in record.args):
+            record.args = tuple(_TOKEN.sub(TOKEN_PREFIX + '(hidden)', a) if isinstance(a, str) else a
+                                for a in record.args)
         return True
 
 

@@ -97,13 +97,13 @@ async def get_session(request: Request, session_id: str, caller: Reader) -> Sess
 @router.post('/sessions', response_model=Created, status_code=201, summary='Start a session')
 async def create_session(request: Request, body: Launch, caller: Launcher, response: Response) -> Created:
     system = system_of(request)
-    agent_id = body.agent
-    if not any(a.id == body.agent for a in await system.sessions.agents(caller.actor)):
-        by_name = [a for a in await system.sessions.agents(caller.actor) if a.name == body.agent]
-        if not by_name:
-            raise ApiProblem(422, 'unknown_agent', f'There is no agent {body.agent!r}: GET /api/v1/agents lists '
-                             'the ones you can start.')
-        agent_id = by_name[0].id
+    known = await system.sessions.agents(caller.actor)
+    agent = next((a for a in known if a.id == body.agent), None) or next((a for a in known if a.name == body.agent),
+                                                                         None)
+    if agent is None:
+        raise ApiProblem(422, 'unknown_agent', f'There is no agent {body.agent!r}: GET /api/v1/agents lists the '
+                         'ones you can start.')
+    agent_id = agent.id
     session_id = await system.sessions.launch(caller.actor, LaunchRequest(
         agent_id=agent_id, prompt=body.prompt, timeout=body.timeout, repository_url=body.repository_url,
         repository_mount_path=body.repository_mount_path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from aod_ui.services import TokenBucket
@@ -66,9 +67,18 @@ async def test_a_session_through_the_api_with_the_audit_naming_the_token(api):
         assert answer.status_code == 202 and answer.json()['turn'] == 2
         second = await follow(olga, session_id, last=received[-1][1]['id'])
         assert second and 'exit' in types(second) and set(rows(second)).isdisjoint(rows(received))
+        status, code, message = error_of(await olga.post('/sessions', json={'agent': 'no-such-agent',
+                                                                             'prompt': 'hello'}))
+        assert (status, code) == (422, 'unknown_agent') and 'GET /api/v1/agents' in message
+        agents = (await olga.get('/agents')).json()
+        assert 'codex-refactor' in {a['name'] for a in agents}
         transcript = await olga.get(f'/sessions/{session_id}/transcript', params={'format': 'txt'})
         assert transcript.status_code == 200 and 'again' in transcript.text
         await wait_status(olga, session_id, 'completed')
+        jsonl = await olga.get(f'/sessions/{session_id}/transcript')
+        assert jsonl.headers['content-type'].startswith('application/x-ndjson')
+        exported = [json.loads(line) for line in jsonl.text.splitlines() if line.strip()]
+        assert [e['id'] for e in exported if e.get('type') in {'stage', 'output'}] == rows(received) + rows(second)
         assert (await olga.post(f'/sessions/{session_id}/stop')).json()['status'] == 'terminated'
         assert (await olga.delete(f'/sessions/{session_id}')).status_code == 204
         status, code, message = error_of(await olga.get(f'/sessions/{session_id}'))
@@ -192,6 +202,9 @@ async def test_docs_and_schema_are_served(api):
         assert schema['components']['securitySchemes']['token']['scheme'] == 'bearer'
         docs = await anonymous.get('/../docs')
         assert docs.status_code == 200 and '/api/openapi.json' in docs.text
+        status, code, _ = error_of(await anonymous.post('/sessions', json={'agent': 'no-such-agent',
+                                                                                  'prompt': 'hello'}))
+        assert (status, code) == (401, 'unauthorized')
         status, code, _ = error_of(await anonymous.get('/nothing-here'))
         assert (status, code) == (404, 'no_such_endpoint')
 

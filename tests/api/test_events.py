@@ -63,6 +63,11 @@ async def test_a_page_viewer_and_api_followers_of_a_live_session_see_the_same_ro
         assert await streams_opened(simulator.url) == before  # the hub's one stream, nothing more
         page_rows = [e['id'] for e in page_events if e.get('type') in {'stage', 'output'}]
         assert rows(received) == page_rows[:len(rows(received))]
+        for _ in range(200):  # the follower that left is no longer a viewer; the page still is
+            if hub.viewer_count == 1:
+                break
+            await asyncio.sleep(0.02)
+        assert hub.viewer_count == 1
         viewer.close()
         await olga.post(f'/sessions/{session_id}/stop')
 
