@@ -167,7 +167,9 @@ class ApiTokenService:
         if token.expires_at is not None and self.clock() >= token.expires_at:
             raise TokenRefused('This token has expired. Create a new one under Tokens.')
         actor = self._actor_of(token.owner)
-        if actor is None:
+        person = self.store.users.get(token.owner)
+        if actor is None or (person is not None and person.created_at > token.created_at):
+            # (a token older than its person's account was made for someone removed since, whose name was reused)
             raise TokenRefused('The person this token belongs to is disabled or removed, so it no longer works. '
                                'Ask an admin.')
         via = f'api token {token.name} ({token.prefix})'

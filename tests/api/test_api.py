@@ -7,6 +7,7 @@ import json
 import logging
 
 from aod_ui.services import TokenBucket
+from storage import User
 
 from .support import follow, rows, types, wait_status
 
@@ -213,3 +214,16 @@ async def test_api_caller_logs_nothing_at_error_level(api, caplog):
     async with api.of('vic') as vic:
         await vic.get('/sessions/does-not-exist')
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_removed_persons_tokens_do_not_pass_to_whoever_takes_the_name(api):
+    admin = api.system.people.actor('ada')
+    async with api.of('max') as old:
+        assert (await old.get('/sessions')).status_code == 200
+        await api.system.people.remove(admin, 'max')
+        assert error_of(await old.get('/sessions'))[:2] == (401, 'unauthorized')
+        await asyncio.sleep(0.01)
+        api.system.store.users.add(User(username='max', role='member'))  # someone else, under the same name
+        assert error_of(await old.get('/sessions'))[:2] == (401, 'unauthorized')
+    async with api.client(await api.token('max')) as new:
+        assert (await new.get('/sessions')).status_code == 200
