@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -108,14 +108,19 @@ class Follower:
         for event in held:
             if self.wanted(event):
                 out.append(frame(event))
-        ending = held[-1] if held else None
         finished = self.hub is not None and self.hub.state.phase in FINISHED_PHASES
-        if ending is not None and ending.get('type') in TERMINAL_TYPES and finished:
-            cursor = cursor_of(ending)
-            if self.after is None or cursor is None or cursor >= self.after:
-                out.append(frame(ending))
-            return out, True
+        ending = self._ending(held) if finished else None
+        if ending is not None:
+            out.append(frame(ending))
         return out, finished
+
+    def _ending(self, held: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+        """The terminal event that ends what the hub holds, unless this client has seen past it."""
+        last = held[-1] if held else None
+        if last is None or last.get('type') not in TERMINAL_TYPES:
+            return None
+        cursor = cursor_of(last)
+        return last if self.after is None or cursor is None or cursor >= self.after else None
 
     def allowed(self) -> str | None:
         """None while the client may go on following; else why not."""
@@ -179,7 +184,12 @@ class Follower:
                         yield notice('gone', item.message)
                         return
                     if item.phase in {'idle', 'stopped'}:
-                        return  # the turn ended without a terminal event (or the dashboard is stopping)
+                        # the turn is over: a client that joined after its terminal event reached the hub, but
+                        # before the hub saw AoD close the stream, has not had it yet
+                        ending = self._ending(hub.transcript.raw.events)
+                        if ending is not None:
+                            yield frame(ending)
+                        return
         finally:
             viewer.close()
             people.unsubscribe(self._recheck)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from aod_ui.services import TokenBucket
+
 from .support import follow, rows, streams_opened, types
 
 
@@ -79,3 +81,25 @@ async def test_private_sessions_of_others_cannot_be_followed(api):
         answer = await max_.get(f'/sessions/{session_id}/events')
         assert answer.status_code == 404 and answer.json()['error']['message'].startswith('No such session')
         assert api.system.hubs.get(session_id) is None or api.system.hubs.get(session_id).viewer_count == 0
+
+
+async def test_followers_joining_at_any_moment_all_get_the_turns_end_once(api, simulator):
+    api.system.api_tokens.limiter = TokenBucket(100_000)  # hundreds of followers on one token here
+    async with api.of('olga') as olga:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
+                                                         'prompt': 'scenario: success'})).json()['id']
+        first = asyncio.create_task(follow(olga, session_id))
+        tasks: list[asyncio.Task] = [first]
+        ended_at = None
+        loop = asyncio.get_running_loop()
+        # joiners all along the session, and for a second after its end reached the first follower: some join
+        # between the end reaching the hub and AoD closing the stream
+        while ended_at is None or loop.time() - ended_at < 1.0:
+            tasks.append(asyncio.create_task(follow(olga, session_id)))
+            await asyncio.sleep(0.01)
+            if ended_at is None and first.done():
+                ended_at = loop.time()
+        received = [await task for task in tasks]
+        reference = rows(received[0])
+        assert all(types(r)[-1] == 'exit' and types(r).count('exit') == 1 for r in received)
+        assert all(rows(r) == reference for r in received)
