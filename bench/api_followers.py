@@ -2,14 +2,16 @@
 `viewers` page viewers (one real Chromium page that measures, light websocket clients for the rest) all follow one
 live session. The simulator counts the upstream streams that costs (one is the target: the hub's), and latency is
 measured on one clock from the simulator's emission stamp: for each API follower, to the event's arrival in the
-client; for the page, to the text in its DOM (as the latency scenario measures).
+client; for the page, to the text in its DOM (as the latency scenario measures), reported in the baseline column
+of the API's latency rows (see `JUDGES`).
 
 Self-contained: `run(browser, simulator, dashboard, ...)` needs only the running processes and a Playwright
 browser, and returns rows as plain dicts with the fields of the benchmark's `Row` (`Row(**row)` for each). It makes
 its own token through the Tokens page, as a person would. To register it in a scenario registry:
 
     register(Scenario('api', 'API followers beside page viewers', lambda ctx: [Row(**r) for r in run(
-        ctx.browser, ctx.simulator, ctx.dashboard, **(SMOKE if ctx.quick else FULL))], targets=TARGETS))
+        ctx.browser, ctx.simulator, ctx.dashboard, **(SMOKE if ctx.quick else FULL))],
+        targets={metric: Target(text, judge) for metric, (text, judge) in JUDGES.items()}))
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import asyncio
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,14 +28,25 @@ import httpx
 
 from .harness import OBSERVER, emission_times, launch, percentile, stats, wait_finished
 
-__all__ = ['FULL', 'SMOKE', 'TARGETS', 'make_token', 'run']
+__all__ = ['FULL', 'JUDGES', 'SMOKE', 'make_token', 'run']
 
 FULL = {'followers': 100, 'viewers': 50, 'rate': 20, 'seconds': 8}
 SMOKE = {'followers': 10, 'viewers': 3, 'rate': 20, 'seconds': 2}
-TARGETS = {'upstream stream connections': 'exactly 1', 'API follower latency p50 (ms)': '≤ 50 ms',
-           'API follower latency p99 (ms)': '≤ 200 ms', 'page latency p50 (ms)': '≤ 50 ms',
-           'page latency p99 (ms)': '≤ 200 ms', 'API follower errors': '0'}
-"""The page viewers' latency targets (the latency scenario's) hold for API followers too."""
+MARGIN_MS = 10.0
+JUDGES: dict[str, tuple[str, Callable[[float | None, float | None], bool]]] = {
+    'upstream stream connections': ('exactly 1', lambda ours, _: ours == 1),
+    'API follower errors': ('0', lambda ours, _: ours == 0),
+    'API follower latency p50 (ms)': ("≤ the page's p50 + 10 ms",
+                                      lambda ours, page: ours is not None and page is not None
+                                      and ours <= page + MARGIN_MS),
+    'API follower latency p99 (ms)': ("≤ the page's p99 + 10 ms",
+                                      lambda ours, page: ours is not None and page is not None
+                                      and ours <= page + MARGIN_MS),
+}
+"""metric → (target, judge of ours and the baseline column). API followers are held to the page viewers' latency,
+measured beside them in the same run and put in the baseline column: with the simulator paced like AoD (a read
+every 0.5 s) every client waits for AoD's batches alike, so fixed figures would measure the pace, not the
+dashboard (the latency scenario judges the pages themselves)."""
 
 
 @dataclass
@@ -124,15 +138,15 @@ def run(browser: Any, simulator: Any, dashboard: Any, *, followers: int, viewers
             f'{len(page_latencies)} page samples in 1 Chromium page beside {len(light)} light websocket viewers')
     rows: list[dict[str, Any]] = [
         {'scenario': label, 'metric': 'upstream stream connections', 'ours': streams, 'baseline': None,
-         'target': TARGETS['upstream stream connections'], 'clients': 'api + chromium + light', 'met': streams == 1},
+         'clients': 'api + chromium + light'},
         {'scenario': label, 'metric': 'API follower errors', 'ours': len(followed.errors), 'baseline': None,
-         'target': TARGETS['API follower errors'], 'clients': 'api', 'met': not followed.errors,
-         'note': '; '.join(followed.errors[:3])}]
-    for who, values in (('API follower', followed.latencies), ('page', page_latencies)):
-        for label_, fraction, limit in (('p50', 0.5, 0.050), ('p99', 0.99, 0.200)):
-            value = percentile(values, fraction)
-            metric = f'{who} latency {label_} (ms)'
-            rows.append({'scenario': label, 'metric': metric, 'ours': None if value is None else value * 1000,
-                         'baseline': None, 'target': TARGETS[metric], 'clients': 'api' if who != 'page' else
-                         'chromium', 'met': value is not None and value <= limit, 'note': note})
+         'clients': 'api', 'note': '; '.join(followed.errors[:3])}]
+    for label_, fraction in (('p50', 0.5), ('p99', 0.99)):
+        ours, page = percentile(followed.latencies, fraction), percentile(page_latencies, fraction)
+        rows.append({'scenario': label, 'metric': f'API follower latency {label_} (ms)',
+                     'ours': None if ours is None else ours * 1000, 'baseline': None if page is None else page * 1000,
+                     'clients': 'api (baseline column: the Chromium page beside them)', 'note': note})
+    for row in rows:
+        text, judge = JUDGES[row['metric']]
+        row.update(target=text, met=judge(row['ours'], row['baseline']))
     return rows

@@ -29,6 +29,7 @@ def test_benchmark_smoke_run(tmp_path):
                                                                           'API follower errors'}} == {
         'upstream stream connections': 1, 'API follower errors': 0}
     assert all(row['ours'] is not None for row in api)
+    assert all(row['baseline'] is not None for row in api if 'latency' in row['metric'])  # the page beside them
     rows = [row for row in report['rows'] if row not in api]
     assert {row['metric'] for row in rows} >= {'upstream stream connections', 'latency p50 (ms)',
                                                'server memory per viewer (MB)', 'time to interactive (s)',
