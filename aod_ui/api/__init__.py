@@ -10,6 +10,7 @@ the rules, the audit trail and the sentences are the pages' own. See docs/api.md
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from .. import __version__
 from ..system import System
@@ -31,8 +32,11 @@ header. Cookies never authenticate the API. Errors are `{"error": {"code": ..., 
 def build_api(system: System) -> FastAPI:
     """The API application for this dashboard (mounted by `mount_api`; tests serve it on its own)."""
     errors = {status: {'model': ErrorBody} for status in (401, 403, 404, 409, 422, 429)}
-    api = FastAPI(title='AoD Dashboard API', version=__version__, description=DESCRIPTION, docs_url='/docs',
-                  redoc_url=None, openapi_url='/openapi.json', responses=errors)  # type: ignore[arg-type]
+    # the interactive docs load Swagger UI from the dashboard itself: no CDN, so they work offline and under a
+    # Content-Security-Policy of 'self'
+    api = FastAPIOffline(title='AoD Dashboard API', version=__version__, description=DESCRIPTION, docs_url='/docs',
+                         redoc_url=None, static_url='/docs-assets', openapi_url='/openapi.json',
+                         responses=errors)
     api.state.system = system
     install_handlers(api)
     api.include_router(sessions_router, prefix='/v1')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 
 from aod_ui.services import TokenBucket
 from storage import User
@@ -203,6 +204,10 @@ async def test_docs_and_schema_are_served(api):
         assert schema['components']['securitySchemes']['token']['scheme'] == 'bearer'
         docs = await anonymous.get('/../docs')
         assert docs.status_code == 200 and '/api/openapi.json' in docs.text
+        assets = re.findall(r'''(?:src|href)=["']([^"']+)["']''', docs.text)
+        assert assets and all(a.startswith('/api/docs-assets/') for a in assets)  # nothing from elsewhere
+        for asset in assets:
+            assert (await anonymous.get(f'{api.url}/../..{asset}')).status_code == 200
         status, code, _ = error_of(await anonymous.post('/sessions', json={'agent': 'no-such-agent',
                                                                                   'prompt': 'hello'}))
         assert (status, code) == (401, 'unauthorized')
