@@ -4,6 +4,7 @@ Last-Event-ID without a gap or a duplicate."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 from aod_ui.services import TokenBucket
 
@@ -103,3 +104,23 @@ async def test_followers_joining_at_any_moment_all_get_the_turns_end_once(api, s
         reference = rows(received[0])
         assert all(types(r)[-1] == 'exit' and types(r).count('exit') == 1 for r in received)
         assert all(rows(r) == reference for r in received)
+
+
+async def test_heartbeats_in_silence_and_rights_checked_again_at_each(api, monkeypatch):
+    from aod_ui.api import _events
+    monkeypatch.setattr(_events, 'HEARTBEAT', 0.2)
+    async with api.of('olga') as olga, api.of('max') as max_:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
+                                                         'prompt': 'scenario: stall'})).json()['id']
+        lines: list[str] = []
+        async with asyncio.timeout(20), max_.stream('GET', f'/sessions/{session_id}/events') as response:
+            async for line in response.aiter_lines():
+                lines.append(line)
+                if lines.count(': heartbeat') == 2:
+                    # a change with no event of its own: only the next check notices it
+                    await api.system.sessions.set_visibility(api.system.people.actor('olga'), session_id,
+                                                             'private')
+        assert lines.count(': heartbeat') >= 2
+        last = json.loads(next(line for line in reversed(lines) if line.startswith('data: '))[6:])
+        assert last['type'] == 'dashboard' and last['code'] == 'access_ended'
+        await olga.post(f'/sessions/{session_id}/stop')
