@@ -148,6 +148,8 @@ class Follower:
             for text in frames:
                 yield text
             if done:
+                if hub.state.phase == 'gone':
+                    yield notice('gone', hub.state.message)
                 return
             checked = time.monotonic()
             while True:

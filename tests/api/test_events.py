@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 
+import httpx
+
 from aod_ui.services import TokenBucket
 
-from .support import follow, rows, streams_opened, types
+from ..helpers import DASHBOARD_TOKEN
+from .support import follow, rows, streams_opened, types, wait_status
 
 
 async def test_api_followers_and_the_hub_share_one_upstream_stream(api, simulator):
@@ -124,3 +127,18 @@ async def test_heartbeats_in_silence_and_rights_checked_again_at_each(api, monke
         last = json.loads(next(line for line in reversed(lines) if line.startswith('data: '))[6:])
         assert last['type'] == 'dashboard' and last['code'] == 'access_ended'
         await olga.post(f'/sessions/{session_id}/stop')
+
+
+async def test_a_session_deleted_upstream_says_so(api, simulator):
+    async with api.of('olga') as olga, api.of('ada') as ada:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
+                                                         'prompt': 'scenario: success'})).json()['id']
+        await wait_status(olga, session_id, 'completed')
+        api.system.store.sessions.remove(session_id)  # AoD deleted it behind the dashboard's back; admins still look
+        async with httpx.AsyncClient(base_url=simulator.url, headers={'Authorization': f'Bearer {DASHBOARD_TOKEN}'}
+                                     ) as aod:
+            assert (await aod.delete(f'/sessions/{session_id}/delete')).status_code == 200
+        for _ in range(2):  # the follower whose hub finds it gone, and one that joins the hub after that
+            received = await follow(ada, session_id)
+            assert received[-1][1] == {'type': 'dashboard', 'code': 'gone',
+                                       'message': 'AoD no longer knows this session: it was deleted.'}
