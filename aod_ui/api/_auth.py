@@ -76,8 +76,12 @@ def caller_with(scope: str) -> Callable[..., Awaitable[ApiCaller]]:
 
 
 def install_redaction() -> None:
-    """Keep tokens out of the server's own logs (idempotent)."""
-    for name in ('uvicorn.access', 'uvicorn.error'):
-        logger = logging.getLogger(name)
+    """Keep tokens out of the server's logs (idempotent): uvicorn's access and error logs (their loggers, as uvicorn
+    gives them handlers of their own later), and whatever reaches the root logger's handlers (the dashboard's own
+    loggers, which may quote a refused request's path)."""
+    for logger in (logging.getLogger('uvicorn.access'), logging.getLogger('uvicorn.error')):
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(RedactTokens())
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactTokens) for f in handler.filters):
+            handler.addFilter(RedactTokens())

@@ -232,3 +232,21 @@ async def test_a_removed_persons_tokens_do_not_pass_to_whoever_takes_the_name(ap
         assert error_of(await old.get('/sessions'))[:2] == (401, 'unauthorized')
     async with api.client(await api.token('max')) as new:
         assert (await new.get('/sessions')).status_code == 200
+
+
+def test_the_dashboards_own_log_lines_hide_tokens_too():
+    import io
+
+    from aod_ui.api._auth import install_redaction
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        install_redaction()
+        secret = 'aodui_pat_' + 'x' * 43
+        logging.getLogger('aod_ui.browser').warning('refused %s', f'/api/v1/nowhere/{secret}')
+        logging.getLogger('aod_ui.browser').warning(f'refused /api/v1/{secret}?a=1')
+    finally:
+        root.removeHandler(handler)
+    assert secret not in out.getvalue() and out.getvalue().count('aodui_pat_(hidden)') == 2
