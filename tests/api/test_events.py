@@ -8,6 +8,7 @@ import json
 
 import httpx
 
+from aod_ui.hub import HubRegistry
 from aod_ui.services import TokenBucket
 
 from ..helpers import DASHBOARD_TOKEN
@@ -142,3 +143,21 @@ async def test_a_session_deleted_upstream_says_so(api, simulator):
             received = await follow(ada, session_id)
             assert received[-1][1] == {'type': 'dashboard', 'code': 'gone',
                                        'message': 'AoD no longer knows this session: it was deleted.'}
+
+
+async def test_a_follower_is_told_when_the_hub_let_the_oldest_events_go(api):
+    system = api.system
+    # a hub that holds only about the latest ten events, as a long session's does its latest AOD_UI_STREAM_HOLD
+    system.hubs = system.sessions.hubs = HubRegistry(lambda s: system.upstreams.for_session(s), hold=10)
+    async with api.of('olga') as olga:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
+                                                         'prompt': 'scenario: success'})).json()['id']
+        whole = await follow(olga, session_id)
+        assert system.hubs.get(session_id).dropped > 0
+        late = await follow(olga, session_id)
+        assert late[0][1]['type'] == 'dashboard' and late[0][1]['code'] == 'truncated'
+        assert f'/api/v1/sessions/{session_id}/transcript' in late[0][1]['message']
+        assert rows(late) == rows(whole)[-len(rows(late)):] and types(late)[-1] == 'exit'
+        resumed = await follow(olga, session_id, last=rows(whole)[-2])  # still within what the hub holds
+        assert 'dashboard' not in types(resumed) and rows(resumed) == rows(whole)[-1:]
+    await system.hubs.stop_all()
