@@ -9,16 +9,15 @@ are left out (AoD's replay has none), and so is `stale` (the hub resumes by itse
 
 The dashboard adds one event type of its own, `{"type": "dashboard", "code", "message"}`: `truncated` (the hub let
 the oldest events go: the transcript endpoint has them all), `gone` (AoD deleted the session), `access_ended`
-(the token was revoked or expired, or its person was disabled or lost sight of the session: checked at every
-change, push and heartbeat), `behind` (the client read too slowly). A comment line `: heartbeat` goes out after
-15 s of silence.
+(the token was revoked or expired, or its person was disabled or lost sight of the session: checked before every
+push, at once when people, tokens or a session's visibility or owner change, and at every heartbeat), `behind`
+(the client read too slowly). A comment line `: heartbeat` goes out after 15 s of silence.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any
 
@@ -40,7 +39,7 @@ HEARTBEAT = 15.0
 MAX_BACKLOG = 2_000
 """Batches a follower may leave unread before it is told it fell behind and disconnected."""
 RECHECK = object()
-RECHECK_EVERY = 1.0
+REVOKED = object()
 FINISHED_PHASES = frozenset({'idle', 'gone'})
 
 
@@ -74,6 +73,7 @@ class Follower:
         self.after = after
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self.overflowed = False
+        self.refusal = ''
 
     def _put(self, item: Any) -> None:
         if self.queue.qsize() >= MAX_BACKLOG:
@@ -122,22 +122,27 @@ class Follower:
         cursor = cursor_of(last)
         return last if self.after is None or cursor is None or cursor >= self.after else None
 
-    def allowed(self) -> str | None:
-        """None while the client may go on following; else why not."""
+    def _still_allowed(self) -> bool:
+        """Whether the client may go on following (asked by the hub before every push); if not, `refusal` says why."""
         try:
             self.caller = self.system.api_tokens.still_valid(self.caller)
         except TokenRefused as error:
-            return str(error)
+            self.refusal = str(error)
+            return False
         if not self.system.sessions.may_watch(self.caller.actor, self.session_id):
-            return NOT_FOUND
-        return None
+            self.refusal = NOT_FOUND
+            return False
+        return True
 
     async def stream(self) -> AsyncIterator[str]:
-        people, tokens = self.system.people.changed, self.system.api_tokens.changed
-        people.subscribe(self._recheck, unsubscribe_on_delete=False)
-        tokens.subscribe(self._recheck, unsubscribe_on_delete=False)
+        changes = (self.system.people.changed, self.system.api_tokens.changed, self.system.sessions.access_changed)
+        for change in changes:
+            change.subscribe(self._recheck, unsubscribe_on_delete=False)
         self.hub = hub = self.system.hubs.hub(self.session_id)
-        held, viewer = hub.join(self._on_events, self._on_state)
+        # as for a page: every push to this follower first asks whether its token and person may still see the
+        # session; when not, the hub drops the follower before anything reaches it
+        held, viewer = hub.join(self._on_events, self._on_state, allowed=self._still_allowed,
+                                on_revoked=lambda: self._put(REVOKED))
         try:
             first = next((c for c in map(cursor_of, held) if c is not None), None)
             if hub.dropped and (self.after is None or first is None or first > self.after):
@@ -151,20 +156,16 @@ class Follower:
                 if hub.state.phase == 'gone':
                     yield notice('gone', hub.state.message)
                 return
-            checked = time.monotonic()
             while True:
                 try:
                     item = await asyncio.wait_for(self.queue.get(), HEARTBEAT)
                 except TimeoutError:
                     item = None
-                # rights are checked again at once when a person or a token changed, and otherwise at least every
-                # second while events flow (a visibility change has no event of its own), and at every heartbeat
-                if item is None or item is RECHECK or time.monotonic() - checked >= RECHECK_EVERY:
-                    checked = time.monotonic()
-                    refusal = self.allowed()
-                    if refusal is not None:
-                        yield notice('access_ended', refusal)
-                        return
+                # besides every push (above), rights are checked at once when a person, a token or who may see a
+                # session changed, and at every heartbeat (an expiry has no event)
+                if item is REVOKED or ((item is None or item is RECHECK) and not viewer.check()):
+                    yield notice('access_ended', self.refusal or NOT_FOUND)
+                    return
                 if self.overflowed:
                     yield notice('behind', 'This client read the events too slowly; reconnect with the '
                                  'Last-Event-ID header to go on from the last event it got.')
@@ -194,8 +195,8 @@ class Follower:
                         return
         finally:
             viewer.close()
-            people.unsubscribe(self._recheck)
-            tokens.unsubscribe(self._recheck)
+            for change in changes:
+                change.unsubscribe(self._recheck)
 
 
 @router.get('/sessions/{session_id}/events', summary="Follow a session's events (Server-Sent Events)",

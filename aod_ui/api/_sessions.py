@@ -77,7 +77,7 @@ async def list_sessions(
     rows = in_scope(await system_of(request).sessions.list(actor), chosen, actor.username)
     if person:
         rows = [r for r in rows if r.owner == person]
-    matching = sorted(filter_rows(rows, status, agent, q), key=_position)
+    matching = sorted(filter_rows(rows, status, agent, q, actor.username), key=_position)
     if cursor:
         after = _after(cursor)
         matching_after = [r for r in matching if _position(r) > after]

@@ -12,6 +12,7 @@ from .. import format as fmt
 from .. import theme
 from ..auth import authenticate, login_redirect
 from ..components import frame
+from ..components.page_guard import page_guard
 from ..errors import AodUiError
 from ..services import SessionRow, filter_rows, in_scope, is_admin
 from ..system import System
@@ -112,9 +113,17 @@ def register(system: System) -> None:
                       and not (k == 'scope' and v == default_scope)}
             ui.navigate.history.replace('/?' + urlencode(params) if params else '/')
 
+        guard = page_guard()
+
         async def load() -> None:
+            # the rights of this moment, not of the page's load: a person demoted, disabled or signed out since
+            # gets nothing more (the page is taken down)
+            if not guard.allows():
+                return
             try:
                 rows = await system.sessions.list(actor)
+                if not guard.allows():
+                    return
             except AodUiError as error:
                 problem.text = f'{error} The list shows what was last loaded and keeps retrying.'
                 problem.set_visibility(True)
@@ -125,7 +134,7 @@ def register(system: System) -> None:
             rows = in_scope(rows, state['scope'], actor.username)
             if state['person']:
                 rows = [r for r in rows if r.owner == state['person']]
-            matching = filter_rows(rows, state['status'], state['agent'], state['q'])
+            matching = filter_rows(rows, state['status'], state['agent'], state['q'], actor.username)
             pages = max(1, -(-len(matching) // PAGE_SIZE))
             state['page'] = min(state['page'], pages)
             pager.max = pages

@@ -110,23 +110,39 @@ async def test_followers_joining_at_any_moment_all_get_the_turns_end_once(api, s
         assert all(rows(r) == reference for r in received)
 
 
-async def test_heartbeats_in_silence_and_rights_checked_again_at_each(api, monkeypatch):
+async def test_heartbeats_in_silence_and_an_expiry_noticed_at_the_next(api, monkeypatch):
     from aod_ui.api import _events
     monkeypatch.setattr(_events, 'HEARTBEAT', 0.2)
-    async with api.of('olga') as olga, api.of('max') as max_:
+    tokens = api.system.api_tokens
+    secret = await api.token('max', name='short', days=1)
+    async with api.of('olga') as olga, api.client(secret) as max_:
         session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
                                                          'prompt': 'scenario: stall'})).json()['id']
         lines: list[str] = []
         async with asyncio.timeout(20), max_.stream('GET', f'/sessions/{session_id}/events') as response:
             async for line in response.aiter_lines():
                 lines.append(line)
-                if lines.count(': heartbeat') == 2:
-                    # a change with no event of its own: only the next check notices it
-                    await api.system.sessions.set_visibility(api.system.people.actor('olga'), session_id,
-                                                             'private')
+                silent = lines[next((i for i, x in enumerate(lines) if '"type":"output"' in x), len(lines)):]
+                if silent.count(': heartbeat') == 2 and line == ': heartbeat':  # after its one line, silence
+                    real = tokens.clock
+                    tokens.clock = lambda real=real: real() + 2 * 86400  # the token expires: no event says so
         assert lines.count(': heartbeat') >= 2
         last = json.loads(next(line for line in reversed(lines) if line.startswith('data: '))[6:])
-        assert last['type'] == 'dashboard' and last['code'] == 'access_ended'
+        assert last['type'] == 'dashboard' and last['code'] == 'access_ended' and 'expired' in last['message']
+        await olga.post(f'/sessions/{session_id}/stop')
+
+
+async def test_a_session_made_private_ends_others_followers_at_once(api):
+    async with api.of('olga') as olga, api.of('max') as max_:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
+                                                         'prompt': 'scenario: stall'})).json()['id']
+        following = asyncio.create_task(follow(max_, session_id, timeout=20))
+        await asyncio.sleep(1.0)
+        await api.system.sessions.set_visibility(api.system.people.actor('olga'), session_id, 'private')
+        received = await asyncio.wait_for(following, 3)  # long before a heartbeat (15 s)
+        assert received[-1][1] == {'type': 'dashboard', 'code': 'access_ended',
+                                   'message': 'No such session: it may have been deleted, or you may not have '
+                                              'access to it.'}
         await olga.post(f'/sessions/{session_id}/stop')
 
 
