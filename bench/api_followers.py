@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable
@@ -97,6 +98,14 @@ async def _follow_all(url: str, token: str, session_id: str, count: int, result:
     await asyncio.gather(*(_follow(url, token, session_id, result) for _ in range(count)))
 
 
+def _followers(url: str, token: str, session_id: str, count: int) -> Followed:
+    """All the followers, run in a process of their own (so the browser's driver and the light viewers in this one
+    do not delay their reading); returns what they measured."""
+    result = Followed()
+    asyncio.run(_follow_all(url, token, session_id, count, result))
+    return result
+
+
 def run(browser: Any, simulator: Any, dashboard: Any, *, followers: int, viewers: int, rate: int,
         seconds: float) -> list[dict[str, Any]]:
     """Measure once; see the module docstring."""
@@ -105,10 +114,8 @@ def run(browser: Any, simulator: Any, dashboard: Any, *, followers: int, viewers
     wait = 6 + followers // 25
     session_id = launch(simulator, f'scenario: chatty\nrate: {rate}\nevents: {int(rate * seconds)}\nwait: {wait}')
     before = stats(simulator)['streams_opened']
-    followed = Followed()
-    api_thread = threading.Thread(target=lambda: asyncio.run(_follow_all(dashboard.url, token, session_id,
-                                                                         followers, followed)), daemon=True)
-    api_thread.start()
+    pool = multiprocessing.get_context('spawn').Pool(1)
+    followers_done = pool.apply_async(_followers, (dashboard.url, token, session_id, followers))
     box: dict[str, Any] = {}
     light = [f'/sessions/{session_id}'] * max(0, viewers - 1)
     page_thread = threading.Thread(target=lambda: box.update(report=asyncio.run(
@@ -120,7 +127,8 @@ def run(browser: Any, simulator: Any, dashboard: Any, *, followers: int, viewers
     page.wait_for_load_state('domcontentloaded')
     page.evaluate(OBSERVER)
     wait_finished(simulator, session_id, timeout=60 + wait)
-    api_thread.join(30)
+    followed: Followed = followers_done.get(60)
+    pool.close()
     time.sleep(1.5)
     streams = stats(simulator)['streams_opened'] - before
     emitted = emission_times(simulator, session_id)
