@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -18,6 +18,7 @@ from nicegui import core
 from aod_ui.api import mount_api
 from aod_ui.services import Actor
 from aod_ui.settings import Settings
+from aod_ui.simulator import SimulatorConfig, SimulatorServer
 from aod_ui.system import System
 from storage import User
 
@@ -52,13 +53,26 @@ class Api:
         return (await self.system.api_tokens.create(actor, name, scopes, days))[1]
 
 
+@pytest.fixture(scope='package')
+def simulator() -> Iterator[SimulatorServer]:
+    """A simulator of the API tests' own (as the shared one, paced like AoD): they count its upstream streams, which
+    other packages' sessions must not add to."""
+    server = SimulatorServer(SimulatorConfig(port=0, tokens=(DASHBOARD_TOKEN,), time_scale=0.02, seed=5,
+                                             control=True, heartbeat=1.0, max_active=50)).start_in_thread()
+    yield server
+    server.stop_thread()
+
+
 @pytest.fixture
 async def api(simulator, tmp_path, caplog) -> AsyncIterator[Api]:
     core.loop = asyncio.get_running_loop()
     settings = Settings.load({'AOD_API_URL': simulator.url, 'AOD_API_TOKEN': DASHBOARD_TOKEN,
                               'AOD_UI_DATA_DIR': str(tmp_path / 'data'), 'AOD_UI_AUTH': 'local',
                               'AOD_UI_STORAGE_SECRET': 'test-storage-secret-with-at-least-32-characters',
-                              'AOD_UI_LOG_LEVEL': 'warning'}, env_file=None)
+                              'AOD_UI_LOG_LEVEL': 'warning',
+                              # the archive reads no finished session by itself here (each test's dashboard starts
+                              # with an empty archive, and would read every earlier test's sessions)
+                              'AOD_UI_BACKFILL_STREAMS': '0'}, env_file=None)
     system = System(settings)
     for name, role in PEOPLE.items():
         system.store.users.add(User(username=name, display_name=name.title(), role=role))

@@ -7,9 +7,12 @@ import json
 import logging
 import re
 
+import httpx
+
 from aod_ui.services import TokenBucket
 from storage import User
 
+from ..helpers import DASHBOARD_TOKEN
 from .support import follow, rows, types, wait_status
 
 
@@ -50,7 +53,7 @@ async def test_tokens_never_reach_a_log(api, caplog):
     assert not any(token in line for line in logged for token in api.tokens.values())
 
 
-async def test_a_session_through_the_api_with_the_audit_naming_the_token(api):
+async def test_a_session_through_the_api_with_the_audit_naming_the_token(api, simulator):
     async with api.of('olga') as olga:
         answer = await olga.post('/sessions', json={'agent': 'codex-refactor', 'prompt': 'Tidy up\nscenario: success'})
         assert answer.status_code == 201, answer.text
@@ -79,12 +82,13 @@ async def test_a_session_through_the_api_with_the_audit_naming_the_token(api):
         await wait_status(olga, session_id, 'completed')
         jsonl = await olga.get(f'/sessions/{session_id}/transcript')
         assert jsonl.headers['content-type'].startswith('application/x-ndjson')
+        assert jsonl.headers['X-Transcript-Complete'] == 'true'  # from the archive, whole
         exported = [json.loads(line) for line in jsonl.text.splitlines() if line.strip()]
         assert [e['id'] for e in exported if e.get('type') in {'stage', 'output'}] == rows(received) + rows(second)
         assert (await olga.post(f'/sessions/{session_id}/stop')).json()['status'] == 'terminated'
         assert (await olga.delete(f'/sessions/{session_id}')).status_code == 204
-        status, code, message = error_of(await olga.get(f'/sessions/{session_id}'))
-        assert (status, code) == (404, 'not_found') and message.startswith('No such session')
+    async with httpx.AsyncClient(base_url=simulator.url, headers={'Authorization': f'Bearer {DASHBOARD_TOKEN}'}) as aod:
+        assert (await aod.get(f'/sessions/{session_id}')).status_code == 404  # gone from AoD (the archive keeps it)
     entries = api.system.store.audit.query(actor='olga', session_id=session_id)
     assert {e.action for e in entries} >= {'launch', 'follow-up', 'stop', 'delete'}
     assert all('[via api token ci (aodui_pat_' in e.detail for e in entries)
@@ -250,3 +254,14 @@ def test_the_dashboards_own_log_lines_hide_tokens_too():
     finally:
         root.removeHandler(handler)
     assert secret not in out.getvalue() and out.getvalue().count('aodui_pat_(hidden)') == 2
+
+
+async def test_a_transcript_that_is_not_the_whole_session_says_so(api):
+    api.system.sessions.export_wait = 0.5
+    async with api.of('olga') as olga:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
+                                                         'prompt': 'scenario: long'})).json()['id']
+        answer = await olga.get(f'/sessions/{session_id}/transcript', params={'format': 'txt'})
+        assert answer.status_code == 200 and answer.headers['X-Transcript-Complete'] == 'false'
+        assert answer.headers['X-Transcript-Note']
+        await olga.post(f'/sessions/{session_id}/stop')

@@ -33,7 +33,8 @@ def test_benchmark_smoke_run(tmp_path):
     rows = [row for row in report['rows'] if row not in api]
     assert {row['metric'] for row in rows} >= {'upstream stream connections', 'latency p50 (ms)',
                                                'server memory per viewer (MB)', 'time to interactive (s)',
-                                               'highest events/s with p99 ≤ 1 s'}
+                                               'highest events/s with p99 ≤ 1 s', 'later open (s)',
+                                               'dashboard memory, highest (MB)'}
     connections = [row for row in rows if row['metric'] == 'upstream stream connections']
     assert all(row['ours'] == 1 for row in connections)  # one upstream stream however many viewers
     assert connections[-1]['baseline'] == 3  # the plain proxy opens one per viewer
