@@ -80,12 +80,15 @@ async def _follow(url: str, token: str, session_id: str, result: Followed) -> No
                 client.stream('GET', f'{url}/api/v1/sessions/{session_id}/events') as response:
             response.raise_for_status()
             result.ready += 1
+            joined = time.time()
             async for line in response.aiter_lines():
                 if not line.startswith('data: '):
                     continue
                 arrived = time.time()
                 event = json.loads(line[6:])
-                if event.get('type') == 'output' and 'emitted_at' in event:
+                # only what was emitted after this follower was in place: the replay of earlier events measures
+                # how late it joined, not the live path (the page's samples are chosen the same way)
+                if event.get('type') == 'output' and event.get('emitted_at', 0) >= joined:
                     result.latencies.append(arrived - event['emitted_at'])
                 elif event.get('type') == 'dashboard':
                     result.errors.append(f'{event.get("code")}: {event.get("message")}')
