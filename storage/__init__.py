@@ -1,9 +1,9 @@
 """The dashboard's own data: who launched which AoD session with what prompt, the people and their roles, the
 audit trail, and small settings and state. Shaped like NiceGUI's `persistence/`:
 
-- one repository class per table (`SessionRecords`, `Users`, `KeyValue`), written once over the `DocumentTable`
-  abstraction, with dataclass records (`SessionRecord`, `User`) that convert to and from plain dicts; the audit
-  trail (`AuditLog`, `AuditEntry`) is an append-only log rather than a table;
+- one repository class per table (`SessionRecords`, `Users`, `KeyValue`, `ApiTokens`), written once over the
+  `DocumentTable` abstraction, with dataclass records (`SessionRecord`, `User`, `ApiToken`) that convert to and from
+  plain dicts; the audit trail (`AuditLog`, `AuditEntry`) is an append-only log rather than a table;
 - two tables underneath: TinyDB (`open_store(data_dir)`), written atomically so a crash loses nothing acknowledged,
   and a dict for unit tests (`memory_store()`), so both behave the same by construction.
 
@@ -20,6 +20,7 @@ field, a duplicate key, a value JSON cannot hold) are `TypeError` or `ValueError
 
 from ._json import thaw
 from .aio import run_io
+from .api_tokens import SCOPES, ApiToken, ApiTokens
 from .audit import CSV_COLUMNS, AuditEntry, AuditLog, MemoryAuditLog, Outcome
 from .audit_file import AUDIT_SCHEMA, JsonlAuditLog
 from .kv import KeyValue
@@ -35,9 +36,12 @@ __all__ = [
     'CSV_COLUMNS',
     'MIGRATIONS',
     'SCHEMA_VERSION',
+    'SCOPES',
     'SESSIONS_FILE',
     'STATE_FILE',
     'USERS_FILE',
+    'ApiToken',
+    'ApiTokens',
     'AuditEntry',
     'AuditLog',
     'AuthSource',

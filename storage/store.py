@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ._files import ensure_private_folder
 from ._tinydb import TinyDBFile
+from .api_tokens import ApiTokens
 from .audit import AuditLog, MemoryAuditLog
 from .audit_file import JsonlAuditLog
 from .kv import KeyValue
@@ -35,6 +36,8 @@ class Store:
     users: Users
     audit: AuditLog
     kv: KeyValue
+    api_tokens: ApiTokens = field(default_factory=lambda: ApiTokens(MemoryTable()))
+    """Personal access tokens for the HTTP API (digests only), kept in the people's file."""
     data_dir: Path | None = None
     """The folder the files are in; None in memory."""
     _closers: tuple[Callable[[], None], ...] = field(default=(), repr=False)
@@ -67,11 +70,11 @@ def open_store(data_dir: Path) -> Store:
         raise
     sessions, users, state = opened
     return Store(sessions=SessionRecords(sessions.table('sessions')), users=Users(users.table('users')), audit=audit,
-                 kv=KeyValue(state.table('kv')), data_dir=data_dir,
+                 kv=KeyValue(state.table('kv')), api_tokens=ApiTokens(users.table('api_tokens')), data_dir=data_dir,
                  _closers=tuple(database.close for database in opened))
 
 
 def memory_store() -> Store:
     """A store that keeps everything in memory and writes nothing: for unit tests and throwaway demos."""
     return Store(sessions=SessionRecords(MemoryTable()), users=Users(MemoryTable()), audit=MemoryAuditLog(),
-                 kv=KeyValue(MemoryTable()))
+                 kv=KeyValue(MemoryTable()), api_tokens=ApiTokens(MemoryTable()))

@@ -7,7 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
-from ..services import SCOPES, Actor, ListFilter, SessionRow, is_admin
+from ..services import LIST_SCOPES, Actor, ListFilter, SessionRow, is_admin
 from ..status import STATUSES
 
 __all__ = ['SessionFilters']
@@ -21,7 +21,7 @@ class SessionFilters(ui.row):
                  on_change: Callable[[], Any]) -> None:
         super().__init__()
         self.default_scope = 'all' if is_admin(actor) else 'team'
-        scopes = {k: v for k, v in SCOPES.items() if k != 'all' or is_admin(actor)}
+        scopes = {k: v for k, v in LIST_SCOPES.items() if k != 'all' or is_admin(actor)}
         self.filter = ListFilter(actor.username, scope=scope if scope in scopes else self.default_scope,
                                  person=person, status=status if status in STATUSES else '', agent=agent, query=q)
         self.classes('w-full items-end gap-3 flex-wrap')

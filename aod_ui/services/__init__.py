@@ -1,8 +1,10 @@
 """The dashboard's rules, in plain async Python (no NiceGUI `ui` here)."""
 
+from ._api_tokens import SCOPES as TOKEN_SCOPES
+from ._api_tokens import TOKEN_PREFIX, ApiCaller, ApiTokenService, TokenBucket, TokenRefused
 from ._audit import AuditService
 from ._fleet import FleetService, FleetSummary, SessionFacts
-from ._listing import SCOPES, ListFilter
+from ._listing import LIST_SCOPES, ListFilter, filter_rows, in_scope
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
@@ -10,10 +12,14 @@ from ._sessions import AgentInfo, LaunchRequest, SessionDetail, SessionRow, Sess
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
 
 __all__ = [
+    'LIST_SCOPES',
     'ROLES',
-    'SCOPES',
+    'TOKEN_PREFIX',
+    'TOKEN_SCOPES',
     'Actor',
     'AgentInfo',
+    'ApiCaller',
+    'ApiTokenService',
     'AuditService',
     'FleetService',
     'FleetSummary',
@@ -31,14 +37,18 @@ __all__ = [
     'SessionFacts',
     'SessionRow',
     'SessionService',
+    'TokenBucket',
     'TokenInfo',
+    'TokenRefused',
     'TokenService',
     'TokenVault',
     'Upstreams',
     'can_act',
     'can_launch',
     'can_view',
+    'filter_rows',
     'first_line',
+    'in_scope',
     'is_admin',
     'token_prefix',
 ]
