@@ -14,7 +14,7 @@ from aod_ui.hub import Batch, HubRegistry, HubState
 from aod_ui.simulator import SimulatorServer
 from aod_ui.upstream import Upstream
 
-from ..helpers import BUG_FIX, CODEX, DASHBOARD_TOKEN
+from ..helpers import BUG_FIX, CODEX, DASHBOARD_TOKEN, eventually
 
 
 def spawn(coroutine, name):
@@ -66,14 +66,6 @@ async def launch(upstream: Upstream, prompt: str, agent: str = BUG_FIX) -> str:
     return ack.id
 
 
-async def wait_until(predicate, timeout: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError('condition not met in time')
-        await asyncio.sleep(0.02)
-
-
 def ids(events: list[dict]) -> list[int]:
     return [e['id'] for e in events if e.get('type') in {'stage', 'output'}]
 
@@ -94,7 +86,7 @@ async def test_many_viewers_share_one_upstream_stream(upstream, registry, simula
     viewers = [Recorder() for _ in range(5)]
     for viewer in viewers:
         hub.join(viewer.on_events, viewer.on_state)
-    await wait_until(lambda: ended(viewers[0]))
+    await eventually(lambda: ended(viewers[0]))
     await asyncio.sleep(0.1)
     assert (await stats(simulator))['streams_opened'] - before == 1
     assert hub.connections == 1
@@ -109,13 +101,13 @@ async def test_late_joiner_gets_replay_then_tail_without_gap_or_duplicate(upstre
     hub = registry.hub(session_id)
     first = Recorder()
     hub.join(first.on_events)
-    await wait_until(lambda: len(ids(first.events)) > 15)
+    await eventually(lambda: len(ids(first.events)) > 15)
     late = Recorder()
     replay, _ = hub.join(late.on_events)
     late.events[:0] = replay
-    await wait_until(lambda: len(ids(late.events)) > len(ids(replay)) + 5)
+    await eventually(lambda: len(ids(late.events)) > len(ids(replay)) + 5)
     await upstream.terminate(session_id)
-    await wait_until(lambda: ended(first) and ended(late))
+    await eventually(lambda: ended(first) and ended(late))
     await asyncio.sleep(0.1)
     assert ids(late.events) == ids(first.events)
     assert ids(first.events) == sorted(set(ids(first.events)))
@@ -127,7 +119,7 @@ async def test_resumes_after_dropped_connections_without_loss_or_duplicates(upst
     hub = registry.hub(session_id)
     viewer = Recorder()
     hub.join(viewer.on_events, viewer.on_state)
-    await wait_until(lambda: ended(viewer), timeout=30)
+    await eventually(lambda: ended(viewer), timeout=30)
     sim_control.post('/_sim/faults', json={})
     assert hub.connections > 2
     got = ids(viewer.events)
@@ -146,11 +138,11 @@ async def test_follow_up_reconnects_for_the_next_turn(upstream, registry):
     hub = registry.hub(session_id)
     viewer = Recorder()
     hub.join(viewer.on_events)
-    await wait_until(lambda: ended(viewer))
-    await wait_until(lambda: hub.state.phase == 'idle')
+    await eventually(lambda: ended(viewer))
+    await eventually(lambda: hub.state.phase == 'idle')
     await upstream.prompt(session_id, 'Now add tests.\nscenario: success')
     registry.wake(session_id)
-    await wait_until(lambda: [e['type'] for e in viewer.events].count('exit') == 2)
+    await eventually(lambda: [e['type'] for e in viewer.events].count('exit') == 2)
     turns = {e.get('turn') for e in viewer.events if e['type'] == 'output'}
     assert turns == {1, 2}
     assert ids(viewer.events) == sorted(set(ids(viewer.events)))
@@ -174,7 +166,7 @@ async def test_unknown_event_types_do_not_stop_the_hub(registry):
     hub = hubs.hub('s')
     viewer = Recorder()
     hub.join(viewer.on_events)
-    await wait_until(lambda: ended(viewer))
+    await eventually(lambda: ended(viewer))
     assert [e['type'] for e in viewer.events] == ['start', 'hologram', 'output', 'exit']
     assert any(entry.kind == 'notice' for entry in hub.transcript.entries)
     await hubs.stop_all()
@@ -187,7 +179,7 @@ async def test_bursts_are_batched_and_a_lone_event_goes_at_once(backlog_registry
     hub = registry.hub(session_id)
     viewer = Recorder()
     hub.join(viewer.on_events)
-    await wait_until(lambda: ended(viewer), timeout=30)
+    await eventually(lambda: ended(viewer), timeout=30)
     outputs = sum(1 for e in viewer.events if e['type'] == 'output')
     assert outputs >= 2000
     assert viewer.batches < outputs / 10
@@ -197,11 +189,10 @@ async def test_hub_stops_when_the_last_viewer_leaves(upstream, registry, simulat
     session_id = await launch(upstream, 'scenario: long')
     hub = registry.hub(session_id)
     _, viewer = hub.join(Recorder().on_events)
-    await wait_until(lambda: hub.state.phase == 'live')
+    await eventually(lambda: hub.state.phase == 'live')
     viewer.close()
-    await wait_until(lambda: not hub.running, timeout=5)
+    await eventually(lambda: not hub.running, timeout=5)
     assert registry.get(session_id) is None
-    await wait_until(lambda: True)
     await upstream.terminate(session_id)
 
 
@@ -210,11 +201,11 @@ async def test_deleted_session_reads_as_gone(upstream, registry):
     hub = registry.hub(session_id)
     viewer = Recorder()
     hub.join(viewer.on_events, viewer.on_state)
-    await wait_until(lambda: ended(viewer))
+    await eventually(lambda: ended(viewer))
     await asyncio.sleep(0.05)
     await upstream.delete(session_id)
     registry.wake(session_id)
-    await wait_until(lambda: hub.state.phase == 'gone')
+    await eventually(lambda: hub.state.phase == 'gone')
 
 
 async def test_shared_tasks_start_in_a_fresh_context():
@@ -252,7 +243,7 @@ async def test_pushes_stretch_when_they_cost_more(backlog_registry):
 
     for recorder, callback in ((cheap, cheap.on_events), (costly, slow)):
         registry.hub(await launch(upstream, prompt)).join(callback)
-        await wait_until(lambda recorder=recorder: ended(recorder), timeout=30)
+        await eventually(lambda recorder=recorder: ended(recorder), timeout=30)
     for recorder in (cheap, costly):  # nothing lost or repeated either way
         outputs = [e['id'] for e in recorder.events if e['type'] == 'output']
         assert len(outputs) >= 2000 and outputs == sorted(set(outputs))
@@ -267,7 +258,7 @@ async def test_a_hub_holds_a_bounded_part_of_a_long_session(upstream):
     hub = hubs.hub(session_id)
     viewer = Recorder()
     hub.join(viewer.on_events)
-    await wait_until(lambda: ended(viewer), timeout=30)
+    await eventually(lambda: ended(viewer), timeout=30)
     raw = hub.transcript.raw
     outputs = [e for e in viewer.events if e['type'] == 'output']
     assert ''.join(e['data'] for e in outputs).count('\n') >= 30000  # every viewer got everything, live
@@ -280,12 +271,12 @@ async def test_a_hub_holds_a_bounded_part_of_a_long_session(upstream):
 
 async def test_a_finished_session_read_at_aods_pace_arrives_whole_in_several_pushes(upstream, registry, simulator):
     session_id = await launch(upstream, 'scenario: chatty\nrate: 20000\nevents: 330', agent=CODEX)
-    await wait_until(lambda: simulator.call(lambda: simulator.state.sessions[session_id].status) == 'completed')
+    await eventually(lambda: simulator.call(lambda: simulator.state.sessions[session_id].status) == 'completed')
     reads = (await stats(simulator))['stream_reads']
     hub = registry.hub(session_id)
     viewer = Recorder()
     hub.join(viewer.on_events)
-    await wait_until(lambda: ended(viewer), timeout=30)
+    await eventually(lambda: ended(viewer), timeout=30)
     rows = ids(viewer.events)
     assert len(rows) > 330 and rows == sorted(set(rows))
     assert (await stats(simulator))['stream_reads'] - reads >= len(rows) // 100 + 1  # 100 rows per read, no more

@@ -13,14 +13,6 @@ async def wait_for_text(user: User, text: str, timeout: float = 10.0) -> None:
     await user.should_see(text, retries=int(timeout / 0.1))
 
 
-async def eventually(predicate, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError('condition not met in time')
-        await asyncio.sleep(0.05)
-
-
 def label_texts(user: User, marker: str) -> list[str]:
     with user:
         return [element.text for element in user.find(marker=marker).elements if isinstance(element, ui.label)]

@@ -1,0 +1,80 @@
+"""A session, live: its header, the transcript and the follow-up box, fed by the session's hub for as long as the
+page's person may watch it."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from ..hub import Batch, HubState, SessionHub
+from ..services import SessionDetail
+from ..status import ACTIVE, FINISHED
+from ..system import System
+from ..transcript import StageEntry, status_after
+from .followup_box import FollowUpBox
+from .page_guard import PageGuard
+from .session_header import SessionHeader
+from .transcript_panel import TranscriptPanel
+
+__all__ = ['LiveSession']
+
+ENDED = {'completed': 'finished', 'failed': 'failed', 'terminated': 'was stopped'}
+
+
+class LiveSession:
+    """`status` is the session's status as AoD last said and its stream has told since (`transcript.status_after`,
+    the domain's rule); every part of the page shows it. Every push first asks the page's guard whether its person
+    may still watch the session: a change of rights takes the page down at once."""
+
+    def __init__(self, system: System, detail: SessionDetail, hub: SessionHub, guard: PageGuard) -> None:
+        self.system = system
+        self.row = detail.row
+        self.hub = hub
+        self.guard = guard
+        self.status = self.row.status
+        self.page_title = f'{self.row.title[:40]} · {system.settings.title}'
+        ui.page_title(self.page_title)
+        self.header = SessionHeader(system, detail, guard.presence.actor, hub, on_status=self.set_status)
+        self.panel = TranscriptPanel(hub)
+        self.followup = FollowUpBox(system, self.row.id, may_act=detail.may_act and not detail.deleted_upstream)
+        self.set_status(self.status)
+
+    @classmethod
+    async def open(cls, system: System, detail: SessionDetail, guard: PageGuard) -> LiveSession:
+        hub = await system.hubs.opened(detail.row.id)  # what the archive holds, loaded before the page shows it
+        hub.set_turn_prompts({t.turn_number: t.prompt for t in detail.turns})
+        live = cls(system, detail, hub, guard)
+        live.watch()
+        return live
+
+    def may_watch(self) -> bool:
+        return self.guard.allows(lambda now: self.system.sessions.may_watch(now, self.row.id))
+
+    def watch(self) -> None:
+        replay, viewer = self.hub.join(self.on_batch, self.on_state, allowed=self.may_watch)
+        ui.context.client.on_delete(viewer.close)
+        self.guard.on_down(viewer.close)
+        self.system.sessions.access_changed.subscribe(
+            lambda session_id: session_id == self.row.id and self.may_watch())
+        self.on_state(self.hub.state)
+        if replay:
+            self.panel.scroll_to_end()
+
+    def set_status(self, status: str) -> None:
+        previous, self.status = self.status, status
+        self.header.show_status(status)
+        self.followup.set_status(status)
+        if previous != status and status in FINISHED and previous in ACTIVE:
+            ui.notify(f'Session {ENDED[status]}: {self.row.title[:60]}',
+                      type='positive' if status == 'completed' else 'warning')
+            ui.page_title(f'{"✓" if status == "completed" else "✗"} {self.page_title}')
+
+    def on_batch(self, batch: Batch) -> None:
+        self.header.show_stages([c.entry for c in batch.changes if isinstance(c.entry, StageEntry)])
+        self.panel.apply(batch.changes)
+        status = status_after(self.status, batch.events)
+        if status != self.status:
+            self.set_status(status)
+        self.header.show_progress()
+
+    def on_state(self, state: HubState) -> None:
+        self.header.show_hub(state)

@@ -1,0 +1,110 @@
+"""The session page's header card: status, title and facts, the actions and settings, how the live stream is doing
+and the provisioning stages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import ui
+
+from .. import format as fmt
+from ..hub import HubState, SessionHub
+from ..services import Actor, SessionDetail
+from ..system import System
+from ..transcript import StageEntry
+from .session_actions import SessionActions
+from .session_settings import SessionSettings
+from .stage_timeline import StageTimeline
+from .status_badge import StatusBadge
+
+__all__ = ['HUB_TEXT', 'SessionHeader', 'hub_text', 'reading_text']
+
+HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live: following the agent\'s output',
+            'idle': 'All output received', 'stopped': 'Not following', 'gone': 'Deleted upstream'}
+READING = frozenset({'connecting', 'live', 'reconnecting'})
+
+
+def reading_text(rows: int) -> str:
+    """The progress of a finished session read from AoD for the first time (AoD sends about 200 rows a second)."""
+    return (f'Reading this session from AoD: {rows:,} rows so far. AoD sends about 200 rows a second; once read, '
+            'the dashboard keeps it and opens it at once.')
+
+
+def hub_text(state: HubState) -> str:
+    text = HUB_TEXT.get(state.phase, state.phase)
+    if state.phase == 'reconnecting':
+        text = 'Reconnecting'
+        if state.retry_in:
+            text += f' in {state.retry_in:.0f} s'
+        if state.message:
+            text += f': {state.message}'
+    elif state.message:
+        text = f'{text}: {state.message}'
+    return text
+
+
+class SessionHeader(ui.card):
+    """`show_status`, `show_hub` and `show_stages` bring it up to date; `on_status` hears of a stop done here."""
+
+    def __init__(self, system: System, detail: SessionDetail, actor: Actor, hub: SessionHub,
+                 on_status: Callable[[str], None]) -> None:
+        super().__init__()
+        self.row = row = detail.row
+        self.hub = hub
+        self.classes('w-full gap-2')
+        with self:
+            with ui.row().classes('w-full items-start gap-3 no-wrap max-sm:flex-wrap'):
+                self.badge = StatusBadge(row.status)
+                with ui.column().classes('flex-1 gap-0 min-w-0'):
+                    ui.label(row.title).classes('text-xl font-semibold break-words').mark('session-title')
+                    self.facts = ui.label().classes('text-sm opacity-70')
+                self.actions = SessionActions(system, row.id, may_act=detail.may_act and not detail.deleted_upstream,
+                                              on_status=on_status)
+            SessionSettings(system, row, actor, may_act=detail.may_act)
+            if detail.deleted_upstream:
+                days = system.settings.archive_days
+                ui.label('Deleted upstream: AoD no longer has this session. It is shown from the dashboard\'s archive'
+                         + (f', which keeps it {days:g} days after the deletion.' if days else '.')) \
+                    .classes('text-sm bg-amber-1 rounded p-2').mark('deleted-upstream')
+            self.hub_line = ui.label().classes('text-xs opacity-70').mark('hub-state')
+            self.progress = ui.label().classes('text-xs').mark('reading-progress')
+            self.timeline = StageTimeline()
+        self.pending = row.status == 'pending'
+        self.show_stages([entry for entry in hub.transcript.entries if isinstance(entry, StageEntry)])
+        self.describe()
+
+    def describe(self) -> None:
+        row, transcript = self.row, self.hub.transcript
+        parts = [f'Agent {row.agent_name or "unknown"}', f'started by {row.owner or "someone outside the dashboard"}',
+                 f'created {fmt.relative_time(row.created_at)}']
+        if not row.active:
+            parts.append(f'ran {fmt.duration(row.duration_seconds)}')
+        if row.turn_count:
+            parts.append(f'{max(row.turn_count, len(transcript.turns))} turn(s)')
+        if transcript.exit_code is not None:
+            parts.append(f'exit code {transcript.exit_code}')
+        self.facts.text = ' · '.join(parts)
+
+    def show_status(self, status: str) -> None:
+        self.pending = status == 'pending'
+        self.badge.set_status(status)
+        self.actions.set_status(status)
+        if not self.pending:
+            self.timeline.settle()
+        self.describe()
+
+    def show_stages(self, stages: list[StageEntry]) -> None:
+        for stage in stages:
+            self.timeline.show(stage)
+        if not self.pending:
+            self.timeline.settle()
+
+    def show_hub(self, state: HubState) -> None:
+        self.hub_line.text = hub_text(state)
+        self.show_progress()
+
+    def show_progress(self) -> None:
+        hub = self.hub
+        reading = not self.row.active and not hub.archived_complete and hub.state.phase in READING
+        self.progress.text = reading_text(hub.rows_read) if reading else ''
+        self.progress.set_visibility(reading)
