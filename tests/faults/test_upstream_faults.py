@@ -20,8 +20,7 @@ from aod_ui.hub import Batch, HubRegistry
 from aod_ui.simulator import SimulatorConfig, SimulatorServer
 from aod_ui.upstream import Upstream
 
-from ..helpers import CODEX, DASHBOARD_TOKEN
-from ..pages.support import eventually
+from ..helpers import CODEX, DASHBOARD_TOKEN, eventually
 
 
 def free_port() -> int:

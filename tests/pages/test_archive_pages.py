@@ -11,8 +11,7 @@ import aod
 from nicegui import app
 from nicegui.testing import User
 
-from ..helpers import BUG_FIX, CODEX, DASHBOARD_TOKEN
-from .support import eventually
+from ..helpers import BUG_FIX, CODEX, DASHBOARD_TOKEN, eventually
 
 
 async def archived_session(prompt: str, agent: str = BUG_FIX) -> str:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from nicegui.testing import User
 
-from .support import eventually, wait_for_text
+from ..helpers import eventually
+from .support import wait_for_text
 from .test_sessions import launch_via_page
 
 ROOT = Path(__file__).resolve().parents[2]

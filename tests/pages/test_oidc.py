@@ -19,7 +19,7 @@ from aod_ui.services._passwords import hash_password
 from storage import User as Person
 from tests.oidc.fixture import OidcProvider, start_oidc_provider
 
-from .support import eventually
+from ..helpers import eventually
 
 
 @pytest.fixture(scope='module')

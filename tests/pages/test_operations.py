@@ -8,8 +8,8 @@ import httpx
 import pytest
 from nicegui.testing import User
 
-from ..helpers import CODEX, DASHBOARD_TOKEN
-from .support import eventually, signed_in
+from ..helpers import CODEX, DASHBOARD_TOKEN, eventually
+from .support import signed_in
 
 
 @pytest.fixture

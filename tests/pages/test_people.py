@@ -7,7 +7,8 @@ from nicegui.testing import User
 
 from storage import open_store
 
-from .support import PASSWORDS, eventually, sign_in, signed_in  # noqa: F401
+from ..helpers import eventually
+from .support import PASSWORDS, sign_in, signed_in  # noqa: F401
 
 
 async def test_pages_need_sign_in(people, user: User):

@@ -17,8 +17,8 @@ from aod_ui.components.raw_view import RawView
 from aod_ui.components.transcript_view import TranscriptView
 from aod_ui.services import Actor, LaunchRequest
 
-from ..helpers import CODEX, DASHBOARD_TOKEN
-from .support import eventually, listeners, present, send_raw, signed_in
+from ..helpers import CODEX, DASHBOARD_TOKEN, eventually
+from .support import listeners, present, send_raw, signed_in
 
 ADA = Actor('ada', 'admin')
 OLGA = Actor('olga', 'member')

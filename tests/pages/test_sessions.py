@@ -13,8 +13,8 @@ from nicegui.testing import User
 from aod_ui.simulator import SimulatorConfig, SimulatorServer
 from aod_ui.wire import DirectManager
 
-from ..helpers import CODEX, DASHBOARD_TOKEN
-from .support import eventually, wait_for_text
+from ..helpers import CODEX, DASHBOARD_TOKEN, eventually
+from .support import wait_for_text
 
 
 async def launch_via_page(user: User, prompt: str, agent: str | None = None) -> str:

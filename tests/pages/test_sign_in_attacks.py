@@ -7,7 +7,8 @@ import copy
 import pytest
 from nicegui.testing import User
 
-from .support import eventually, sign_in, signed_in
+from ..helpers import eventually
+from .support import sign_in, signed_in
 
 
 def session_cookie(person: User):
