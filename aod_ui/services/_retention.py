@@ -15,6 +15,7 @@ do it, safely.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -25,7 +26,8 @@ from typing import Any
 
 from storage import SessionRecord, Store, run_io
 
-from ..errors import ActionError, NotAllowed, UpstreamError
+from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
+from ..hub import spawn_detached
 from ..status import ACTIVE, FINISHED
 from ..upstream import SessionInfo
 from ._policy import Actor, is_admin
@@ -147,6 +149,27 @@ class RetentionService:
 
     def last_report(self) -> dict | None:
         return self.store.kv.get(LAST_KEY)
+
+    def last_run(self) -> RunReport | None:
+        """The report of the last run that finished, as it was kept."""
+        last = self.last_report()
+        return None if not last else RunReport(**{**last, 'failed': [tuple(f) for f in last['failed']]})
+
+    def start(self, actor: Actor | None) -> None:
+        """Start a run in the background for an admin (as they are now); its report goes to the status line and the
+        audit trail.
+
+        :raises NotAllowed: if `actor` is not an admin now
+        :raises ActionError: if a run is already under way
+        """
+        by = self.authorize(actor).username
+        if self.running:
+            raise ActionError('A retention run is already under way.')
+
+        async def run() -> None:
+            with contextlib.suppress(AodUiError):  # the run's report and the audit trail say how it went
+                await self.run(by)
+        spawn_detached(run(), f'retention run by {by}')
 
     @staticmethod
     def authorize(actor: Actor | None) -> Actor:
