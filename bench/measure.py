@@ -55,12 +55,19 @@ def all_emission_times(simulator, session_ids: Sequence[str]) -> dict[str, dict[
         return dict(zip(session_ids, pool.map(lambda sid: emission_times(simulator, sid), session_ids), strict=True))
 
 
+LEAVING_GRACE = 2.0
+"""Seconds before a viewer left within which a tick may fairly not have reached it yet (AoD's 0.5 s pace, the
+dashboard's batching): not expected from it."""
+
+
 @dataclass
 class Delivery:
-    """What one viewer received: when each tick first reached it, and since when it was watching."""
+    """What one viewer received: when each tick first reached it, and from when until when it was watching (no
+    end: until the output ended)."""
 
     seen: dict[int, float]
     start: float
+    end: float | None = None
 
 
 def latencies(deliveries: Iterable[Delivery], emitted: dict[int, float]) -> tuple[list[float], int, int]:
@@ -70,7 +77,7 @@ def latencies(deliveries: Iterable[Delivery], emitted: dict[int, float]) -> tupl
     expected = measured = 0
     for delivery in deliveries:
         for tick, sent in emitted.items():
-            if sent < delivery.start:
+            if sent < delivery.start or (delivery.end is not None and sent > delivery.end - LEAVING_GRACE):
                 continue
             expected += 1
             at = delivery.seen.get(tick)
