@@ -3,6 +3,7 @@ is in place, and the comparison of both sides."""
 
 from __future__ import annotations
 
+import math
 import time
 
 from ..harness import AGENTS, Process, launch, wait_finished
@@ -34,8 +35,10 @@ def observe(page, url: str) -> None:
 
 def chatty(simulator: Process, *, view: str, rate: float, events: int, wait: float) -> str:
     """A session writing exactly `events` ticks at `rate` per second, starting `wait` seconds after provisioning
-    (time for the viewers to be in place); `view` is `stream-json` or `plain text`."""
-    return launch(simulator, f'scenario: chatty\nrate: {rate:g}\nevents: {events}\nwait: {wait:g}', AGENTS[view])
+    (time for the viewers to be in place); `view` is `stream-json` or `plain text`. The simulator reads whole
+    numbers: the rate is rounded and the wait rounded up."""
+    return launch(simulator, f'scenario: chatty\nrate: {round(rate)}\nevents: {events}\nwait: {math.ceil(wait)}',
+                  AGENTS[view])
 
 
 def finish_all(simulator: Process, session_ids: list[str], timeout: float) -> None:

@@ -19,7 +19,7 @@ CHURN = (2.0, 6.0)
 def _one(ctx: Context, side: str, view: str, churn: bool, sessions: int, viewers: int, chromium: int, rate: float,
          seconds: float) -> dict:
     server = ctx.dashboard if side == 'ours' else ctx.baseline
-    wait = (4 if ctx.quick else 8) + 1.5 * sessions * chromium
+    wait = (8 if ctx.quick else 10) + 1.5 * sessions * chromium
     ids = [chatty(ctx.simulator, view=view, rate=rate, events=int(rate * seconds), wait=wait)
            for _ in range(sessions)]
     started = time.time()

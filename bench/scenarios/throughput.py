@@ -65,8 +65,8 @@ def run(ctx: Context) -> list[Row]:
     top = {side: (rungs[side][-1]['ok'] and rungs[side][-1]['rate'] == best[side]) for side in SIDES}
     note = '; '.join(
         f'{side}@{r["rate"]}: p99 {r["p99"] if r["p99"] is None else round(r["p99"])} ms, received '
-        f'{r["measured"]:,}/{r["expected"]:,}, emitted {r["achieved"]:,.0f}/s{", growing backlog" if r["growing"] else ""}'
-        for side in SIDES for r in rungs[side])
+        f'{r["measured"]:,}/{r["expected"]:,}, emitted {r["achieved"]:,.0f}/s'
+        + (', growing backlog' if r['growing'] else '') for side in SIDES for r in rungs[side])
     if any(top.values()):
         note += ('; the ladder ended without a failure for ' + ', '.join(s for s in SIDES if top[s])
                  + ' (the ceiling is at least that rate)')
