@@ -3,7 +3,7 @@
     python -m bench                       every default scenario, 5 repeats each (see docs/benchmarks.md for how long)
     python -m bench --quick               every scenario cut down to seconds, one repeat (the tests' smoke run)
     python -m bench --only latency,page_load --repeats 7
-    python -m bench --only soak --soak 60         the soak, 60 minutes
+    python -m bench --only soak --soak 60         the soak alone, 60 minutes
     python -m bench --only load                   the 100-viewer websocket load test (also one of the tests)
 
 Each scenario's raw results (every repeat's rows) go to bench/results/<scenario>.json (or `--out`); then
@@ -123,6 +123,8 @@ def main() -> int:
     options: dict = {}
     if args.soak is not None:
         options['minutes'] = args.soak
+        if 'soak' not in names:
+            names.append('soak')
     if args.rung_seconds is not None:
         options['rung_seconds'] = args.rung_seconds
     args.out.mkdir(parents=True, exist_ok=True)

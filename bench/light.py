@@ -16,6 +16,7 @@ import json
 import random
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,21 @@ class LoadReport:
                 for d in self.deliveries if d['path'] == path]
 
 
+_stop: asyncio.Event | None = None
+"""Set when the scenario says its output is over (SIGUSR1, see `LightRun.finish`): every viewer leaves."""
+
+
+async def _pause(until: float) -> None:
+    """Until `until` (monotonic) or the stop, whichever comes first."""
+    assert _stop is not None
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(_stop.wait(), max(0.0, until - time.monotonic()))
+
+
+def _stopped() -> bool:
+    return _stop is not None and _stop.is_set()
+
+
 def _record(seen: dict[int, float], text: str, now: float) -> None:
     for match in TICK.finditer(text):
         seen.setdefault(int(match.group(1)), now)
@@ -92,7 +108,7 @@ async def _ws_once(base: str, path: str, until: float, report: LoadReport, ready
     report.deliveries.append(delivery)
     if ready is not None:
         ready.set()
-    await asyncio.sleep(max(0.0, until - time.monotonic()))
+    await _pause(until)
     if not client.connected:
         report.errors.append('disconnected before the end')
     delivery['end'] = time.time()
@@ -116,8 +132,12 @@ async def _sse_once(base: str, path: str, until: float, report: LoadReport, read
                 if line.startswith('data:'):
                     report.messages += 1
                     _record(delivery['seen'], line, time.time())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(read(), max(0.0, until - time.monotonic()))
+        reading, pausing = asyncio.create_task(read()), asyncio.create_task(_pause(until))
+        await asyncio.wait({reading, pausing}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (reading, pausing):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     delivery['end'] = time.time()
 
 
@@ -128,7 +148,7 @@ async def _viewer(kind: str, base: str, path: str, seconds: float, churn: tuple[
     once = _ws_once if kind == 'ws' else _sse_once
     end = time.monotonic() + seconds
     first: asyncio.Event | None = ready
-    while time.monotonic() < end - 0.5:
+    while time.monotonic() < end - 0.5 and not _stopped():
         until = end if churn is None else min(end, time.monotonic() + random.uniform(*churn))
         try:
             await once(base, path, until, report, first)
@@ -143,6 +163,9 @@ async def _viewer(kind: str, base: str, path: str, seconds: float, churn: tuple[
 
 async def _run(kind: str, base: str, paths: list[str], seconds: float, churn: tuple[float, float] | None
                ) -> LoadReport:
+    global _stop
+    _stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _stop.set)
     report = LoadReport()
     started = time.monotonic()
     events = [asyncio.Event() for _ in paths]
@@ -186,6 +209,12 @@ class LightRun:
                 raise RuntimeError('a light viewer process ended before its viewers were in place')
             at = max(at, json.loads(line)['ready'])
         return at
+
+    def finish(self, timeout: float = 120) -> LoadReport:
+        """Every viewer leaves now; their report."""
+        for process in self._processes:
+            process.send_signal(signal.SIGUSR1)
+        return self.result(timeout)
 
     def stop(self) -> None:
         """End every viewer now (their report is not wanted)."""

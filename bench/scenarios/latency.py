@@ -24,7 +24,7 @@ def _one(ctx: Context, side: str, view: str, churn: bool, sessions: int, viewers
            for _ in range(sessions)]
     started = time.time()
     paths = [light_path(side, sid) for sid in ids for _ in range(viewers - chromium)]
-    light = LightRun(light_kind(side), server.url, paths, wait + seconds + 4, CHURN if churn else None)
+    light = LightRun(light_kind(side), server.url, paths, wait + seconds + 120, CHURN if churn else None)
     context = ctx.browser.new_context()
     pages = []
     for session_id in ids:
@@ -50,7 +50,7 @@ def _one(ctx: Context, side: str, view: str, churn: bool, sessions: int, viewers
     time.sleep(1.5)
     deliveries = [(sid, page_delivery(page)) for sid, page in pages]
     context.close()
-    report = light.result()
+    report = light.finish()
     if report.errors:
         raise RuntimeError(f'{side}: light viewers failed: {report.errors[:3]}')
     emitted = all_emission_times(ctx.simulator, ids)

@@ -21,12 +21,12 @@ QUICK = {'one session': (1, 3), 'ten sessions': (2, 4), 'sessions, 2 viewers eac
 
 
 def _rung(ctx: Context, sessions: int, viewers: int, seconds: float) -> dict:
-    wait = (3 if ctx.quick else 6) + viewers * 0.05
+    wait = 6 + viewers * 0.05
     ids = [chatty(ctx.simulator, view='stream-json', rate=RATE, events=int(RATE * seconds), wait=wait)
            for _ in range(sessions)]
     started = time.time()
     paths = [f'/sessions/{ids[i % sessions]}' for i in range(viewers)]
-    light = LightRun('ws', ctx.dashboard.url, paths, wait + seconds + 5)
+    light = LightRun('ws', ctx.dashboard.url, paths, wait + seconds * 3 + 120)
     ready = light.ready()
     cpu, at = ctx.dashboard.cpu_seconds, time.monotonic()
     rss = [ctx.dashboard.rss_mb]
@@ -38,7 +38,8 @@ def _rung(ctx: Context, sessions: int, viewers: int, seconds: float) -> dict:
             break
     finish_all(ctx.simulator, ids, timeout=max(1.0, deadline - time.monotonic()))
     cpu, minutes = ctx.dashboard.cpu_seconds - cpu, (time.monotonic() - at) / 60
-    report = light.result()
+    time.sleep(1.5)  # the last ticks on their way
+    report = light.finish()
     emitted = all_emission_times(ctx.simulator, ids)
     values, expected, measured = [], 0, 0
     for session_id in ids:

@@ -14,7 +14,7 @@ LADDER = (500, 1000, 2000, 3500, 5000, 7500, 10_000, 15_000, 20_000, 30_000)
 
 def _rung(ctx: Context, side: str, rate: int, viewers: int, seconds: float) -> dict:
     server = ctx.dashboard if side == 'ours' else ctx.baseline
-    wait = 4 + 1.5 * viewers
+    wait = 6 + 1.5 * viewers
     session_id = chatty(ctx.simulator, view='plain text', rate=rate, events=int(rate * seconds), wait=wait)
     started = time.time()
     context = ctx.browser.new_context()
