@@ -12,15 +12,23 @@ from ._common import SIDES, chatty, light_kind, light_path, page_path
 
 TIMING = '''(() => {
   window.__firstLine = null; window.__live = null;
-  const check = () => {
-    const now = performance.now();
-    if (window.__firstLine === null && document.body && /tick \\d+/.test(document.body.innerText)) {
-      window.__firstLine = now;
+  const observer = new MutationObserver((records) => {
+    for (const record of records) {
+      const nodes = record.type === 'characterData' ? [record.target] : record.addedNodes;
+      for (const node of nodes) {
+        if (/tick \\d+/.test(node.textContent || '')) {
+          window.__firstLine = performance.now();
+          observer.disconnect();
+          return;
+        }
+      }
     }
-    if (window.__live === null && (window.did_handshake || window.__open)) window.__live = now;
-    if (window.__firstLine === null || window.__live === null) setTimeout(check, 5);
+  });
+  observer.observe(document, {childList: true, subtree: true, characterData: true});
+  const live = () => {
+    if (window.did_handshake || window.__open) window.__live = performance.now(); else setTimeout(live, 5);
   };
-  check();
+  live();
 })();'''
 """Runs in the page before its own scripts: when the first `tick` line shows and when the page's live connection
 is open (NiceGUI's handshake for ours, the EventSource's `open` for the baseline), in ms since navigation."""
