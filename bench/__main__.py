@@ -47,8 +47,11 @@ def _machine() -> dict:
 
 
 def _commit() -> str:
-    result = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT, capture_output=True, text=True)
-    return result.stdout.strip()
+    """The commit measured, marked `+changes` when the work tree had changes not committed."""
+    head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    changes = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=ROOT, capture_output=True,
+                             text=True).stdout.strip()
+    return head + ('+changes' if changes else '')
 
 
 def _row(row: Row) -> dict:

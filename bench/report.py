@@ -105,12 +105,17 @@ def ratio(scenario: Scenario, figure: Figure) -> str:
     return f'{value:.2f}'
 
 
+def _short(commit: str) -> str:
+    return commit[:8] + (' with changes not committed' if commit.endswith('+changes') else '')
+
+
 def _meta(raw: dict) -> str:
     machine = raw.get('machine', {})
     pace = ('the simulator paced like AoD (100 rows per read, 0.5 s between reads)' if raw.get('paced')
             else '**an unpaced simulator**')
-    text = (f'{len(raw["repeats"])} repeat(s) on {raw.get("date", "?")[:10]}, commit `{raw.get("commit", "?")[:8]}`, '
-            f'{machine.get("cores", "?")} cores ({machine.get("cpu", "?")}), {pace}; the run took '
+    text = (f'{len(raw["repeats"])} repeat(s) on {raw.get("date", "?")[:10]}, commit '
+            f'`{_short(raw.get("commit", "?"))}`, {machine.get("cores", "?")} cores ({machine.get("cpu", "?")}), '
+            f'{pace}; the run took '
             f'{raw.get("seconds", 0):.0f} s.')
     if raw.get('quick'):
         text += ' **A quick run: sizes and durations cut down; its figures are not comparable to a full run.**'
@@ -144,7 +149,7 @@ def tables(results: Path) -> str:
             parts.append('| ' + ' | '.join(cells) + ' |')
         parts.append('')
         if scenario.explain:
-            parts.append(scenario.explain + '\n')
+            parts.append(' '.join(scenario.explain.split()) + '\n')
         if notes:
             parts.append('<details><summary>Notes of each repeat</summary>\n')
             parts += [f'- {note}' for note in notes]
