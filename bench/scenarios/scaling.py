@@ -28,7 +28,7 @@ def _rung(ctx: Context, sessions: int, viewers: int, seconds: float) -> dict:
     paths = [f'/sessions/{ids[i % sessions]}' for i in range(viewers)]
     light = LightRun('ws', ctx.dashboard.url, paths, wait + seconds * 3 + 120)
     ready = light.ready()
-    cpu, at = ctx.dashboard.cpu_seconds, time.monotonic()
+    cpu, sim_cpu, at = ctx.dashboard.cpu_seconds, ctx.simulator.cpu_seconds, time.monotonic()
     rss = [ctx.dashboard.rss_mb]
     deadline = at + wait + seconds * 3 + 60
     while time.monotonic() < deadline:
@@ -38,6 +38,7 @@ def _rung(ctx: Context, sessions: int, viewers: int, seconds: float) -> dict:
             break
     finish_all(ctx.simulator, ids, timeout=max(1.0, deadline - time.monotonic()))
     cpu, minutes = ctx.dashboard.cpu_seconds - cpu, (time.monotonic() - at) / 60
+    sim_busy = (ctx.simulator.cpu_seconds - sim_cpu) / (minutes * 60) > 0.9
     time.sleep(1.5)  # the last ticks on their way
     report = light.finish()
     emitted = all_emission_times(ctx.simulator, ids)
@@ -51,7 +52,7 @@ def _rung(ctx: Context, sessions: int, viewers: int, seconds: float) -> dict:
     client_cpu = report.cpu_seconds / max(1e-9, report.seconds) / max(1, -(-viewers // 150))
     return {'p99': ms(p99), 'cpu': cpu / max(1e-9, viewers * minutes), 'bytes': report.bytes / max(1, expected),
             'rss': max(rss), 'received': 100 * measured / max(1, expected), 'errors': len(report.errors),
-            'in_place': ready <= started + wait, 'client_busy': client_cpu > 0.9,
+            'in_place': ready <= started + wait, 'client_busy': client_cpu > 0.9, 'sim_busy': sim_busy,
             'ok': p99 is not None and p99 <= 1.0 and not report.errors and measured >= 0.99 * expected}
 
 
@@ -73,6 +74,7 @@ def run(ctx: Context) -> list[Row]:
             group = f'{curve}: {sessions} × {RATE} events/s, {viewers} viewers'
             note = ('' if got['in_place'] else 'not every viewer was in place before the output; ') + \
                    ('the load generator was near its CPU limit; ' if got['client_busy'] else '') + \
+                   ('the simulator was near its CPU limit; ' if got['sim_busy'] else '') + \
                    (f'{got["errors"]} viewer errors' if got['errors'] else '')
             for metric, key in (('p99 (ms)', 'p99'), ('dashboard CPU s per viewer-minute', 'cpu'),
                                 ('websocket bytes per event per viewer', 'bytes'), ('dashboard RSS (MB)', 'rss'),
