@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import scenarios as _scenarios  # noqa: F401 - registers every scenario
-from .harness import CHROMIUM, CHROMIUM_ARGS, PACING, ROOT, settle, stack
+from .harness import CHROMIUM, CHROMIUM_ARGS, ROOT, settle, stack
 from .registry import SCENARIOS, Context, Row, Scenario
 
 RESULTS = Path(__file__).resolve().parent / 'results'
@@ -74,7 +74,7 @@ class Runner:
     def run(self, scenario: Scenario, repeats: int, options: dict) -> dict:
         raw = {'scenario': scenario.name, 'quick': self.quick, 'date': datetime.now(UTC).isoformat(timespec='seconds'),
                'commit': _commit(), 'machine': _machine(), 'repeats': [],
-               'paced': PACING and not self.unpaced and scenario.stack != 'unpaced'}
+               'paced': not self.unpaced and scenario.stack != 'unpaced'}
         started = time.monotonic()
         try:
             with ExitStack() as own:

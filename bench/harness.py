@@ -1,5 +1,5 @@
 """The processes a benchmark runs (simulator, our dashboard, the baseline proxy), each on its own loopback port in
-its own process, and the measuring tools shared by the scenarios."""
+its own process, and the helpers the scenarios share to drive them."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-
-from aod_ui.simulator import SimulatorConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = 'aod_' + secrets.token_urlsafe(18)  # made up for each run, like the demo's
@@ -31,8 +29,6 @@ CLAUDE = 'ccf41d40-81ce-5053-9c0b-40ee8344003f'
 """The simulator's stream-json agent `code-review` (its `chatty` scenario writes assistant messages `tick N`): the
 dashboard's structured view."""
 AGENTS = {'stream-json': CLAUDE, 'plain text': CODEX}
-PACING = 'paced' in {f.name for f in fields(SimulatorConfig)}
-"""Whether this simulator paces streams like AoD (at most 100 rows per read, 0.5 s between reads)."""
 CLOCK_TICKS = os.sysconf('SC_CLK_TCK')
 
 
@@ -100,7 +96,7 @@ def stack(*, time_scale: float = 0.05, paced: bool = True):
         port = free_port()
         simulator = _start('simulator', ['-m', 'aod_ui.simulator', '--port', str(port), '--token', TOKEN, '--control',
                                          '--stamp-events', '--time-scale', str(time_scale), '--max-active', '100000',
-                                         *([] if paced or not PACING else ['--no-pacing'])],
+                                         *([] if paced else ['--no-pacing'])],
                            f'http://127.0.0.1:{port}', '/health')
         processes.append(simulator)
         data = Path(tempfile.mkdtemp(prefix='bench-dashboard-'))
