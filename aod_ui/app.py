@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from nicegui import Client, app, core
 
 from . import __version__, collector
+from .auth import Gate, current_actor, install_socket_guard
+from .components import page_guard
 from .components.tailwind import forget_timings
 from .errors import AodUiError
 from .pages import register_all
@@ -29,9 +31,12 @@ def build(settings: Settings) -> System:
     system = System(settings)
     app.state.aod_system = system  # for the command line's and the tests' direct use of the running services
     install_direct_manager(core.sio)
+    install_socket_guard(core.sio)
+    app.add_middleware(Gate, settings=settings)
     forget_timings()
     app.on_startup(system.startup)
     app.on_startup(collector.tune)
+    app.on_startup(lambda: app.timer(page_guard.SWEEP_SECONDS, page_guard.sweep, immediate=False))
     app.state.aod_leftovers = leftovers = collector.LeftoverCollector()
     app.on_delete(leftovers.page_deleted)
     app.on_shutdown(leftovers.cancel)
@@ -44,6 +49,8 @@ def build(settings: Settings) -> System:
 
     @app.get('/healthz', include_in_schema=False)
     async def healthz() -> JSONResponse:
+        """Up or down for anyone (a load balancer, a monitor); the details only for a signed-in admin, since they
+        name AoD's address in its errors and count what people watch."""
         aod: dict[str, Any] = {'reachable': False}
         try:
             await system.wait_ready()
@@ -52,8 +59,12 @@ def build(settings: Settings) -> System:
             aod = {'reachable': True, 'latency_ms': round((time.perf_counter() - started) * 1000, 1)}
         except AodUiError as error:
             aod['error'] = str(error)
+        status = 200 if aod['reachable'] else 503
+        actor = current_actor(system)
+        if actor is None or actor.role != 'admin':
+            return JSONResponse({'status': 'up' if aod['reachable'] else 'down'}, status_code=status)
         body = {
-            'status': 'ok' if aod['reachable'] else 'degraded',
+            'status': 'up' if aod['reachable'] else 'down',
             'version': __version__,
             'demo': settings.demo,
             'uptime_seconds': round(time.time() - system.started_at),
@@ -64,7 +75,7 @@ def build(settings: Settings) -> System:
             'clients': len(Client.instances),
             'tasks': len(asyncio.all_tasks()),
         }
-        return JSONResponse(body, status_code=200 if aod['reachable'] else 503)
+        return JSONResponse(body, status_code=status)
 
     return system
 
@@ -91,6 +102,10 @@ def run_arguments(settings: Settings) -> dict[str, Any]:
         'port': settings.port,
         'title': settings.title,
         'reload': False,
+        # uvicorn would believe X-Forwarded-For from loopback by default; the dashboard's own gate believes it only
+        # from AOD_UI_TRUSTED_PROXIES (auth/_gate.py)
+        'proxy_headers': False,
+        'forwarded_allow_ips': '',
         'show': False,
         'dark': None,
         'storage_secret': settings.storage_secret or 'demo-only storage secret, not for production use',

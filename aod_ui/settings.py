@@ -154,8 +154,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('AOD_UI_HEADER_NAME', 'header_name', str, 'X-Forwarded-Email',
             'With AOD_UI_AUTH=header: the request header that names the person.'),
     Setting('AOD_UI_TRUSTED_PROXIES', 'trusted_proxies', _words, (),
-            'With AOD_UI_AUTH=header: comma-separated addresses or networks (CIDR) of the proxy; the header is '
-            'ignored from anywhere else.'),
+            'Comma-separated addresses or networks (CIDR) of the reverse proxies in front of the dashboard. Only a '
+            'request that comes straight from one of them may set X-Forwarded-For and X-Forwarded-Proto (and, with '
+            'AOD_UI_AUTH=header, name the person); from anywhere else these headers are ignored. Empty: none.'),
     Setting('AOD_UI_TOKEN_MODE', 'token_mode', _choice('shared', 'per-user'), 'shared',
             'shared: every call to AoD uses AOD_API_TOKEN. per-user: each person\'s launches, follow-ups, stops, '
             'deletes and streams use that person\'s own AoD token, kept encrypted here.'),
@@ -285,15 +286,14 @@ class Settings:
                                                 ('AOD_UI_OIDC_CLIENT_SECRET', self.oidc_client_secret)) if not value]
             if missing:
                 raise ConfigError(f'AOD_UI_AUTH=oidc needs {", ".join(missing)}.')
-        if self.auth == 'header':
-            if not self.trusted_proxies:
-                raise ConfigError('AOD_UI_AUTH=header needs AOD_UI_TRUSTED_PROXIES: the addresses of the proxy '
-                                  'whose header may be believed.')
-            for proxy in self.trusted_proxies:
-                try:
-                    ipaddress.ip_network(proxy, strict=False)
-                except ValueError:
-                    raise ConfigError(f'AOD_UI_TRUSTED_PROXIES: {proxy!r} is not an address or network.') from None
+        if self.auth == 'header' and not self.trusted_proxies:
+            raise ConfigError('AOD_UI_AUTH=header needs AOD_UI_TRUSTED_PROXIES: the addresses of the proxy '
+                              'whose header may be believed.')
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError(f'AOD_UI_TRUSTED_PROXIES: {proxy!r} is not an address or network.') from None
         if self.stream_hold < 2000:
             raise ConfigError('AOD_UI_STREAM_HOLD must be at least 2000 (events and lines).')
 

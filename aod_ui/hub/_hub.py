@@ -68,14 +68,39 @@ class Batch:
 
 
 class Viewer:
-    """One viewer's subscription; `close()` it when the viewer leaves (pages tie it to their client)."""
+    """One viewer's subscription; `close()` it when the viewer leaves (pages tie it to their client).
+
+    With `allowed`, every push first asks whether the person may still see the session; when they may not, the
+    viewer is closed before anything reaches them and `on_revoked` runs (the page then takes itself down)."""
 
     def __init__(self, hub: SessionHub, on_events: Callable[[Batch], Any],
-                 on_state: Callable[[HubState], Any] | None) -> None:
+                 on_state: Callable[[HubState], Any] | None, allowed: Callable[[], bool] | None = None,
+                 on_revoked: Callable[[], Any] | None = None) -> None:
         self._hub = hub
         self._on_events = on_events
         self._on_state = on_state
+        self._allowed = allowed
+        self._on_revoked = on_revoked
         self.closed = False
+
+    def _push(self, batch: Batch) -> None:
+        if self.check():
+            self._on_events(batch)
+
+    def _push_state(self, state: HubState) -> None:
+        if self._on_state is not None and self.check():
+            self._on_state(state)
+
+    def check(self) -> bool:
+        """Whether the person may still watch; closes the viewer (and tells the page) when not."""
+        if self.closed:
+            return False
+        if self._allowed is None or self._allowed():
+            return True
+        self.close()
+        if self._on_revoked is not None:
+            self._on_revoked()
+        return False
 
     def close(self) -> None:
         if not self.closed:
@@ -134,18 +159,20 @@ class SessionHub:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def join(self, on_events: Callable[[Batch], Any],
-             on_state: Callable[[HubState], Any] | None = None) -> tuple[list[dict[str, Any]], Viewer]:
-        """Subscribe a viewer; returns the events held so far (the replay) and the subscription."""
+    def join(self, on_events: Callable[[Batch], Any], on_state: Callable[[HubState], Any] | None = None, *,
+             allowed: Callable[[], bool] | None = None,
+             on_revoked: Callable[[], Any] | None = None) -> tuple[list[dict[str, Any]], Viewer]:
+        """Subscribe a viewer; returns the events held so far (the replay) and the subscription. `allowed` is asked
+        before every push to this viewer (see `Viewer`)."""
         self._flush()  # held-back events go to current viewers first, so the replay and the tail meet exactly
-        viewer = Viewer(self, on_events, on_state)
+        viewer = Viewer(self, on_events, on_state, allowed, on_revoked)
         self._viewers.add(viewer)
         if self._linger_handle is not None:
             self._linger_handle.cancel()
             self._linger_handle = None
-        self.events_pushed.subscribe(on_events, unsubscribe_on_delete=False)
+        self.events_pushed.subscribe(viewer._push, unsubscribe_on_delete=False)
         if on_state is not None:
-            self.state_changed.subscribe(on_state, unsubscribe_on_delete=False)
+            self.state_changed.subscribe(viewer._push_state, unsubscribe_on_delete=False)
         if not self.running:
             self._start()
         return list(self.transcript.raw.events), viewer
@@ -157,9 +184,9 @@ class SessionHub:
 
     def _leave(self, viewer: Viewer) -> None:
         self._viewers.discard(viewer)
-        self.events_pushed.unsubscribe(viewer._on_events)
+        self.events_pushed.unsubscribe(viewer._push)
         if viewer._on_state is not None:
-            self.state_changed.unsubscribe(viewer._on_state)
+            self.state_changed.unsubscribe(viewer._push_state)
         if not self._viewers and self.running and self._linger_handle is None:
             self._linger_handle = asyncio.get_running_loop().call_later(self._linger, self._linger_expired)
 

@@ -12,9 +12,10 @@ from nicegui import ui
 
 from .. import format as fmt
 from .. import theme
-from ..auth import authenticate, login_redirect, require_actor
+from ..auth import authenticate, login_redirect
 from ..components import frame
 from ..components.charts import bar_chart, stacked_chart
+from ..components.page_guard import PageGuard, page_guard
 from ..components.session_actions import confirm
 from ..errors import AodUiError
 from ..hub import spawn_detached
@@ -132,11 +133,14 @@ def register(system: System) -> None:
             health()
             ui.label('Usage').classes('text-lg font-semibold mt-2')
             charts()
-            _retention_card(system)
+            guard = page_guard()
+            _retention_card(system, guard)
 
             async def refresh() -> None:
+                if not guard.allows(is_admin):
+                    return
                 try:
-                    holder['summary'] = await system.fleet.summary(require_actor(system))
+                    holder['summary'] = await system.fleet.summary(guard.presence.actor)
                 except AodUiError as error:
                     problem.text = f'{error} Showing what was last loaded; retrying.'
                     problem.set_visibility(True)
@@ -149,7 +153,7 @@ def register(system: System) -> None:
         return None
 
 
-def _retention_card(system: System) -> None:
+def _retention_card(system: System, guard: PageGuard) -> None:
     retention = system.retention
     with ui.card().classes('w-full gap-2').mark('retention'):
         ui.label('Retention').classes('text-lg font-semibold')
@@ -180,10 +184,18 @@ def _retention_card(system: System) -> None:
         show_status()
         ui.timer(1.0, show_status)
 
+        def admin_now() -> bool:
+            # asked at the moment of each action, also on a page kept open after its person was demoted or disabled
+            return guard.allows(is_admin)
+
         async def dry_run() -> None:
+            if not admin_now():
+                return
             dry.props('loading')
             try:
                 items = await retention.plan()
+                if not admin_now():
+                    return
             except AodUiError as error:
                 ui.notify(str(error), type='negative')
                 return
@@ -197,11 +209,16 @@ def _retention_card(system: System) -> None:
             table.set_visibility(bool(items))
 
         async def apply_now() -> None:
-            items = await retention.plan()
-            if not await confirm(f'Stop and delete {len(items)} session(s)?',
-                                 'AoD removes their logs for good. Pinned sessions are kept.', 'Apply'):
+            if not admin_now():
                 return
-            actor = require_actor(system)
+            items = await retention.plan()
+            if not admin_now() or not await confirm(f'Stop and delete {len(items)} session(s)?',
+                                                    'AoD removes their logs for good. Pinned sessions are kept.',
+                                                    'Apply'):
+                return
+            if not admin_now():
+                return
+            actor = retention.authorize(guard.presence.now())
             if retention.running:
                 ui.notify('A retention run is already under way.', type='warning')
                 return

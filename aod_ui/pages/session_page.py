@@ -10,6 +10,7 @@ from .. import format as fmt
 from ..auth import authenticate, login_redirect
 from ..components import frame
 from ..components.followup_box import FollowUpBox
+from ..components.page_guard import page_guard
 from ..components.raw_view import RawView
 from ..components.session_actions import SessionActions
 from ..components.session_settings import SessionSettings
@@ -205,8 +206,15 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
             text = f'{text}: {hub_state.message}'
         hub_line.text = text
 
-    replay, viewer = hub.join(on_batch, on_state)
+    # every push first asks whether this person may still watch; a change of rights takes the page down at once
+    guard = page_guard()
+
+    def may_watch() -> bool:
+        return guard.allows(lambda now: system.sessions.may_watch(now, row.id))
+    replay, viewer = hub.join(on_batch, on_state, allowed=may_watch)
     ui.context.client.on_delete(viewer.close)
+    guard.on_down(viewer.close)
+    system.sessions.access_changed.subscribe(lambda session_id: session_id == row.id and may_watch())
     on_state(hub.state)
     if replay:
         scroll_to_end()

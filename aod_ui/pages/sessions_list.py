@@ -12,6 +12,7 @@ from .. import format as fmt
 from .. import theme
 from ..auth import authenticate, login_redirect
 from ..components import frame
+from ..components.page_guard import page_guard
 from ..errors import AodUiError
 from ..services import SessionRow, is_admin
 from ..system import System
@@ -60,14 +61,19 @@ def _table_row(row: SessionRow) -> dict:
     }
 
 
-def filter_rows(rows: list[SessionRow], status: str, agent: str, query: str) -> list[SessionRow]:
-    """The rows matching a status, an agent name and a case-insensitive search over prompt and agent."""
+def filter_rows(rows: list[SessionRow], status: str, agent: str, query: str, username: str = '') -> list[SessionRow]:
+    """The rows matching a status, an agent name and a case-insensitive search over prompt, agent, id and labels.
+    In someone else's private session the search reads only what the list shows of its prompt (the first line)."""
     query = query.strip().lower()
     return [r for r in rows
             if (not status or r.status == status)
             and (not agent or r.agent_name == agent)
-            and (not query or query in r.prompt.lower() or query in r.agent_name.lower() or query in r.id
-                 or any(query in label.lower() for label in r.labels))]
+            and (not query or query in _searchable_prompt(r, username).lower() or query in r.agent_name.lower()
+                 or query in r.id or any(query in label.lower() for label in r.labels))]
+
+
+def _searchable_prompt(row: SessionRow, username: str) -> str:
+    return row.prompt if row.visibility == 'team' or row.owner == username else row.title
 
 
 def offer_choices(select: ui.select, anything: str, values: set[str], chosen: str) -> None:
@@ -132,9 +138,17 @@ def register(system: System) -> None:
                       and not (k == 'scope' and v == default_scope)}
             ui.navigate.history.replace('/?' + urlencode(params) if params else '/')
 
+        guard = page_guard()
+
         async def load() -> None:
+            # the rights of this moment, not of the page's load: a person demoted, disabled or signed out since
+            # gets nothing more (the page is taken down)
+            if not guard.allows():
+                return
             try:
                 rows = await system.sessions.list(actor)
+                if not guard.allows():
+                    return
             except AodUiError as error:
                 problem.text = f'{error} The list shows what was last loaded and keeps retrying.'
                 problem.set_visibility(True)
@@ -145,7 +159,7 @@ def register(system: System) -> None:
             rows = in_scope(rows, state['scope'], actor.username)
             if state['person']:
                 rows = [r for r in rows if r.owner == state['person']]
-            matching = filter_rows(rows, state['status'], state['agent'], state['q'])
+            matching = filter_rows(rows, state['status'], state['agent'], state['q'], actor.username)
             pages = max(1, -(-len(matching) // PAGE_SIZE))
             state['page'] = min(state['page'], pages)
             pager.max = pages

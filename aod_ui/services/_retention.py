@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 
 from storage import SessionRecord, Store, run_io
 
-from ..errors import ActionError, UpstreamError
+from ..errors import ActionError, NotAllowed, UpstreamError
 from ..upstream import SessionInfo
+from ._policy import Actor, is_admin
 from ._tokens import Upstreams
 
 __all__ = ['PlanItem', 'RetentionPolicy', 'RetentionService', 'RunReport']
@@ -134,6 +135,14 @@ class RetentionService:
 
     def last_report(self) -> dict | None:
         return self.store.kv.get(LAST_KEY)
+
+    @staticmethod
+    def authorize(actor: Actor | None) -> Actor:
+        """The person asking for a dry run or a run, if they are an admin at this moment (pass them as they are
+        now, not as a page saw them when it opened)."""
+        if actor is None or not is_admin(actor):
+            raise NotAllowed('Only admins may see or run the retention policy.')
+        return actor
 
     async def plan(self, now: datetime | None = None) -> list[PlanItem]:
         """Exactly what a run would do now, oldest first, and why."""

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from nicegui import Event
+
 from storage import SessionRecord, Store, Visibility, run_io
 
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
@@ -115,6 +117,8 @@ class SessionService:
         self._agents_cache: tuple[float, dict[str, AgentInfo]] | None = None
         self._agent_names: dict[str, str] = {}
         self._launches: dict[tuple[str, str, str], asyncio.Future[str]] = {}
+        self.access_changed = Event[str]()
+        """Fired with a session id after who may see it changed (visibility, owner): open pages re-check at once."""
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -417,6 +421,7 @@ class SessionService:
             await run_io(self.store.sessions.set_owner, session_id, person.username)
             detail = f'{record.owner} → {person.username}'
         self.invalidate()
+        self.access_changed.emit(session_id)
         await self._audit(actor, 'ownership change', session_id, 'ok', detail)
 
     async def set_visibility(self, actor: Actor, session_id: str, visibility: str) -> None:
@@ -425,6 +430,7 @@ class SessionService:
         await self._authorize(actor, session_id, 'change visibility of')
         await run_io(self.store.sessions.update, session_id, visibility=visibility)
         self.invalidate()
+        self.access_changed.emit(session_id)
         await self._audit(actor, 'visibility change', session_id, 'ok', visibility)
 
     async def set_labels(self, actor: Actor, session_id: str, labels: builtins.list[str]) -> None:
