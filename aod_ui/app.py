@@ -63,14 +63,20 @@ def build(settings: Settings) -> System:
         actor = current_actor(system)
         if actor is None or actor.role != 'admin':
             return JSONResponse({'status': 'up' if aod['reachable'] else 'down'}, status_code=status)
+        archive = {'ok': system.archive.problem is None, 'sessions': len(list(system.archive)),
+                   'complete': sum(system.archive.complete(session_id) for session_id in system.archive)}
+        if system.archive.problem is not None:
+            # live viewing goes on from memory, so the dashboard stays in service (200): restarting it frees no disk
+            archive['problem'] = system.archive.problem
         body = {
-            'status': 'up' if aod['reachable'] else 'down',
+            'status': 'down' if not aod['reachable'] else 'up' if archive['ok'] else 'degraded',
             'version': __version__,
             'demo': settings.demo,
             'uptime_seconds': round(time.time() - system.started_at),
             'aod': aod,
             'live_streams': len(system.hubs),
             'viewers': sum(hub.viewer_count for hub in system.hubs),
+            'archive': archive,
             # what a soak counts to find leaks: NiceGUI's clients (connected pages) and the event loop's tasks
             'clients': len(Client.instances),
             'tasks': len(asyncio.all_tasks()),

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 
 from storage import Store, open_store
 
+from .archive import Archive
+from .archive._follower import Follower
 from .errors import ConfigError
 from .hub import HubRegistry, spawn_detached
 from .services import (
@@ -53,8 +55,12 @@ class System:
         self._sessions: SessionService | None = None
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
+        self.archive = Archive(settings.data_dir / 'archive', fsync_interval=settings.archive_fsync_seconds)
+        """Every session's events on disk; its index is read here, like the store, before anything is served."""
+        self.archive.open()
+        self.follower: Follower | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
-                                hold=settings.stream_hold)
+                                hold=settings.stream_hold, archive=self.archive)
         self.people = PeopleService(self.store)
         self.audit = AuditService(self.store)
         self.demo_accounts: list[tuple[str, str, str]] = []
@@ -129,13 +135,19 @@ class System:
             self.store, self.upstreams, lambda: self._sessions._upstream_sessions(fresh=True),  # type: ignore[union-attr]
             self._sessions._agent_name, rate=settings.retention_rate,
             policy=RetentionPolicy(days=settings.retention_days, stuck_hours=settings.retention_stuck_hours,
-                                   agent_days=dict(settings.retention_agent_days)))
+                                   agent_days=dict(settings.retention_agent_days),
+                                   archive_days=settings.archive_days), archive=self.archive)
         self.fleet = FleetService(self._sessions, self.store, self.upstreams,
                                   session_limit=settings.aod_session_limit,
                                   stuck_pending_minutes=settings.stuck_pending_minutes,
                                   silent_running_minutes=settings.silent_running_minutes)
         self._retention_task = spawn_detached(self.retention.scheduled(settings.retention_interval_minutes * 60),
                                               'scheduled retention')
+        sessions = self._sessions
+        self.follower = Follower(self.archive, self.hubs, lambda: sessions._upstream_sessions(),
+                                 lambda session_id: self.upstreams.for_session(session_id).get_session(session_id),
+                                 rate=settings.backfill_rate, streams=settings.backfill_streams)
+        self.background(spawn_detached(self.follower.run(), 'archive follower'))
 
     async def store_audit(self, actor: str, action: str, outcome: str, detail: str) -> None:
         """Record something that happened outside the services (for example a refused sign-in)."""

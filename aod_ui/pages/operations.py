@@ -12,8 +12,10 @@ from nicegui import ui
 
 from .. import format as fmt
 from .. import theme
+from ..archive import ArchiveUsage
 from ..auth import authenticate, login_redirect
 from ..components import frame
+from ..components.archive_card import archive_card
 from ..components.charts import bar_chart, stacked_chart
 from ..components.page_guard import PageGuard, page_guard
 from ..components.session_actions import confirm
@@ -59,6 +61,7 @@ def register(system: System) -> None:
             problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-2').mark('problem')
             problem.set_visibility(False)
             holder: dict[str, FleetSummary | None] = {'summary': None}
+            archive_holder: dict[str, ArchiveUsage | None] = {'usage': None}
 
             @ui.refreshable
             def health() -> None:
@@ -107,8 +110,9 @@ def register(system: System) -> None:
                             for session_id in ids[:3]:
                                 ui.link(session_id[:8], f'/sessions/{session_id}').classes('font-mono')
                     if summary.facts_missing:
-                        ui.label(f'{summary.facts_missing} finished sessions not read yet; they are read a few at '
-                                 'a time.').classes('text-xs opacity-60')
+                        ui.label(f'{summary.facts_missing} finished sessions are not in the archive yet; the '
+                                 'dashboard reads them from AoD in the background, newest first.') \
+                            .classes('text-xs opacity-60')
                 with ui.card().classes('w-full').mark('errors'):
                     ui.label('Last errors talking to AoD').classes('font-semibold')
                     if not summary.recent_errors:
@@ -130,6 +134,13 @@ def register(system: System) -> None:
                     bar_chart('Cost per person (USD)', summary.cost_by_person, decimals=2)
                     bar_chart('Mean duration per agent (s)', summary.duration_by_agent, decimals=0)
 
+            @ui.refreshable
+            def archive_section() -> None:
+                usage = archive_holder['usage']
+                if usage is not None:
+                    archive_card(system, usage)
+
+            archive_section()
             health()
             ui.label('Usage').classes('text-lg font-semibold mt-2')
             charts()
@@ -139,6 +150,8 @@ def register(system: System) -> None:
             async def refresh() -> None:
                 if not guard.allows(is_admin):
                     return
+                archive_holder['usage'] = await system.archive.usage()
+                archive_section.refresh()
                 try:
                     holder['summary'] = await system.fleet.summary(guard.presence.actor)
                 except AodUiError as error:
@@ -213,8 +226,9 @@ def _retention_card(system: System, guard: PageGuard) -> None:
                 return
             items = await retention.plan()
             if not admin_now() or not await confirm(f'Stop and delete {len(items)} session(s)?',
-                                                    'AoD removes their logs for good. Pinned sessions are kept.',
-                                                    'Apply'):
+                                                    'AoD removes their logs for good (the dashboard keeps its archived '
+                                                    'copies until AOD_UI_ARCHIVE_DAYS); archived copies listed are '
+                                                    'removed. Pinned sessions are kept.', 'Apply'):
                 return
             if not admin_now():
                 return

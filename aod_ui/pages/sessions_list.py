@@ -43,7 +43,8 @@ TITLE_SLOT = r'''
 <q-td :props="props" class="max-w-md">
   <div class="truncate font-medium" :title="props.row.title">{{ props.row.title }}</div>
   <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
-    dashboard</span><q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
+    dashboard</span><span v-if="props.row.deleted" class="text-amber-10"> · deleted upstream, kept in the archive</span>
+    <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
     {{ label }}</q-badge></div>
 </q-td>'''
 CREATED_SLOT = r'''
@@ -54,7 +55,8 @@ def _table_row(row: SessionRow) -> dict:
     return {
         'id': row.id, 'status': row.status, 'color': theme.status_color(row.status),
         'icon': theme.status_icon(row.status), 'title': row.title, 'agent': row.agent_name or '—',
-        'recorded': row.recorded, 'labels': list(row.labels), 'owner': row.owner or '—',
+        'recorded': row.recorded, 'deleted': row.deleted_upstream, 'labels': list(row.labels),
+        'owner': row.owner or '—',
         'created': fmt.relative_time(row.created_at),
         'created_exact': fmt.exact_time(row.created_at), 'turns': row.turn_count,
         'duration': fmt.duration(row.duration_seconds),

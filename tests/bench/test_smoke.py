@@ -61,6 +61,8 @@ def test_benchmark_quick_run_and_its_report(tmp_path):
     for name in ('asyncio tasks', 'NiceGUI clients', 'upstream streams', 'live streams (hubs)', 'viewers'):
         assert soak[f'{name}: after − before']['ours'] <= 0, soak[f'{name}: after − before']
     assert _rows(results, 'load')[0]['ours'] == 0  # the websocket load run: no viewer failed
+    archive = {row['metric']: row for row in _rows(results, 'archive')}
+    assert archive['later open (s)']['ours'] is not None and archive['dashboard memory, highest (MB)']['ours']
 
     docs, readme = tmp_path / 'benchmarks.md', tmp_path / 'README.md'
     shutil.copy(ROOT / 'docs' / 'benchmarks.md', docs)
