@@ -16,10 +16,10 @@ import json
 import random
 import re
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -63,7 +63,8 @@ class LoadReport:
 
 
 _stop: asyncio.Event | None = None
-"""Set when the scenario says its output is over (SIGUSR1, see `LightRun.finish`): every viewer leaves."""
+"""Set when the scenario says its output is over (a line on standard input, see `LightRun.finish`, or its end):
+every viewer leaves."""
 
 
 async def _pause(until: float) -> None:
@@ -75,6 +76,11 @@ async def _pause(until: float) -> None:
 
 def _stopped() -> bool:
     return _stop is not None and _stop.is_set()
+
+
+def _left() -> float | None:
+    """When a viewer that leaves now left: None when it leaves because the output is over (it saw all of it)."""
+    return None if _stopped() else time.time()
 
 
 def _record(seen: dict[int, float], text: str, now: float) -> None:
@@ -111,7 +117,7 @@ async def _ws_once(base: str, path: str, until: float, report: LoadReport, ready
     await _pause(until)
     if not client.connected:
         report.errors.append('disconnected before the end')
-    delivery['end'] = time.time()
+    delivery['end'] = _left()
     await client.disconnect()
 
 
@@ -134,11 +140,12 @@ async def _sse_once(base: str, path: str, until: float, report: LoadReport, read
                     _record(delivery['seen'], line, time.time())
         reading, pausing = asyncio.create_task(read()), asyncio.create_task(_pause(until))
         await asyncio.wait({reading, pausing}, return_when=asyncio.FIRST_COMPLETED)
+        closed = reading.done()  # the server ended the stream (the session ended): watched to the end
         for task in (reading, pausing):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-    delivery['end'] = time.time()
+    delivery['end'] = None if closed else _left()
 
 
 async def _viewer(kind: str, base: str, path: str, seconds: float, churn: tuple[float, float] | None,
@@ -165,7 +172,12 @@ async def _run(kind: str, base: str, paths: list[str], seconds: float, churn: tu
                ) -> LoadReport:
     global _stop
     _stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, _stop.set)
+    loop = asyncio.get_running_loop()
+
+    def listen() -> None:  # a daemon thread: a blocked read never holds the process at its end
+        sys.stdin.readline()
+        loop.call_soon_threadsafe(_stop.set)  # type: ignore[union-attr]
+    threading.Thread(target=listen, daemon=True).start()
     report = LoadReport()
     started = time.monotonic()
     events = [asyncio.Event() for _ in paths]
@@ -196,7 +208,7 @@ class LightRun:
                     'churn': churn}
             self._processes.append(subprocess.Popen(
                 [sys.executable, '-m', 'bench.light', '--out', str(out), json.dumps(spec)],
-                stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1]))
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1]))
             self._outputs.append(out)
 
     def ready(self) -> float:
@@ -213,7 +225,10 @@ class LightRun:
     def finish(self, timeout: float = 120) -> LoadReport:
         """Every viewer leaves now; their report."""
         for process in self._processes:
-            process.send_signal(signal.SIGUSR1)
+            with contextlib.suppress(OSError):  # it may have ended already: its viewers' streams closed
+                assert process.stdin is not None
+                process.stdin.write('stop\n')
+                process.stdin.flush()
         return self.result(timeout)
 
     def stop(self) -> None:
