@@ -61,6 +61,9 @@ def test_benchmark_quick_run_and_its_report(tmp_path):
     for name in ('asyncio tasks', 'NiceGUI clients', 'upstream streams', 'live streams (hubs)', 'viewers'):
         assert soak[f'{name}: after − before']['ours'] <= 0, soak[f'{name}: after − before']
     assert _rows(results, 'load')[0]['ours'] == 0  # the websocket load run: no viewer failed
+    api = {row['metric']: row for row in _rows(results, 'api')}  # ours alone: the page beside them as yardstick
+    assert api['upstream stream connections']['ours'] == 1 and api['API follower errors']['ours'] == 0
+    assert all(row['baseline'] is not None for metric, row in api.items() if 'latency' in metric)
     archive = {row['metric']: row for row in _rows(results, 'archive')}
     assert archive['later open (s)']['ours'] is not None and archive['dashboard memory, highest (MB)']['ours']
 
