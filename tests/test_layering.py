@@ -43,3 +43,16 @@ def test_pages_import_neither_upstream_nor_storage():
     offenders = [str(p.relative_to(ROOT)) for p in (ROOT / 'aod_ui/pages').rglob('*.py')
                  if any(reaches_past_services(name) for name in _imports(p))]
     assert not offenders
+
+
+def test_page_functions_only_compose():
+    """A page function arranges components; anything longer than 40 lines belongs in a component or a service."""
+    long = []
+    for path in (ROOT / 'aod_ui/pages').glob('*.py'):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and node.decorator_list and any(
+                    isinstance(d, ast.Call) and getattr(d.func, 'id', '') in {'page', 'route'}
+                    for d in node.decorator_list):
+                if node.end_lineno - node.lineno + 1 > 40:
+                    long.append(f'{path.name}:{node.name}')
+    assert not long

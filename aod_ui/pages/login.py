@@ -14,8 +14,8 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from .. import theme
-from ..auth import SignInTickets, authenticate, client_address, safe_next, sign_in
-from ..errors import AodUiError
+from ..auth import SignInTickets, authenticate, safe_next, sign_in
+from ..components.sign_in_card import SignInCard
 from ..system import System
 from ._page import route
 
@@ -38,38 +38,7 @@ def register(system: System) -> None:
         error = str(request.session.pop('login_error', '') or app.storage.user.pop('login_error', ''))
         with ui.column().classes('absolute-center items-center gap-4 w-96 max-w-[92vw]'):
             ui.label(settings.title).classes('text-2xl font-semibold text-primary')
-            with ui.card().classes('w-full gap-3 p-6'):
-                problem = ui.label(error).classes('text-negative').mark('login-error')
-                problem.set_visibility(bool(error))
-                if settings.auth == 'oidc':
-                    ui.label('Sign in with your organisation account.').classes('text-sm opacity-80')
-                    ui.button('Sign in', icon='login',
-                              on_click=lambda: ui.navigate.to(f'/auth/oidc/login?{urlencode({"next": target})}')) \
-                        .classes('w-full').mark('oidc-login')
-                elif settings.auth == 'header':
-                    ui.label('Sign-in happens at your organisation\'s sign-in proxy, and this request did not come '
-                             'through it (or it named nobody). Open the dashboard through its usual address.') \
-                        .classes('text-sm')
-                else:
-                    username = ui.input('Username').props('outlined autofocus autocomplete=username') \
-                        .classes('w-full').mark('username')
-                    password = ui.input('Password', password=True, password_toggle_button=True) \
-                        .props('outlined autocomplete=current-password').classes('w-full').mark('password')
-
-                    async def submit() -> None:
-                        address = client_address(request.scope)
-                        try:
-                            actor = await system.people.login_local(username.value or '', password.value or '',
-                                                                    address)
-                        except AodUiError as refusal:
-                            problem.text = str(refusal)
-                            problem.set_visibility(True)
-                            password.value = ''
-                            return
-                        ticket = tickets.issue(request.session['id'], actor.username)
-                        ui.navigate.to(f'/auth/finish?{urlencode({"ticket": ticket, "next": target})}')
-                    password.on('keydown.enter', submit)
-                    ui.button('Sign in', icon='login', on_click=submit).classes('w-full').mark('sign-in')
+            SignInCard(system, request, tickets, target, error)
             if request.url.scheme == 'http' and settings.cookies_secure:
                 ui.label('This page came over plain HTTP, but the sign-in cookie is sent over HTTPS only, so signing '
                          'in will not stick. Serve the dashboard over HTTPS (or set AOD_UI_SECURE_COOKIES=false on a '
