@@ -50,9 +50,8 @@ def test_page_functions_only_compose():
     long = []
     for path in (ROOT / 'aod_ui/pages').glob('*.py'):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and node.decorator_list and any(
-                    isinstance(d, ast.Call) and getattr(d.func, 'id', '') in {'page', 'route'}
-                    for d in node.decorator_list):
-                if node.end_lineno - node.lineno + 1 > 40:
-                    long.append(f'{path.name}:{node.name}')
+            registered = isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and any(
+                isinstance(d, ast.Call) and getattr(d.func, 'id', '') in {'page', 'route'} for d in node.decorator_list)
+            if registered and node.end_lineno - node.lineno + 1 > 40:
+                long.append(f'{path.name}:{node.name}')
     assert not long

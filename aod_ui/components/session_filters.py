@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from nicegui import ui
 
@@ -56,12 +57,13 @@ class SessionFilters(ui.row):
         _offer(self.agent, 'Any agent', {r.agent_name for r in rows if r.agent_name}, self.filter.agent)
         _offer(self.person, 'Anyone', {r.owner for r in rows if r.owner}, self.filter.person)
 
-    def params(self) -> dict[str, str]:
-        """The filters as the page address's query (what differs from the defaults)."""
+    def address(self, page: int) -> str:
+        """The list's address with these filters and `page` (what differs from the defaults)."""
         f = self.filter
-        params = {'status': f.status, 'agent': f.agent, 'q': f.query, 'person': f.person,
-                  'scope': f.scope if f.scope != self.default_scope else ''}
-        return {k: v for k, v in params.items() if v}
+        params = {'status': f.status, 'agent': f.agent, 'q': f.query, 'page': str(page) if page > 1 else '',
+                  'scope': f.scope if f.scope != self.default_scope else '', 'person': f.person}
+        query = urlencode({k: v for k, v in params.items() if v})
+        return f'/?{query}' if query else '/'
 
 
 def _offer(select: ui.select, anything: str, values: set[str], chosen: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from nicegui import ui
 
 from ..components.session_filters import SessionFilters
@@ -45,12 +43,10 @@ def register(system: System) -> None:
             table.show_rows(matching)
 
         def sync_url() -> None:
-            params = {**filters.params(), **({'page': str(table.page)} if table.page > 1 else {})}
-            ui.navigate.history.replace('/?' + urlencode(params) if params else '/')
+            ui.navigate.history.replace(filters.address(table.page))
 
         async def changed(first_page: bool) -> None:
-            if first_page:
-                table.page = 1
+            table.page = 1 if first_page else table.page
             sync_url()
             await load()
         if deleted:
