@@ -11,7 +11,7 @@ from . import _hub  # HubState, at run time (the hub module imports this one)
 
 if TYPE_CHECKING:
     from ..transcript import Transcript
-    from ._hub import HubState
+    from ._viewer import HubState
 
 __all__ = ['Archiving']
 
