@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ['PRIMARY', 'STATUS_COLORS', 'STATUS_ICONS', 'status_color', 'status_icon']
+__all__ = ['PRIMARY', 'PROBLEM', 'STATUS_COLORS', 'STATUS_ICONS', 'status_color', 'status_icon']
 
 PRIMARY = '#4f46e5'
+PROBLEM = 'text-negative bg-red-1 rounded'
+"""A problem a page shows in its place (AoD unreachable, a refused launch), as a red banner."""
 
 STATUS_COLORS = {
     'pending': 'amber-8',

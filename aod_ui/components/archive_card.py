@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from .. import theme
 from ..archive import ArchiveUsage
 from ..system import System
 
@@ -22,7 +23,7 @@ def archive_card(system: System, usage: ArchiveUsage) -> None:
     with ui.card().classes('w-full gap-1').mark('archive'):
         ui.label('Archive').classes('font-semibold')
         if usage.problem:
-            ui.label(usage.problem).classes('text-negative bg-red-1 rounded p-2 text-sm').mark('archive-problem')
+            ui.label(usage.problem).classes(f'{theme.PROBLEM} p-2 text-sm').mark('archive-problem')
         growth = '—' if usage.growth_per_day is None else f'{size_text(usage.growth_per_day)} a day'
         ui.label(f'{size_text(usage.bytes)} on disk · {usage.sessions} sessions ({usage.complete} complete, '
                  f'{usage.deleted_upstream} deleted upstream) · growth {growth}').classes('text-sm') \

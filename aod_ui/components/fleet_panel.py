@@ -44,7 +44,7 @@ class FleetPanel(ui.column):
         self.usage: ArchiveUsage | None = None
         self.classes('w-full gap-4 p-0')
         with self:
-            self.problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-2').mark('problem')
+            self.problem = ui.label().classes(f'{theme.PROBLEM} w-full p-2').mark('problem')
             self.problem.set_visibility(False)
             self.archive()
             self.health()

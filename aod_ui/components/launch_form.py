@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from .. import theme
 from ..auth import require_actor
 from ..errors import AodUiError, UpstreamError
 from ..services import AgentInfo, LaunchRequest
@@ -39,7 +40,7 @@ class LaunchForm(ui.card):
                                              precision=0).props('outlined dense').classes('w-64').mark('timeout')
                     self.visibility = ui.toggle({'team': 'Team can watch', 'private': 'Only me and admins'},
                                                 value=system.settings.default_visibility).mark('visibility')
-            self.problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-3 whitespace-pre-line') \
+            self.problem = ui.label().classes(f'{theme.PROBLEM} w-full p-3 whitespace-pre-line') \
                 .mark('problem')
             self.problem.set_visibility(False)
             with ui.row().classes('w-full justify-end gap-2'):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from .. import theme
 from ..components.launch_form import LaunchForm
 from ..errors import AodUiError
 from ..services import can_launch
@@ -21,7 +22,7 @@ def register(system: System) -> None:
             # AoD scopes agents to the token's owner: with personal tokens, the person's own agents
             agents = [a for a in await system.sessions.agents(view.actor) if not a.archived]
         except AodUiError as error:
-            ui.label(str(error)).classes('text-negative bg-red-1 rounded p-3').mark('problem')
+            ui.label(str(error)).classes(f'{theme.PROBLEM} p-3').mark('problem')
             ui.button('Try again', icon='refresh', on_click=ui.navigate.reload)
             return
         LaunchForm(system, agents, agent)

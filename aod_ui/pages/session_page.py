@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from .. import theme
 from ..components.live_session import LiveSession
 from ..errors import AodUiError, NotAllowed
 from ..system import System
@@ -22,7 +23,7 @@ def register(system: System) -> None:
             ui.link('Back to all sessions', '/')
             return
         except AodUiError as error:
-            ui.label(str(error)).classes('text-negative bg-red-1 rounded p-3').mark('problem')
+            ui.label(str(error)).classes(f'{theme.PROBLEM} p-3').mark('problem')
             ui.button('Try again', icon='refresh', on_click=ui.navigate.reload)
             return
         await LiveSession.open(system, detail, view.guard)

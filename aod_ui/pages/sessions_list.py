@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from .. import theme
 from ..components.session_filters import SessionFilters
 from ..components.session_table import SessionTable
 from ..errors import AodUiError
@@ -19,7 +20,7 @@ def register(system: System) -> None:
                             scope: str = '', person: str = '', deleted: str = '') -> None:
         filters = SessionFilters(view.actor, scope=scope, q=q, status=status, agent=agent, person=person,
                                  on_change=lambda: changed(first_page=True))
-        problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-2').mark('problem')
+        problem = ui.label().classes(f'{theme.PROBLEM} w-full p-2').mark('problem')
         problem.set_visibility(False)
         table = SessionTable(page, on_page=lambda: changed(first_page=False))
 
