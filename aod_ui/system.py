@@ -17,6 +17,7 @@ from storage import Store, open_store
 
 from .archive import Archive
 from .archive._follower import Follower
+from .search import SearchIndex
 from .errors import ConfigError
 from .hub import HubRegistry, spawn_detached
 from .services import (
@@ -58,6 +59,9 @@ class System:
         self.archive = Archive(settings.data_dir / 'archive', fsync_interval=settings.archive_fsync_seconds)
         """Every session's events on disk; its index is read here, like the store, before anything is served."""
         self.archive.open()
+        self.search = SearchIndex(settings.data_dir / 'search.sqlite', self.archive.folder)
+        """The full-text index of the archive, fed as it is written (its writer thread starts with the system)."""
+        self.archive.listener = self.search
         self.follower: Follower | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
                                 hold=settings.stream_hold, archive=self.archive)
@@ -101,6 +105,7 @@ class System:
     async def startup(self) -> None:
         if self._ready is None:
             self._ready = asyncio.Event()
+        self.search.start()
         try:
             await self._start()
         except Exception as error:
@@ -160,6 +165,7 @@ class System:
         for task in self._background:
             task.cancel()
         await self.hubs.stop_all()
+        await asyncio.to_thread(self.search.stop)
         if self._upstream is not None:
             await self._upstream.aclose()
         if self.upstreams is not None:
