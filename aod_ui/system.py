@@ -26,6 +26,7 @@ from .services import (
     PeopleService,
     RetentionPolicy,
     RetentionService,
+    SearchService,
     SessionService,
     TokenService,
     TokenVault,
@@ -54,6 +55,7 @@ class System:
         self._retention_task: asyncio.Task | None = None
         self.fleet: FleetService | None = None  # type: ignore[assignment]
         self._sessions: SessionService | None = None
+        self.finder: SearchService = None  # type: ignore[assignment]  # set in startup
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
         self.archive = Archive(settings.data_dir / 'archive', fsync_interval=settings.archive_fsync_seconds)
@@ -135,6 +137,7 @@ class System:
                                    fallback=self.settings.token_fallback)
         self.tokens = TokenService(self.upstreams, self.store, self_service=self.settings.self_service_tokens)
         self._sessions = SessionService(self.upstreams, self.store, self.hubs)
+        self.finder = SearchService(self._sessions, self.search)
         settings = self.settings
         self.retention = RetentionService(
             self.store, self.upstreams, lambda: self._sessions._upstream_sessions(fresh=True),  # type: ignore[union-attr]

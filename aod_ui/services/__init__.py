@@ -5,6 +5,7 @@ from ._fleet import FleetService, FleetSummary, SessionFacts
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
+from ._search import SearchPage, SearchService
 from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
 
@@ -23,6 +24,8 @@ __all__ = [
     'RetentionPolicy',
     'RetentionService',
     'RunReport',
+    'SearchPage',
+    'SearchService',
     'SessionDetail',
     'SessionFacts',
     'SessionRow',
