@@ -30,7 +30,7 @@ from ._entries import (
 from ._export import iter_jsonl, iter_text
 from ._lines import LineDemux, LineIndex, RawLine
 from ._raw import RawLog
-from ._readable import readable_line
+from ._readable import entry_text, readable_line
 from ._status import status_after
 from ._text import DISPLAY_LIMIT, clip, one_line, summarize_tool
 from ._transcript import MERGE_CHARS, MERGE_LINES, Transcript
@@ -65,6 +65,7 @@ __all__ = [
     'Transcript',
     'TurnEntry',
     'clip',
+    'entry_text',
     'iter_jsonl',
     'iter_text',
     'one_line',

@@ -7,9 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 from ._claude import QUIET_SYSTEM, QUIET_TYPES, as_str, content_blocks, parse_line, result_text
+from ._entries import (
+    Entry,
+    LinesEntry,
+    MessageEntry,
+    ResultEntry,
+    StageEntry,
+    SystemEntry,
+    TextEntry,
+    ThinkingEntry,
+    ToolEntry,
+    TurnEntry,
+)
 from ._text import summarize_tool
 
-__all__ = ['readable_line']
+__all__ = ['entry_text', 'readable_line']
 
 ARGUMENT_LIMIT = 2000
 """Characters of one tool argument kept (a file written whole is found by its path and first lines)."""
@@ -72,3 +84,22 @@ def _arguments(args: dict[str, Any]) -> list[str]:
         elif isinstance(value, list):
             stack.extend(value)
     return found
+
+
+def entry_text(entry: Entry) -> str:
+    """What a person reads of a transcript entry (what find-in-session looks through)."""
+    if isinstance(entry, TurnEntry):
+        return f'Turn {entry.number}\n{entry.prompt or ""}'
+    if isinstance(entry, TextEntry | ThinkingEntry | ResultEntry):
+        return entry.text
+    if isinstance(entry, ToolEntry):
+        return '\n'.join([entry.summary, *_arguments(entry.input), entry.result or ''])
+    if isinstance(entry, LinesEntry):
+        return entry.text
+    if isinstance(entry, MessageEntry):
+        return entry.message
+    if isinstance(entry, SystemEntry):
+        return ' '.join(p for p in (entry.subtype, entry.model or '', entry.text) if p)
+    if isinstance(entry, StageEntry):
+        return f'{entry.name} {entry.message or ""}' if entry.state == 'failed' else ''
+    return ''

@@ -43,7 +43,8 @@ async def test_what_is_read_is_indexed_as_it_is_archived_without_json_punctuatio
     assert not any(text.startswith('{"type"') or '"tool_use_id"' in text for _, _, text in found)
     # what a reader of the transcript reads: every line of it is in the index (a tool's input too)
     events = list(SessionFiles(archive.folder, session_id).events())
-    stdout = ''.join(str(e.get('data', '')) for e in events if e.get('type') == 'output' and e.get('stream') != 'stderr')
+    stdout = ''.join(str(e.get('data', '')) for e in events
+                     if e.get('type') == 'output' and e.get('stream') != 'stderr')
     tool_inputs = [block['input'] for line in stdout.splitlines() if line.startswith('{')
                    for block in (json.loads(line).get('message') or {}).get('content') or []
                    if isinstance(block, dict) and block.get('type') == 'tool_use']
