@@ -17,9 +17,9 @@ from storage import Store, open_store
 
 from .archive import Archive
 from .archive._follower import Follower
-from .search import SearchIndex
 from .errors import ConfigError
 from .hub import HubRegistry, spawn_detached
+from .search import SearchIndex
 from .services import (
     AuditService,
     FleetService,

@@ -13,6 +13,7 @@ from .. import theme
 from ..auth import authenticate, login_redirect
 from ..components import frame
 from ..components.page_guard import page_guard
+from ..components.search_results import SearchResults
 from ..errors import AodUiError
 from ..services import SessionRow, is_admin
 from ..system import System
@@ -111,7 +112,7 @@ def register(system: System) -> None:
             with ui.row().classes('w-full items-end gap-3 flex-wrap'):
                 ui.label('Sessions').classes('text-2xl font-semibold mr-2')
                 scope_toggle = ui.toggle(scopes, value=state['scope']).props('dense no-caps').mark('scope')
-                search = ui.input(placeholder='Search prompts (/)', value=state['q']) \
+                search = ui.input(placeholder='Search prompts and transcripts (/)', value=state['q']) \
                     .props('dense outlined clearable debounce=300') \
                     .classes('w-64 max-sm:w-full').mark('search')
                 search.props('data-search')
@@ -134,6 +135,7 @@ def register(system: System) -> None:
             table.props('hide-pagination :pagination="{rowsPerPage: 0}" no-data-label="No sessions match."')
             table.on('rowClick', lambda e: ui.navigate.to(f'/sessions/{e.args[1]["id"]}'))
             pager = ui.pagination(1, 1, direction_links=True, value=state['page']).mark('pager')
+            results = SearchResults(system.finder, actor, lambda: guard.allows())
 
         def sync_url() -> None:
             params = {k: v for k, v in state.items() if v and not (k == 'page' and v == 1)
@@ -161,6 +163,8 @@ def register(system: System) -> None:
             rows = in_scope(rows, state['scope'], actor.username)
             if state['person']:
                 rows = [r for r in rows if r.owner == state['person']]
+            listed = {r.id for r in filter_rows(rows, state['status'], state['agent'], '')}
+            await results.show(state['q'], lambda r: r.id in listed, key=(*listed,))
             matching = filter_rows(rows, state['status'], state['agent'], state['q'], actor.username)
             pages = max(1, -(-len(matching) // PAGE_SIZE))
             state['page'] = min(state['page'], pages)

@@ -283,8 +283,7 @@ class SearchIndex:
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        conn.isolation_level = ''  # `with conn:` transactions
+        conn = sqlite3.connect(self.path, check_same_thread=False)  # `with conn:` is one transaction
         with contextlib.suppress(OSError):
             self.path.chmod(0o600)
         conn.execute('PRAGMA journal_mode=WAL')
