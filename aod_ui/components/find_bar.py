@@ -72,7 +72,8 @@ class FindBar:
 
     def search(self) -> None:
         """Look for the field's words again (after typing, or when the tab changed)."""
-        self.words = parse_query(self.input.value or '').words
+        needle = (self.input.value or '').strip()
+        self.words = (needle,) if parse_query(needle) else ()  # found as typed, like a browser's find
         self.matches = self._raw_matches() if self.raw_shown() else self._transcript_matches()
         self.index = -1
         if self.matches:
@@ -110,13 +111,12 @@ class FindBar:
     def _transcript_matches(self) -> list[Match]:
         if not self.words:
             return []
-        words = [w.lower() for w in self.words]
+        needle = self.words[0].lower()
         found: list[Match] = []
         first = self.transcript.top_dropped
         for offset, entry in enumerate(self.transcript.top_level()):
             for item in [entry, *self._nested(entry)]:
-                text = entry_text(item).lower()
-                if all(word in text for word in words):
+                if needle in entry_text(item).lower():
                     found.append(Match(first + offset, item))
         return found
 
@@ -129,10 +129,10 @@ class FindBar:
     def _raw_matches(self) -> list[Match]:
         if not self.words:
             return []
-        words = [w.lower() for w in self.words]
+        needle = self.words[0].lower()
         lines = self.raw.lines
         return [Match(lines.first + offset) for offset, text in enumerate(lines.texts(lines.first))
-                if all(word in text.lower() for word in words)]
+                if needle in text.lower()]
 
     def _nearest(self, cursor: int) -> int:
         """The first match at or after the stream event `cursor` (a search result's line), else the last one."""

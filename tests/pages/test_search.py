@@ -1,0 +1,71 @@
+"""Search through the pages: across sessions from the list, opening the session at the line; find in a session."""
+
+from __future__ import annotations
+
+import asyncio
+
+from nicegui import app, ui
+from nicegui.testing import User
+
+from ..helpers import CODEX
+from .support import eventually, label_texts
+from .test_archive_pages import archived_session
+
+
+async def indexed_session(prompt: str, agent: str | None = None) -> str:
+    session_id = await archived_session(prompt, *([agent] if agent else []))
+    assert await asyncio.to_thread(app.state.aod_system.search.settle)
+    return session_id
+
+
+async def test_a_search_from_the_list_finds_the_line_and_opens_the_session_there(user: User):
+    await user.open('/')
+    session_id = await indexed_session('Fix the flaky login test\nscenario: success')
+    await indexed_session('Something else entirely\nscenario: success')
+    await user.open('/?q=flaky+login')
+    await user.should_see(marker='search-hit')
+    with user:
+        links = [e for e in user.find(marker='search-hit').elements if isinstance(e, ui.link)]
+    assert links and all(f'/sessions/{session_id}?find=flaky+login' in link.props['href'] for link in links)
+    assert len(label_texts(user, 'search-hit-title')) == len(links)
+    await user.should_see(marker='search-count')
+    await user.open(links[0].props['href'])
+    await eventually(lambda: label_texts(user, 'find-count') and 'of' in label_texts(user, 'find-count')[0])
+    with user:
+        assert user.find(marker='find').elements.pop().value == 'flaky login'
+
+
+async def test_search_combines_with_the_lists_filters(user: User):
+    await user.open('/')
+    await indexed_session('Fix the flaky login test\nscenario: success')
+    await user.open('/?q=flaky+login&status=running')
+    await user.should_see(marker='search-none')
+
+
+async def test_find_in_a_long_session_pages_the_raw_window_to_the_match(user: User):
+    await user.open('/')
+    session_id = await indexed_session('scenario: huge\nlines: 4000', CODEX)
+    await user.open(f'/sessions/{session_id}')
+    await user.should_see('Agent exited with code 0', retries=100)
+    user.find('Raw output').click()
+    await eventually(lambda: label_texts(user, 'raw-info') and 'Lines 2' in label_texts(user, 'raw-info')[0])
+    user.find(marker='find').type('log line 17: ok')
+    await eventually(lambda: label_texts(user, 'find-count') == ['1 of 1'])
+    info = label_texts(user, 'raw-info')[0]
+    assert info.startswith('Lines 1–'), info  # the window went back to the match, 2,000 lines before the tail
+
+
+async def test_find_in_the_transcript_steps_through_matches(user: User):
+    await user.open('/')
+    session_id = await indexed_session('scenario: chatty\nevents: 30')  # a Claude agent: one entry a tick
+    await user.open(f'/sessions/{session_id}')
+    await user.should_see('Agent exited with code 0', retries=100)
+    user.find(marker='find').type('tick')
+    await eventually(lambda: label_texts(user, 'find-count') and label_texts(user, 'find-count')[0].startswith('1 of'))
+    user.find(marker='find-next').click()
+    await eventually(lambda: label_texts(user, 'find-count')[0].startswith('2 of'))
+    user.find(marker='find-previous').click()
+    user.find(marker='find-previous').click()
+    count = label_texts(user, 'find-count')[0]
+    total = count.split(' of ')[1]
+    assert count == f'{total} of {total}'  # previous from the first is the last
