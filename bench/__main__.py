@@ -5,6 +5,7 @@
     python -m bench --only latency,connections
     python -m bench --only load                the 100-viewer websocket load test (also one of the tests)
     python -m bench --only archive             the archive at AoD's pace: first and later opens, a backfill
+    python -m bench --only search              the search index: 10,000 sessions / 10 million lines
     python -m bench --only soak --soak 10 --out bench/results/soak     the 10-minute soak (separate, longer)
 
 Prints a table and writes bench/results/latest.json and latest.md.
@@ -22,7 +23,7 @@ from . import scenarios
 from .harness import CHROMIUM, CHROMIUM_ARGS, settle, stack
 
 RESULTS = Path(__file__).resolve().parent / 'results'
-ALL = ('connections', 'latency', 'throughput', 'idle', 'huge', 'list', 'load', 'archive')
+ALL = ('connections', 'latency', 'throughput', 'idle', 'huge', 'list', 'load', 'archive', 'search')
 FULL = tuple(name for name in ALL if name != 'load')
 """The full run leaves out the 2-minute websocket load test: it runs with the tests (tests/faults/test_load.py)."""
 
@@ -108,6 +109,9 @@ def main() -> None:
             rows += archive.first_and_later_open(browser, simulator, baseline, 2000 if smoke else 100_000)
             rows += archive.backfill(browser, simulator, baseline, 20 if smoke else 200, viewers=2 if smoke else 10,
                                      rate=20 if smoke else 50, seconds=2 if smoke else 8)
+        if 'search' in only:
+            from .search import search
+            rows += search(100 if smoke else 10_000, 1000, seconds=2 if smoke else 8, searches=40 if smoke else 400)
         if 'load' in only:
             between()
             rows += scenarios.websocket_load(simulator, dashboard, 5 if smoke else 100, 5 if smoke else 120)
