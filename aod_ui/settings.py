@@ -110,8 +110,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('AOD_UI_HOST', 'host', str, '127.0.0.1', 'Address the dashboard listens on.'),
     Setting('AOD_UI_PORT', 'port', _port, 8080, 'Port the dashboard listens on.'),
     Setting('AOD_UI_DATA_DIR', 'data_dir', Path, Path('data'),
-            "Folder for the dashboard's own data (session records, people, audit trail, and the archive of every "
-            'session read from AoD, in its archive/ folder).'),
+            "Folder for the dashboard's own data (session records, people, audit trail, the archive of every "
+            'session read from AoD in its archive/ folder, and the search index of that archive, search.sqlite).'),
     Setting('AOD_UI_STORAGE_SECRET', 'storage_secret', str, '',
             'Secret that signs the browser session cookie; at least 32 characters outside demo mode.', secret=True),
     Setting('AOD_UI_TITLE', 'title', str, 'AoD Dashboard', 'Name shown in the header and the browser tab.'),

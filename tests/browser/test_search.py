@@ -33,7 +33,7 @@ def test_search_then_find_in_the_session(browser, dashboard):
         page = context.new_page()
         page.set_default_timeout(20_000)
         errors: list[str] = []
-        page.on('console', lambda message: message.type == 'error' and errors.append(message.text))
+        page.on('console', lambda message, seen=errors: message.type == 'error' and seen.append(message.text))
         word = f'zanzibar{len(name)}'
         launch(page, dashboard, f'Fix the {word} parser {HOSTILE}\nscenario: success', agent='bug-fix')
         expect(page.get_by_text('Agent exited with code 0')).to_be_visible(timeout=30_000)
