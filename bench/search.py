@@ -28,7 +28,9 @@ from .scenarios import Row
 
 __all__ = ['search']
 
-WORDS = ['parser', 'retry', 'login', 'flaky', 'timeout', 'migration', 'cache', 'token', 'schema', 'router', 'widget', 'ledger', 'invoice', 'lambda', 'cursor', 'buffer', 'thread', 'socket', 'header', 'encoder', 'payload', 'session', 'archive', 'index', 'window', 'tensor']
+WORDS = ['parser', 'retry', 'login', 'flaky', 'timeout', 'migration', 'cache', 'token', 'schema', 'router', 'widget',
+         'ledger', 'invoice', 'lambda', 'cursor', 'buffer', 'thread', 'socket', 'header', 'encoder', 'payload',
+         'session', 'archive', 'index', 'window', 'tensor']
 FILES = ['src/app.py', 'src/csvkit/parse.py', 'tests/test_parse.py', 'lib/router.ts', 'cmd/server/main.go']
 
 
