@@ -64,13 +64,13 @@ class FindBar:
             self.next = ui.button(icon='keyboard_arrow_down', on_click=lambda: self.step(1)) \
                 .props('flat dense round').tooltip('Next match').mark('find-next')
         self.earlier = ui.column().classes('w-full gap-1').mark('find-earlier')
-        self.input.on_value_change(lambda: self.search())
+        self.input.on_value_change(self.search)
         self.input.on('keydown.enter', lambda: self.step(1))
         self._at = at
 
     # -- finding ------------------------------------------------------------------------------------------------
 
-    def search(self) -> None:
+    async def search(self) -> None:
         """Look for the field's words again (after typing, or when the tab changed)."""
         needle = (self.input.value or '').strip()
         self.words = (needle,) if parse_query(needle) else ()  # found as typed, like a browser's find
@@ -83,7 +83,7 @@ class FindBar:
         else:
             self._mark(None, None)
         self._update_count()
-        ui.timer(0, self._show_earlier, once=True)
+        await self._show_earlier()
 
     def step(self, delta: int) -> None:
         if not self.matches:
@@ -157,16 +157,18 @@ class FindBar:
     async def _show_earlier(self) -> None:
         """Matches in output the hub has let go, from the search index, each in its context."""
         self.earlier.clear()
-        held_from = self._first_held_event()
-        if not self.words or held_from is None:
+        lines = self.transcript.raw.lines
+        if not self.words or (lines.first == 0 and self.transcript.top_dropped == 0 and self.transcript.raw.complete):
             return
         try:
-            results = await self.finder.in_session(self.actor, self.session_id, self.input.value or '')
+            results, indexed = await self.finder.in_session(self.actor, self.session_id, self.input.value or '')
         except AodUiError as error:
             with self.earlier:
                 ui.label(str(error)).classes('text-xs text-negative')
             return
-        earlier: list[Hit] = [hit for hit in results.hits if hit.cursor is not None and hit.cursor < held_from]
+        # the hub holds the session's latest lines, cut as the index cut them: earlier ones are before this line
+        held_from = indexed - (lines.line_count - lines.first)
+        earlier: list[Hit] = sorted((hit for hit in results.hits if 0 <= hit.line < held_from), key=lambda h: h.line)
         if not earlier:
             return
         with self.earlier:
@@ -174,14 +176,3 @@ class FindBar:
                      'longer holds (the downloads have all of it):').classes('text-xs opacity-70')
             for hit in earlier[:EARLIER_SHOWN]:
                 SearchLine(hit, results.words)
-
-    def _first_held_event(self) -> int | None:
-        """The stream id of the oldest event the hub holds, when it has let older ones go."""
-        raw = self.transcript.raw
-        if raw.complete:
-            return None
-        for event in raw.events:
-            event_id = event.get('id') if isinstance(event, dict) else None
-            if isinstance(event_id, int) and event.get('type') == 'output':
-                return event_id
-        return None

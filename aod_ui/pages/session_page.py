@@ -248,6 +248,6 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor, fin
     system.sessions.access_changed.subscribe(lambda session_id: session_id == row.id and may_watch())
     on_state(hub.state)
     if find:
-        finder.search()
+        await finder.search()
     elif replay:
         scroll_to_end()

@@ -164,7 +164,7 @@ def register(system: System) -> None:
             if state['person']:
                 rows = [r for r in rows if r.owner == state['person']]
             listed = {r.id for r in filter_rows(rows, state['status'], state['agent'], '')}
-            await results.show(state['q'], lambda r: r.id in listed, key=(*listed,))
+            await results.show(state['q'], lambda r: r.id in listed, key=tuple(sorted(listed)))
             matching = filter_rows(rows, state['status'], state['agent'], state['q'], actor.username)
             pages = max(1, -(-len(matching) // PAGE_SIZE))
             state['page'] = min(state['page'], pages)

@@ -371,6 +371,20 @@ class SearchIndex:
             conn.close()
         return Results(hits, total, query.words, note=self._note())
 
+    def lines_of(self, session_id: str) -> int:
+        """How many output lines of a session are indexed (0 when none, or when the index cannot be read)."""
+        try:
+            conn = sqlite3.connect(f'file:{self.path}?mode=ro', uri=True)
+        except sqlite3.DatabaseError:
+            return 0
+        try:
+            row = conn.execute('SELECT lines FROM sessions WHERE id = ?', (session_id,)).fetchone()
+        except sqlite3.DatabaseError:
+            return 0
+        finally:
+            conn.close()
+        return int(row[0]) if row else 0
+
     def _note(self) -> str | None:
         if self.rebuilding is not None:
             done, count = self.rebuilding

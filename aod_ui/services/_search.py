@@ -44,7 +44,10 @@ class SearchService:
         pages = max(1, -(-results.total // page_size))
         return SearchPage(results, {hit.session_id: rows[hit.session_id] for hit in results.hits}, page, pages)
 
-    async def in_session(self, actor: Actor, session_id: str, text: str, *, limit: int = 200) -> Results:
-        """Matches of `text` in one session the person may see (for lines its page no longer holds)."""
-        allowed = [session_id] if self.sessions.may_watch(actor, session_id) else []
-        return await run_io(self.index.search, text, allowed, limit=limit)
+    async def in_session(self, actor: Actor, session_id: str, text: str, *, limit: int = 200) -> tuple[Results, int]:
+        """Matches of `text` in one session the person may see (for lines its page no longer holds), and how many
+        of its output lines are indexed."""
+        if not self.sessions.may_watch(actor, session_id):
+            return await run_io(self.index.search, text, [], limit=limit), 0
+        results = await run_io(self.index.search, text, [session_id], limit=limit)
+        return results, await run_io(self.index.lines_of, session_id)

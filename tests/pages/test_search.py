@@ -69,3 +69,17 @@ async def test_find_in_the_transcript_steps_through_matches(user: User):
     count = label_texts(user, 'find-count')[0]
     total = count.split(' of ')[1]
     assert count == f'{total} of {total}'  # previous from the first is the last
+
+
+async def test_find_lists_matches_in_output_the_page_no_longer_holds(user: User):
+    await user.open('/')
+    session_id = await indexed_session('scenario: huge\nlines: 9000', CODEX)  # longer than AOD_UI_STREAM_HOLD
+    await user.open(f'/sessions/{session_id}')
+    await user.should_see('Agent exited with code 0', retries=100)
+    user.find(marker='find').type('build log line 17: ok')
+    await eventually(lambda: label_texts(user, 'find-count') == ['No matches'])
+    await user.should_see('1 match in earlier output this page no longer holds')
+    await user.should_see(marker='search-line')
+    user.find(marker='find').clear().type('build log line 8999: ok')  # held: found in the page, none listed
+    await eventually(lambda: label_texts(user, 'find-count') == ['1 of 1'])
+    await user.should_not_see('in earlier output')

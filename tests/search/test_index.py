@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 from aod_ui.archive import Archive, SessionFiles
 from aod_ui.search import SearchIndex, parse_query, pieces
@@ -12,6 +16,8 @@ from aod_ui.transcript import readable_line
 
 from ..archive.conftest import launch, registry_for
 from ..helpers import BUG_FIX, CODEX
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def archived(upstream, archive: Archive, prompt: str, agent: str = BUG_FIX) -> str:
@@ -110,3 +116,19 @@ def test_readable_text_of_a_stream_json_line():
     assert readable_line(line) == ('tool', 'Bash: pytest -k login\npytest -k login')
     assert readable_line(json.dumps({'type': 'stream_event', 'event': {}}))[1] == ''
     assert readable_line('plain output') == ('stdout', 'plain output')
+
+
+async def test_the_reindex_command_rebuilds_from_the_archive_with_progress(upstream, folder, index_path):
+    archive = Archive(folder)
+    archive.open()
+    session_id = await archived(upstream, archive, 'Fix the flaky login test')
+    index_path.parent.mkdir(parents=True, exist_ok=True)
+    index_path.write_bytes(b'damaged' * 50)
+    env = {**os.environ, 'AOD_UI_DATA_DIR': str(folder.parent)}
+    env.pop('NICEGUI_USER_SIMULATION', None)
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, str(ROOT / 'main.py'), 'search', 'reindex'],
+                                   env=env, capture_output=True, text=True, timeout=60, cwd=folder.parent)
+    assert done.returncode == 0, done.stderr
+    assert '1 of 1 sessions' in done.stdout and 'The search index holds' in done.stdout
+    index = SearchIndex(index_path, folder)
+    assert index.search('flaky login', [session_id]).total >= 1

@@ -31,6 +31,9 @@ async def world(upstream, indexed):
             store.sessions.add(SessionRecord(session_id=session_id, agent_id=CODEX, agent_name='codex-refactor',
                                              prompt='p', owner=OWNER.username, visibility=visibility))
         ids[visibility] = session_id
+    # AoD deleted the private one: it stays searchable from the archive, under the same visibility
+    await upstream.delete(ids['private'])
+    await archive.mark_deleted(ids['private'])
     await settle(index)
     hubs = HubRegistry(lambda _: upstream, spawn=lambda c, n: asyncio.get_running_loop().create_task(c),
                        archive=archive)
@@ -54,8 +57,8 @@ async def test_people_find_exactly_what_they_may_see(world):
         visible = {ids[v] for v in VISIBILITIES if expected(actor, v, 'view')}
         assert {hit.session_id for hit in shared.results.hits} == visible
         assert not any(own_word in hit.text + hit.before + hit.after for hit in shared.results.hits) or may
-        in_one = await finder.in_session(actor, ids[visibility], own_word)
-        assert (in_one.total > 0) is may
+        in_one, lines = await finder.in_session(actor, ids[visibility], own_word)
+        assert (in_one.total > 0) is may and (lines > 0) is may
 
 
 async def test_the_lists_filters_narrow_the_search(world):
