@@ -204,6 +204,11 @@ SETTINGS: tuple[Setting, ...] = (
             'The operations page flags running sessions without activity for longer than this.'),
     Setting('AOD_UI_AOD_SESSION_LIMIT', 'aod_session_limit', int, 100,
             'AoD\'s concurrent session limit per token, until a 429 from AoD tells the real one.'),
+    Setting('AOD_UI_API_RATE', 'api_rate', _positive_float, 120.0,
+            'HTTP API: requests a minute each personal access token may make (in bursts of up to as many); more are '
+            'answered 429 with Retry-After. Following a session\'s events is one request however long it lasts.'),
+    Setting('AOD_UI_API_TOKEN_MAX_DAYS', 'api_token_max_days', _positive_float, 365.0,
+            'HTTP API: the longest a personal access token may last, in days (people choose up to this).'),
     Setting('AOD_UI_HEADER_DEFAULT_ROLE', 'header_default_role', _choice('admin', 'member', 'viewer'), 'member',
             'With AOD_UI_AUTH=header: the role of a person seen for the first time.'),
 )
@@ -260,6 +265,8 @@ class Settings:
     token_fallback: str = 'refuse'
     token_key: str = field(default='', repr=False)
     self_service_tokens: bool = False
+    api_rate: float = 120.0
+    api_token_max_days: float = 365.0
 
     @property
     def demo(self) -> bool:
