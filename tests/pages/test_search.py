@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from nicegui import app, ui
 from nicegui.testing import User
@@ -15,30 +16,35 @@ from .test_archive_pages import archived_session
 async def indexed_session(prompt: str, agent: str | None = None) -> str:
     session_id = await archived_session(prompt, *([agent] if agent else []))
     assert await asyncio.to_thread(app.state.aod_system.search.settle)
+    app.state.aod_system.sessions.invalidate()  # the list is cached for 2 s
     return session_id
 
 
 async def test_a_search_from_the_list_finds_the_line_and_opens_the_session_there(user: User):
     await user.open('/')
-    session_id = await indexed_session('Fix the flaky login test\nscenario: success')
+    word = f'quokka{uuid.uuid4().hex[:8]}'  # the simulator is shared with other tests: a word only this one uses
+    session_id = await indexed_session(f'Fix the flaky {word} test\nscenario: success')
     await indexed_session('Something else entirely\nscenario: success')
-    await user.open('/?q=flaky+login')
+    await user.open(f'/?q=flaky+{word}')
     await user.should_see(marker='search-hit')
     with user:
         links = [e for e in user.find(marker='search-hit').elements if isinstance(e, ui.link)]
-    assert links and all(f'/sessions/{session_id}?find=flaky+login' in link.props['href'] for link in links)
+    assert links and all(f'/sessions/{session_id}?find=flaky+{word}' in link.props['href'] for link in links)
     assert len(label_texts(user, 'search-hit-title')) == len(links)
     await user.should_see(marker='search-count')
     await user.open(links[0].props['href'])
     await eventually(lambda: label_texts(user, 'find-count') and 'of' in label_texts(user, 'find-count')[0])
     with user:
-        assert user.find(marker='find').elements.pop().value == 'flaky login'
+        assert user.find(marker='find').elements.pop().value == f'flaky {word}'
 
 
 async def test_search_combines_with_the_lists_filters(user: User):
     await user.open('/')
-    await indexed_session('Fix the flaky login test\nscenario: success')
-    await user.open('/?q=flaky+login&status=running')
+    word = f'quokka{uuid.uuid4().hex[:8]}'
+    await indexed_session(f'Fix the flaky {word} test\nscenario: success')
+    await user.open(f'/?q={word}')
+    await user.should_see(marker='search-hit')
+    await user.open(f'/?q={word}&status=running')
     await user.should_see(marker='search-none')
 
 
