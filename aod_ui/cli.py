@@ -11,6 +11,7 @@
     python main.py users untoken NAME
     python main.py tokens rotate             (the new key is read from standard input)
     python main.py retention --dry-run | --apply
+    python main.py search reindex            (rebuild the search index from the archive, with progress)
 
 Passwords are read from the terminal (twice), or from standard input when it is not a terminal; never from an
 argument, where they would end up in the shell's history and the process list.

@@ -159,11 +159,11 @@ class SearchIndex:
             conn.close()
             self._discard()
             conn = self._open()
-        else:  # a full disk, say: what was not written is read from the archive again
-            self.problem = f'The search index {self.path} cannot be written ({error}).'
+        else:  # a full disk, say: the batch was rolled back, and with the places forgotten, the next write of each
+            # of its sessions finds a gap after its stored place and reads that session again from the archive
+            self.problem = (f'The search index {self.path} cannot be written ({error}); searches may miss the latest '
+                            'output until it can.')
             log.error(self.problem)
-            with contextlib.suppress(sqlite3.DatabaseError):
-                self._rebuild(conn)
         return conn
 
     def _apply(self, conn: sqlite3.Connection, job: tuple[Any, ...]) -> None:
