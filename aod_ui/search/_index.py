@@ -37,6 +37,8 @@ BATCH = 20_000
 """At most this many queued jobs go into one transaction."""
 COUNT_LIMIT = 1000
 """Matches are counted up to here ("1000+"): counting every match of a common word would cost a scan."""
+RANKED = 5_000
+"""Matches are ranked among the newest this many (a word in most lines would otherwise cost a score per line)."""
 TEXT_LIMIT = 4000
 """Characters of one line kept for searching and showing (the archive keeps the line whole)."""
 _CORRUPT = {'SQLITE_CORRUPT', 'SQLITE_NOTADB'}
@@ -354,11 +356,14 @@ class SearchIndex:
             total = conn.execute(f'SELECT count(*) FROM (SELECT 1 FROM fts JOIN lines ON lines.rowid = fts.rowid '
                                  f'WHERE fts MATCH ? AND {scope} LIMIT ?)',
                                  (query.expression, allowed, COUNT_LIMIT)).fetchone()[0]
+            # ranked among the newest RANKED matches: FTS5 walks matches newest first and stops there, so a common
+            # word costs a bounded amount instead of scoring millions of lines
             rows = conn.execute(f'SELECT sessions.id, lines.sid, lines.line, lines.turn, lines.kind, lines.cursor, '
-                                f'lines.text FROM fts JOIN lines ON lines.rowid = fts.rowid JOIN sessions '
-                                f'ON sessions.sid = lines.sid WHERE fts MATCH ? AND {scope} '
-                                f'ORDER BY fts.rank, lines.rowid DESC LIMIT ? OFFSET ?',
-                                (query.expression, allowed, limit, offset)).fetchall()
+                                f'lines.text FROM (SELECT fts.rowid AS id, bm25(fts) AS score FROM fts JOIN lines '
+                                f'ON lines.rowid = fts.rowid WHERE fts MATCH ? AND {scope} ORDER BY fts.rowid DESC '
+                                f'LIMIT ?) AS found JOIN lines ON lines.rowid = found.id JOIN sessions '
+                                f'ON sessions.sid = lines.sid ORDER BY found.score, found.id DESC LIMIT ? OFFSET ?',
+                                (query.expression, allowed, RANKED, limit, offset)).fetchall()
             hits = [Hit(session_id, line, turn, kind, cursor, text, *_neighbours(conn, sid, line))
                     for session_id, sid, line, turn, kind, cursor, text in rows]
         except sqlite3.DatabaseError as error:
