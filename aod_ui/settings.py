@@ -192,6 +192,10 @@ SETTINGS: tuple[Setting, ...] = (
             'Archived events are written to disk as they come and made durable (fsync) at least this often, and '
             'whenever a session ends; 0 makes every write durable at once. A power cut loses at most this long of '
             'events, which the dashboard reads again from AoD.'),
+    Setting('AOD_UI_SEARCH', 'search', _bool, True,
+            'Index every archived session for search (in search.sqlite beside the archive): the list searches the '
+            'transcripts, and find in a session reaches output the page no longer holds. false: the list searches '
+            'prompts only, and find in a session what the page holds.'),
     Setting('AOD_UI_BACKFILL_RATE', 'backfill_rate', _positive_float, 2.0,
             'Reading finished sessions the archive lacks: at most this many streams started (and deletion checks) '
             'per second.'),
@@ -257,6 +261,7 @@ class Settings:
     retention_rate: float = 5.0
     archive_days: float = 0.0
     archive_fsync_seconds: float = 1.0
+    search: bool = True
     backfill_rate: float = 2.0
     backfill_streams: int = 2
     stuck_pending_minutes: float = 15.0

@@ -63,9 +63,10 @@ class System:
         self.archive = Archive(settings.data_dir / 'archive', fsync_interval=settings.archive_fsync_seconds)
         """Every session's events on disk; its index is read here, like the store, before anything is served."""
         self.archive.open()
-        self.search = SearchIndex(settings.data_dir / 'search.sqlite', self.archive.folder)
+        self.search = SearchIndex(settings.data_dir / 'search.sqlite', self.archive.folder, enabled=settings.search)
         """The full-text index of the archive, fed as it is written (its writer thread starts with the system)."""
-        self.archive.listener = self.search
+        if settings.search:
+            self.archive.listener = self.search
         self.follower: Follower | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
                                 hold=settings.stream_hold, archive=self.archive)

@@ -118,8 +118,11 @@ def main() -> None:
             rows += archive.backfill(browser, simulator, baseline, 20 if smoke else 200, viewers=2 if smoke else 10,
                                      rate=20 if smoke else 50, seconds=2 if smoke else 8)
         if 'search' in only:
-            from .search import search
+            from .search import live_latency, search
             rows += search(100 if smoke else 10_000, 1000, seconds=2 if smoke else 8, searches=40 if smoke else 400)
+            between()
+            rows += live_latency(browser, simulator, baseline, sessions=1 if smoke else 5, rate=50 if smoke else 1000,
+                                 viewers=2 if smoke else 10, seconds=2 if smoke else 8)
         if 'load' in only:
             between()
             rows += scenarios.websocket_load(simulator, dashboard, 5 if smoke else 100, 5 if smoke else 120)

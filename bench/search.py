@@ -5,7 +5,9 @@
   lag from hand-over to written (p99; target ≤ 1 s, i.e. it keeps up) and the rate the writer reaches on a backlog;
 - search: p50 and p99 of searches for rare and common words and phrases over every session (targets ≤ 100 ms and
   ≤ 300 ms at 10,000 sessions / 10 million lines);
-- the index's size per million lines.
+- the index's size per million lines;
+- live stream latency p99 of a dashboard indexing sessions that write 5,000 events a second in all, against the same
+  dashboard with `AOD_UI_SEARCH=false` (target: within 10 %).
 
     python -m bench --only search            10,000 sessions × 1,000 lines (10 million)
     python -m bench --only search --smoke    100 sessions × 1,000 lines
@@ -136,3 +138,22 @@ def search(sessions: int, lines: int, *, seconds: float = 4.0, searches: int = 2
         elif 'p99 (ms)' in row.metric:
             row.met = row.ours is not None and row.ours <= 300
     return rows
+
+
+def live_latency(browser, simulator, baseline, *, sessions: int, rate: int, viewers: int, seconds: float) -> list[Row]:
+    """Live stream latency p99 of a dashboard that indexes what it archives (`sessions` × `rate` events a second),
+    against the same dashboard with search turned off (target: within 10 %)."""
+    from .archive import dashboard
+    from .scenarios import latency
+    measured = {}
+    for search_on in (False, True):
+        with tempfile.TemporaryDirectory(prefix='aod-bench-live-search-') as data, \
+                dashboard(simulator, Path(data), AOD_UI_SEARCH=str(search_on).lower()) as ours:
+            rows = latency(browser, simulator, ours, baseline, sessions=sessions, viewers=viewers, rate=rate,
+                           seconds=seconds)
+            measured[search_on] = rows[-1].ours
+    off, on = measured[False], measured[True]
+    return [Row(f'search: live indexing at {sessions * rate:,} events/s', 'live latency p99 (ms)', on, off,
+                'within 10 % of without', 'chromium + light',
+                met=None if on is None or off is None else on <= 1.1 * off,
+                note='baseline column: the same dashboard with AOD_UI_SEARCH=false')]

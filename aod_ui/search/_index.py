@@ -88,9 +88,11 @@ class _Place:
 class SearchIndex:
     """The full-text index of the archive (`AOD_UI_DATA_DIR/search.sqlite`)."""
 
-    def __init__(self, path: Path, archive_folder: Path) -> None:
+    def __init__(self, path: Path, archive_folder: Path, *, enabled: bool = True) -> None:
         self.path = path
         self.archive_folder = archive_folder
+        self.enabled = enabled
+        """False with `AOD_UI_SEARCH=false`: nothing is indexed and searches say so."""
         self._jobs: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._places: dict[str, _Place] = {}
@@ -115,7 +117,7 @@ class SearchIndex:
 
     def start(self) -> None:
         """Open (or rebuild) the index and start its writer thread."""
-        if self._thread is None:
+        if self._thread is None and self.enabled:
             self._thread = threading.Thread(target=self._run, name='search index writer', daemon=True)
             self._thread.start()
 
@@ -344,6 +346,8 @@ class SearchIndex:
         """The best matches of `text` among these sessions (and no other), with their neighbouring lines."""
         query = parse_query(text)
         allowed = json.dumps(sorted(set(session_ids)))
+        if not self.enabled:
+            return Results([], 0, query.words, note='Search in transcripts is turned off here (AOD_UI_SEARCH).')
         if not query:
             return Results([], 0)
         try:

@@ -132,3 +132,11 @@ async def test_the_reindex_command_rebuilds_from_the_archive_with_progress(upstr
     assert '1 of 1 sessions' in done.stdout and 'The search index holds' in done.stdout
     index = SearchIndex(index_path, folder)
     assert index.search('flaky login', [session_id]).total >= 1
+
+
+def test_search_turned_off_indexes_nothing_and_says_so(folder, index_path):
+    index = SearchIndex(index_path, folder, enabled=False)
+    index.start()
+    results = index.search('anything', ['s1'])
+    assert results.total == 0 and 'turned off' in (results.note or '')
+    assert not index_path.exists()
