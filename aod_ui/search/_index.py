@@ -20,7 +20,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,52 +28,18 @@ from ..archive import SessionFiles, valid_id
 from ..errors import StorageError
 from ..transcript import LineDemux, readable_line
 from ._query import parse_query
+from ._reading import CORRUPT, Damaged, Results, lines_of, search
 
-__all__ = ['Hit', 'Results', 'SearchIndex']
+__all__ = ['SearchIndex']
 
 log = logging.getLogger(__name__)
 SCHEMA = 1
 BATCH = 20_000
 """At most this many queued jobs go into one transaction."""
-COUNT_LIMIT = 1000
-"""Matches are counted up to here ("1000+"): counting every match of a common word would cost a scan."""
-RANKED = 5_000
-"""Matches are ranked among the newest this many (a word in most lines would otherwise cost a score per line)."""
 TEXT_LIMIT = 4000
 """Characters of one line kept for searching and showing (the archive keeps the line whole)."""
-_CORRUPT = {'SQLITE_CORRUPT', 'SQLITE_NOTADB'}
 Progress = Callable[[int, int, int], None]
 """Called with sessions done, sessions in all, lines indexed."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One matching line: where it is and its neighbours, for showing it in context."""
-
-    session_id: str
-    line: int
-    """The line's position in the session's output (0-based; -1 for a turn's prompt)."""
-    turn: int | None
-    kind: str
-    cursor: int | None
-    """The stream id of the event that completed the line (pages find its place in the transcript by it)."""
-    text: str
-    before: str = ''
-    after: str = ''
-
-
-@dataclass(frozen=True)
-class Results:
-    hits: list[Hit]
-    total: int
-    """Matches among the sessions searched, counted up to `COUNT_LIMIT`."""
-    words: tuple[str, ...] = ()
-    note: str | None = None
-    """Said beside the results: the index is still being built, so some matches may be missing."""
-
-    @property
-    def more(self) -> bool:
-        return self.total >= COUNT_LIMIT
 
 
 @dataclass
@@ -158,7 +124,7 @@ class SearchIndex:
 
     def _failed(self, conn: sqlite3.Connection, error: sqlite3.DatabaseError) -> sqlite3.Connection:
         self._places.clear()
-        if getattr(error, 'sqlite_errorname', '') in _CORRUPT:
+        if getattr(error, 'sqlite_errorname', '') in CORRUPT:
             log.error('the search index %s is damaged (%s); rebuilding it from the archive', self.path, error)
             conn.close()
             self._discard()
@@ -343,56 +309,22 @@ class SearchIndex:
     # -- searching (blocking: call through `run_io`) ---------------------------------------------------------------
 
     def search(self, text: str, session_ids: Iterable[str], *, limit: int = 20, offset: int = 0) -> Results:
-        """The best matches of `text` among these sessions (and no other), with their neighbouring lines."""
-        query = parse_query(text)
-        allowed = json.dumps(sorted(set(session_ids)))
+        """The best matches of `text` among these sessions (and no other), with their neighbouring lines (blocking:
+        call through `run_io`)."""
         if not self.enabled:
-            return Results([], 0, query.words, note='Search in transcripts is turned off here (AOD_UI_SEARCH).')
-        if not query:
-            return Results([], 0)
+            return Results([], 0, parse_query(text).words,
+                           note='Search in transcripts is turned off here (AOD_UI_SEARCH).')
         try:
-            conn = sqlite3.connect(f'file:{self.path}?mode=ro', uri=True)
-        except sqlite3.DatabaseError:
-            return Results([], 0, query.words, note=self._note() or 'The search index is being built.')
-        try:
-            conn.execute('PRAGMA busy_timeout=5000')
-            scope = 'lines.sid IN (SELECT sid FROM sessions WHERE id IN (SELECT value FROM json_each(?)))'
-            total = conn.execute(f'SELECT count(*) FROM (SELECT 1 FROM fts JOIN lines ON lines.rowid = fts.rowid '
-                                 f'WHERE fts MATCH ? AND {scope} LIMIT ?)',
-                                 (query.expression, allowed, COUNT_LIMIT)).fetchone()[0]
-            # ranked among the newest RANKED matches: FTS5 walks matches newest first and stops there, so a common
-            # word costs a bounded amount instead of scoring millions of lines
-            rows = conn.execute(f'SELECT sessions.id, lines.sid, lines.line, lines.turn, lines.kind, lines.cursor, '
-                                f'lines.text FROM (SELECT fts.rowid AS id, bm25(fts) AS score FROM fts JOIN lines '
-                                f'ON lines.rowid = fts.rowid WHERE fts MATCH ? AND {scope} ORDER BY fts.rowid DESC '
-                                f'LIMIT ?) AS found JOIN lines ON lines.rowid = found.id JOIN sessions '
-                                f'ON sessions.sid = lines.sid ORDER BY found.score, found.id DESC LIMIT ? OFFSET ?',
-                                (query.expression, allowed, RANKED, limit, offset)).fetchall()
-            hits = [Hit(session_id, line, turn, kind, cursor, text, *_neighbours(conn, sid, line))
-                    for session_id, sid, line, turn, kind, cursor, text in rows]
-        except sqlite3.DatabaseError as error:
-            if getattr(error, 'sqlite_errorname', '') in _CORRUPT or 'no such table' in str(error):
-                self._jobs.put(('reindex', ''))
-                raise StorageError('The search index is damaged; it is being rebuilt from the archive. '
-                                   'Search again in a moment.') from None
-            raise StorageError(f'The search index cannot be read ({error}).') from None
-        finally:
-            conn.close()
-        return Results(hits, total, query.words, note=self._note())
+            results = search(self.path, text, session_ids, limit=limit, offset=offset)
+        except Damaged:
+            self._jobs.put(('reindex', ''))
+            raise StorageError('The search index is damaged; it is being rebuilt from the archive. '
+                               'Search again in a moment.') from None
+        return replace(results, note=results.note or self._note())
 
     def lines_of(self, session_id: str) -> int:
         """How many output lines of a session are indexed (0 when none, or when the index cannot be read)."""
-        try:
-            conn = sqlite3.connect(f'file:{self.path}?mode=ro', uri=True)
-        except sqlite3.DatabaseError:
-            return 0
-        try:
-            row = conn.execute('SELECT lines FROM sessions WHERE id = ?', (session_id,)).fetchone()
-        except sqlite3.DatabaseError:
-            return 0
-        finally:
-            conn.close()
-        return int(row[0]) if row else 0
+        return lines_of(self.path, session_id) if self.enabled else 0
 
     def _note(self) -> str | None:
         if self.rebuilding is not None:
@@ -400,14 +332,6 @@ class SearchIndex:
             return (f'The search index is being rebuilt from the archive ({done} of {count} sessions so far): '
                     'some matches may be missing.')
         return self.problem
-
-
-def _neighbours(conn: sqlite3.Connection, sid: int, line: int) -> tuple[str, str]:
-    if line < 0:
-        return '', ''
-    found = dict(conn.execute('SELECT line, text FROM lines WHERE sid = ? AND line IN (?, ?)',
-                              (sid, line - 1, line + 1)).fetchall())
-    return found.get(line - 1, ''), found.get(line + 1, '')
 
 
 def _names(folder: Path) -> list[str]:

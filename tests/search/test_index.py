@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from aod_ui.archive import Archive, SessionFiles
+from aod_ui.errors import StorageError
 from aod_ui.search import SearchIndex, parse_query, pieces
 from aod_ui.transcript import readable_line
 
@@ -140,3 +143,19 @@ def test_search_turned_off_indexes_nothing_and_says_so(folder, index_path):
     results = index.search('anything', ['s1'])
     assert results.total == 0 and 'turned off' in (results.note or '')
     assert not index_path.exists()
+
+
+async def test_a_search_that_meets_a_damaged_index_says_so_and_has_it_rebuilt(upstream, indexed):
+    archive, index = indexed
+    session_id = await archived(upstream, archive, 'Fix the flaky login test')
+    await settle(index)
+    assert index.search('flaky', [session_id]).total >= 1
+    index.stop()
+    for suffix in ('-wal', '-shm'):
+        index.path.with_name(index.path.name + suffix).unlink(missing_ok=True)
+    index.path.write_bytes(b'not a database at all' * 200)
+    with pytest.raises(StorageError, match='being rebuilt'):
+        index.search('flaky', [session_id])
+    index.start()
+    await settle(index)
+    assert index.search('flaky', [session_id]).total >= 1
