@@ -45,11 +45,13 @@ class FindBar:
     """A search field with next/previous over one session's transcript and raw output."""
 
     def __init__(self, finder: SearchService, actor: Actor, session_id: str, transcript: Transcript,
-                 view: TranscriptView, raw: RawView, *, raw_shown: Callable[[], bool], query: str = '',
-                 at: int | None = None) -> None:
+                 view: TranscriptView, raw: RawView, *, raw_shown: Callable[[], bool],
+                 left_tail: Callable[[], None] = lambda: None, query: str = '', at: int | None = None) -> None:
         self.finder, self.actor, self.session_id = finder, actor, session_id
         self.transcript, self.view, self.raw = transcript, view, raw
         self.raw_shown = raw_shown
+        self.left_tail = left_tail
+        """Told when going to a match paged the transcript away from its tail (the page offers the way back)."""
         self.words: tuple[str, ...] = ()
         self.matches: list[Match] = []
         self.index = -1
@@ -100,6 +102,8 @@ class FindBar:
                 self._mark(found[0].id, found[1])
             return
         view = self.view.show_at(match.position)
+        if not self.view.following_tail:
+            self.left_tail()
         target = self.view.view_of(match.entry) if match.entry is not None else view
         for shown in {view, target} - {None}:
             if isinstance(shown.entry, ToolEntry) and not shown.expanded:  # type: ignore[union-attr]

@@ -323,8 +323,8 @@ class TranscriptView:
         self._update_earlier()
 
     def show_at(self, position: int) -> _EntryView | None:
-        """Page the window to top-level entry `position` (a match found in the session) and stop following the
-        tail; returns its view (None when the hub no longer holds it)."""
+        """Page the window to top-level entry `position` (a match found in the session; the tail is no longer
+        followed when the window moved); returns its view (None when the hub no longer holds it)."""
         first = self.transcript.top_dropped
         if not first <= position < self._total:
             return None
@@ -333,7 +333,7 @@ class TranscriptView:
             self._start = max(first, position - 10)
             self._append(self._start, min(self._total, self._start + WINDOW))
             self._update_earlier()
-        self.following_tail = False
+            self.following_tail = False
         return self._views.get(self._top[position - first].key)
 
     def view_of(self, entry: Entry) -> _EntryView | None:

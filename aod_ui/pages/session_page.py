@@ -152,7 +152,7 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor, fin
     tabs.on_value_change(lambda e: raw.set_active(e.value == raw_tab.props['name']))
     with find_slot:
         finder = FindBar(system.finder, actor, row.id, hub.transcript, transcript, raw, query=find, at=at,
-                         raw_shown=lambda: tabs.value == raw_tab.props['name'])
+                         raw_shown=lambda: tabs.value == raw_tab.props['name'], left_tail=lambda: set_following(False))
     tabs.on_value_change(finder.search)
 
     followup = FollowUpBox(system, row.id, may_act=may_act_upstream)

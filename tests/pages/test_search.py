@@ -89,3 +89,18 @@ async def test_find_lists_matches_in_output_the_page_no_longer_holds(user: User)
     user.find(marker='find').clear().type('build log line 8999: ok')  # held: found in the page, none listed
     await eventually(lambda: label_texts(user, 'find-count') == ['1 of 1'])
     await user.should_not_see('in earlier output')
+
+
+async def test_find_pages_the_transcript_window_back_and_offers_the_way_to_the_tail(user: User):
+    await user.open('/')
+    session_id = await indexed_session('scenario: chatty\nevents: 400')  # 400 entries: more than the window holds
+    await user.open(f'/sessions/{session_id}')
+    await user.should_see('Agent exited with code 0', retries=100)
+    await user.should_see(marker='show-earlier')
+    await user.should_not_see(marker='jump')
+    user.find(marker='find').type('tick 5')
+    await eventually(lambda: label_texts(user, 'find-count') == ['1 of 11'])  # tick 5, tick 50 … tick 59
+    await user.should_see(marker='jump')  # the window went back to the first match, away from the tail
+    await user.should_not_see('Agent exited with code 0')
+    user.find(marker='jump').click()
+    await user.should_see('Agent exited with code 0')
