@@ -102,6 +102,7 @@ def register(system: System) -> None:
                 count = ui.label().classes('text-sm opacity-70')
             problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-2').mark('problem')
             problem.set_visibility(False)
+            results = SearchResults(system.finder, actor, lambda: guard.allows())
             table = ui.table(columns=COLUMNS, rows=[], row_key='id').classes('w-full').props('flat bordered') \
                 .mark('sessions-table')
             table.add_slot('body-cell-status', STATUS_SLOT)
@@ -110,7 +111,6 @@ def register(system: System) -> None:
             table.props('hide-pagination :pagination="{rowsPerPage: 0}" no-data-label="No sessions match."')
             table.on('rowClick', lambda e: ui.navigate.to(f'/sessions/{e.args[1]["id"]}'))
             pager = ui.pagination(1, 1, direction_links=True, value=state['page']).mark('pager')
-            results = SearchResults(system.finder, actor, lambda: guard.allows())
 
         def sync_url() -> None:
             params = {k: v for k, v in state.items() if v and not (k == 'page' and v == 1)
