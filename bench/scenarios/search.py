@@ -10,11 +10,12 @@
   dashboard with `AOD_UI_SEARCH=false` (target: within 10 %).
 
     python -m bench --only search            10,000 sessions × 1,000 lines (10 million)
-    python -m bench --only search --smoke    100 sessions × 1,000 lines
+    python -m bench --quick --only search    100 sessions × 1,000 lines
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import statistics
@@ -26,13 +27,21 @@ from pathlib import Path
 from aod_ui.archive import SessionFiles, encode
 from aod_ui.search import SearchIndex
 
-from .scenarios import Row
+from ..measure import ms, percentile
+from ..registry import Context, Row, Scenario, Target, register
+from .archive import dashboard
+from .latency import _one as latency_of
 
-__all__ = ['search']
+__all__ = ['live_latency', 'search']
 
 WORDS = ['parser', 'retry', 'login', 'flaky', 'timeout', 'migration', 'cache', 'token', 'schema', 'router', 'widget',
          'ledger', 'invoice', 'lambda', 'cursor', 'buffer', 'thread', 'socket', 'header', 'encoder', 'payload',
          'session', 'archive', 'index', 'window', 'tensor']
+BUILD = 'index build from the archive (lines/s)'
+LAG = 'indexing lag at 5,000 events/s, p99 (s)'
+P50, P99 = 'search p50 (ms)', 'search p99 (ms)'
+SIZE = 'index size per million lines (MB)'
+LIVE = 'live latency p99 while indexing (ms)'
 FILES = ['src/app.py', 'src/csvkit/parse.py', 'tests/test_parse.py', 'lib/router.ts', 'cmd/server/main.go']
 
 
@@ -70,11 +79,6 @@ def _archive(folder: Path, sessions: int, lines: int, rng: random.Random) -> lis
     return ids
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def search(sessions: int, lines: int, *, seconds: float = 4.0, searches: int = 200) -> list[Row]:
     rng = random.Random(7)
     rows: list[Row] = []
@@ -88,7 +92,7 @@ def search(sessions: int, lines: int, *, seconds: float = 4.0, searches: int = 2
         index.settle(timeout=24 * 3600)
         built = time.perf_counter() - started
         total_lines = sessions * lines
-        rows.append(Row('search', 'index build from the archive (lines/s)', total_lines / built, None,
+        rows.append(Row('search', BUILD, total_lines / built, None,
                         '≥ 5,000 events/s', 'in process', higher_is_better=True, note=size))
 
         # live: events handed over at 5,000 a second, in the archive writer's batches (one per 20 ms per session)
@@ -107,7 +111,7 @@ def search(sessions: int, lines: int, *, seconds: float = 4.0, searches: int = 2
                 index.settle()
                 lags.append(time.perf_counter() - began)
             time.sleep(max(0.0, tick - (time.perf_counter() - began)))
-        rows.append(Row('search', 'indexing lag at 5,000 events/s, p99 (s)', _percentile(lags, 0.99), None,
+        rows.append(Row('search', LAG, percentile(lags, 0.99), None,
                         '≤ 1 s (keeps up)', 'in process', note=f'{len(lags)} samples'))
 
         queries = [rng.choice(WORDS) for _ in range(searches // 2)] + \
@@ -120,40 +124,53 @@ def search(sessions: int, lines: int, *, seconds: float = 4.0, searches: int = 2
             began = time.perf_counter()
             index.search(query, everyone, limit=20)
             times.append((time.perf_counter() - began) * 1000)
-        rows.append(Row('search', 'search p50 (ms)', statistics.median(times), None, '≤ 100 ms', 'in process',
+        rows.append(Row('search', P50, statistics.median(times), None, '≤ 100 ms', 'in process',
                         note=size))
-        rows.append(Row('search', 'search p99 (ms)', _percentile(times, 0.99), None, '≤ 300 ms', 'in process',
+        rows.append(Row('search', P99, percentile(times, 0.99), None, '≤ 300 ms', 'in process',
                         note=size))
         index.stop()
         on_disk = sum(p.stat().st_size for p in Path(tmp).glob('search.sqlite*'))
-        rows.append(Row('search', 'index size per million lines (MB)', on_disk / total_lines * 1e6 / 2**20, None,
+        rows.append(Row('search', SIZE, on_disk / total_lines * 1e6 / 2**20, None,
                         'reported', 'in process', note=size))
-    for row in rows:
-        if row.target.startswith('≥'):
-            row.met = row.ours is not None and row.ours >= 5000
-        elif 'p99 (s)' in row.metric:
-            row.met = row.ours is not None and row.ours <= 1.0
-        elif 'p50' in row.metric:
-            row.met = row.ours is not None and row.ours <= 100
-        elif 'p99 (ms)' in row.metric:
-            row.met = row.ours is not None and row.ours <= 300
     return rows
 
 
-def live_latency(browser, simulator, baseline, *, sessions: int, rate: int, viewers: int, seconds: float) -> list[Row]:
+def live_latency(ctx: Context, *, sessions: int, rate: int, viewers: int, seconds: float) -> list[Row]:
     """Live stream latency p99 of a dashboard that indexes what it archives (`sessions` × `rate` events a second),
     against the same dashboard with search turned off (target: within 10 %)."""
-    from .archive import dashboard
-    from .scenarios import latency
-    measured = {}
+    measured: dict[bool, float | None] = {}
     for search_on in (False, True):
         with tempfile.TemporaryDirectory(prefix='aod-bench-live-search-') as data, \
-                dashboard(simulator, Path(data), AOD_UI_SEARCH=str(search_on).lower()) as ours:
-            rows = latency(browser, simulator, ours, baseline, sessions=sessions, viewers=viewers, rate=rate,
-                           seconds=seconds)
-            measured[search_on] = rows[-1].ours
+                dashboard(ctx.simulator, Path(data), AOD_UI_SEARCH=str(search_on).lower()) as ours:
+            got = latency_of(dataclasses.replace(ctx, dashboard=ours), 'ours', 'stream-json', False, sessions,
+                             viewers, 1, rate, seconds)
+            measured[search_on] = ms(percentile(got['chromium'] + got['light'], 0.99))
     off, on = measured[False], measured[True]
-    return [Row(f'search: live indexing at {sessions * rate:,} events/s', 'live latency p99 (ms)', on, off,
+    return [Row(f'search: live indexing at {sessions * rate:,} events/s', LIVE, on, off,
                 'within 10 % of without', 'chromium + light',
                 met=None if on is None or off is None else on <= 1.1 * off,
                 note='baseline column: the same dashboard with AOD_UI_SEARCH=false')]
+
+
+def run(ctx: Context) -> list[Row]:
+    if ctx.quick:
+        return search(100, 1000, seconds=2, searches=40) + \
+            live_latency(ctx, sessions=1, rate=50, viewers=2, seconds=2)
+    return search(10_000, 1000, seconds=8, searches=400) + \
+        live_latency(ctx, sessions=5, rate=1000, viewers=10, seconds=8)
+
+
+def _at_most(limit: float):
+    return lambda ours, _: ours is not None and ours <= limit
+
+
+register(Scenario(
+    'search', 'Search', run,
+    targets={BUILD: Target('≥ 5,000 events/s', lambda ours, _: ours is not None and ours >= 5000),
+             LAG: Target('≤ 1 s (keeps up)', _at_most(1.0)),
+             P50: Target('≤ 100 ms', _at_most(100)),
+             P99: Target('≤ 300 ms', _at_most(300)),
+             LIVE: Target('within 10 % of without (the baseline column)',
+                          lambda ours, off: ours is not None and off is not None and ours <= 1.1 * off)},
+    higher_is_better=frozenset({BUILD}), repeats=1,
+    explain=__doc__ or ''))
