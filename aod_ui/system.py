@@ -19,6 +19,7 @@ from .archive import Archive
 from .archive._follower import Follower
 from .errors import ConfigError
 from .hub import HubRegistry, spawn_detached
+from .search import SearchIndex
 from .services import (
     Actor,
     ApiTokenService,
@@ -26,6 +27,7 @@ from .services import (
     FleetService,
     PeopleService,
     RetentionService,
+    SearchService,
     SessionService,
     TokenService,
     Upstreams,
@@ -55,11 +57,16 @@ class System:
         self.fleet: FleetService | None = None  # type: ignore[assignment]
         self._sessions: SessionService | None = None
         self._services: Services | None = None
+        self.finder: SearchService = None  # type: ignore[assignment]  # set in startup
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
         self.archive = Archive(settings.data_dir / 'archive', fsync_interval=settings.archive_fsync_seconds)
         """Every session's events on disk; its index is read here, like the store, before anything is served."""
         self.archive.open()
+        self.search = SearchIndex(settings.data_dir / 'search.sqlite', self.archive.folder, enabled=settings.search)
+        """The full-text index of the archive, fed as it is written (its writer thread starts with the system)."""
+        if settings.search:
+            self.archive.listener = self.search
         self.follower: Follower | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
                                 hold=settings.stream_hold, archive=self.archive)
@@ -114,6 +121,7 @@ class System:
     async def startup(self) -> None:
         if self._ready is None:
             self._ready = asyncio.Event()
+        self.search.start()
         try:
             await self._start()
         except Exception as error:
@@ -139,6 +147,7 @@ class System:
                                                     archive=self.archive)
         self._upstream, self.upstreams, self.tokens = services.shared, services.upstreams, services.tokens
         self._sessions, self.retention, self.fleet = services.sessions, services.retention, services.fleet
+        self.finder = SearchService(self._sessions, self.search)
         self._retention_task = spawn_detached(
             self.retention.scheduled(self.settings.retention_interval_minutes * 60), 'scheduled retention')
         self.follower = Follower(self.archive, self.hubs, self._sessions.aod_sessions,
@@ -157,6 +166,7 @@ class System:
         for task in self._background:
             task.cancel()
         await self.hubs.stop_all()
+        await asyncio.to_thread(self.search.stop)
         if self._services is not None:
             await self._services.aclose()
         if self.simulator is not None:

@@ -10,6 +10,7 @@ from ..services import SessionDetail
 from ..status import ACTIVE, FINISHED
 from ..system import System
 from ..transcript import StageEntry, status_after
+from .find_bar import FindBar
 from .followup_box import FollowUpBox
 from .page_guard import PageGuard
 from .session_header import SessionHeader
@@ -25,7 +26,8 @@ class LiveSession:
     the domain's rule); every part of the page shows it. Every push first asks the page's guard whether its person
     may still watch the session: a change of rights takes the page down at once."""
 
-    def __init__(self, system: System, detail: SessionDetail, hub: SessionHub, guard: PageGuard) -> None:
+    def __init__(self, system: System, detail: SessionDetail, hub: SessionHub, guard: PageGuard, *, find: str = '',
+                 at: int | None = None) -> None:
         self.system = system
         self.row = detail.row
         self.hub = hub
@@ -34,30 +36,41 @@ class LiveSession:
         self.page_title = f'{self.row.title[:40]} · {system.settings.title}'
         ui.page_title(self.page_title)
         self.header = SessionHeader(system, detail, guard.presence.actor, hub, on_status=self.set_status)
-        self.panel = TranscriptPanel(hub)
+        self.panel = panel = TranscriptPanel(hub)
+        with panel.find_slot:
+            self.finder = FindBar(system.finder, guard.presence.actor, self.row.id, hub.transcript, panel.transcript,
+                                  panel.raw, query=find, at=at, raw_shown=panel.raw_shown,
+                                  left_tail=lambda: panel.set_following(False))
+        panel.tabs.on_value_change(self.finder.search)
         self.followup = FollowUpBox(system, self.row.id, may_act=detail.may_act and not detail.deleted_upstream)
         self.set_status(self.status)
 
     @classmethod
-    async def open(cls, system: System, detail: SessionDetail, guard: PageGuard) -> LiveSession:
+    async def open(cls, system: System, detail: SessionDetail, guard: PageGuard, *, find: str = '',
+                   at: int | None = None) -> LiveSession:
+        """The page of `detail`'s session, watching it live; with `find`, at that search's match `at`."""
         hub = await system.hubs.opened(detail.row.id)  # what the archive holds, loaded before the page shows it
         hub.set_turn_prompts({t.turn_number: t.prompt for t in detail.turns})
-        live = cls(system, detail, hub, guard)
-        live.watch()
+        live = cls(system, detail, hub, guard, find=find, at=at)
+        replay = live.watch()
+        if find:
+            await live.finder.search()
+        elif replay:
+            live.panel.scroll_to_end()
         return live
 
     def may_watch(self) -> bool:
         return self.guard.allows(lambda now: self.system.sessions.may_watch(now, self.row.id))
 
-    def watch(self) -> None:
+    def watch(self) -> bool:
+        """Join the hub; returns whether it had events to show at once."""
         replay, viewer = self.hub.join(self.on_batch, self.on_state, allowed=self.may_watch)
         ui.context.client.on_delete(viewer.close)
         self.guard.on_down(viewer.close)
         self.system.sessions.access_changed.subscribe(
             lambda session_id: session_id == self.row.id and self.may_watch())
         self.on_state(self.hub.state)
-        if replay:
-            self.panel.scroll_to_end()
+        return bool(replay)
 
     def set_status(self, status: str) -> None:
         previous, self.status = self.status, status

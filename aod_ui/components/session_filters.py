@@ -30,8 +30,8 @@ class SessionFilters(ui.row):
             ui.label('Sessions').classes('text-2xl font-semibold mr-2')
             self._watch(ui.toggle(scopes, value=self.filter.scope).props('dense no-caps').mark('scope'), 'scope',
                         on_change)
-            self._watch(ui.input(placeholder='Search prompts (/)', value=q).props('dense outlined clearable '
-                                                                                  'debounce=300 data-search')
+            self._watch(ui.input(placeholder='Search prompts and transcripts (/)', value=q)
+                        .props('dense outlined clearable debounce=300 data-search')
                         .classes('w-64 max-sm:w-full').mark('search'), 'query', on_change)
             self._watch(ui.select({'': 'Any status', **{s: s.capitalize() for s in STATUSES}},
                                   value=self.filter.status, label='Status').props('dense outlined').classes('w-40')

@@ -24,10 +24,12 @@ class TranscriptPanel:
 
     def __init__(self, hub: SessionHub) -> None:
         self.following = True
-        with ui.tabs().classes('w-full').props('align=left dense') as tabs:
+        self.find_slot = ui.element('div').classes('w-full')
+        """Where the session page puts its find bar, above the tabs."""
+        with ui.tabs().classes('w-full').props('align=left dense') as self.tabs:
             structured_tab = ui.tab('Transcript', icon='forum')
-            raw_tab = ui.tab('Raw output', icon='terminal')
-        with ui.tab_panels(tabs, value=structured_tab).classes('w-full bg-transparent').props('keep-alive'):
+            self.raw_tab = raw_tab = ui.tab('Raw output', icon='terminal')
+        with ui.tab_panels(self.tabs, value=structured_tab).classes('w-full bg-transparent').props('keep-alive'):
             with ui.tab_panel(structured_tab).classes('p-0'):
                 # the browser's own scrolling: a scroll area drawn by a component re-renders and lays the page out
                 # again two more times on every push (its bar follows the text), which doubled what a live page cost
@@ -39,10 +41,13 @@ class TranscriptPanel:
                 self.jump.set_visibility(False)
             with ui.tab_panel(raw_tab).classes('p-0'):
                 self.raw = RawView(hub.transcript.raw.lines)
-        tabs.on_value_change(lambda e: self.raw.set_active(e.value == raw_tab.props['name']))
+        self.tabs.on_value_change(lambda e: self.raw.set_active(e.value == raw_tab.props['name']))
         # the browser keeps the end in view by itself, so a live push carries no scrolling message of its own
         ui.run_javascript(FOLLOW_JS.replace('SCROLLER', str(self.scroller.id)))
         ui.on('aod_follow', self._on_follow)
+
+    def raw_shown(self) -> bool:
+        return self.tabs.value == self.raw_tab.props['name']
 
     def apply(self, changes: list[Change]) -> None:
         self.transcript.apply(changes)

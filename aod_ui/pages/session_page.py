@@ -1,4 +1,5 @@
-"""One session, live: its status and stages, the transcript (structured and raw), follow-ups, stop and delete."""
+"""One session, live: its status and stages, the transcript (structured and raw), find in the transcript,
+follow-ups, stop and delete."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ __all__ = ['register']
 
 def register(system: System) -> None:
     @page(system, '/sessions/{session_id}', 'Session')
-    async def session_page(view: View, session_id: str) -> None:
+    async def session_page(view: View, session_id: str, find: str = '', at: int | None = None) -> None:
         try:
             detail = await system.sessions.get(view.actor, session_id)
         except NotAllowed as error:
@@ -26,4 +27,4 @@ def register(system: System) -> None:
             ui.label(str(error)).classes(f'{theme.PROBLEM} p-3').mark('problem')
             ui.button('Try again', icon='refresh', on_click=ui.navigate.reload)
             return
-        await LiveSession.open(system, detail, view.guard)
+        await LiveSession.open(system, detail, view.guard, find=find, at=at)

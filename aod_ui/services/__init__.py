@@ -8,6 +8,7 @@ from ._listing import LIST_SCOPES, ListFilter, filter_rows, in_scope
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
+from ._search import SearchPage, SearchService
 from ._sessions import AgentInfo, LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
 
@@ -33,6 +34,8 @@ __all__ = [
     'RetentionPolicy',
     'RetentionService',
     'RunReport',
+    'SearchPage',
+    'SearchService',
     'SessionDetail',
     'SessionFacts',
     'SessionRow',

@@ -54,6 +54,10 @@ class ListFilter:
         """The rows in scope, started by the person chosen (if one is)."""
         return [r for r in in_scope(rows, self.scope, self.username) if not self.person or r.owner == self.person]
 
+    def listed(self, rows: list[SessionRow]) -> list[SessionRow]:
+        """The chosen rows of the status and agent chosen, whatever the search (where a transcript search looks)."""
+        return filter_rows(self.chosen(rows), self.status, self.agent, '')
+
     def apply(self, rows: list[SessionRow]) -> list[SessionRow]:
         """The chosen rows that match the status, agent and search."""
         return filter_rows(self.chosen(rows), self.status, self.agent, self.query, self.username)
