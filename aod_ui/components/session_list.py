@@ -30,7 +30,11 @@ class SessionList:
         self.problem.set_visibility(False)
         self.results = SearchResults(system.finder, actor, lambda: guard.allows())
         self.table = SessionTable(page, on_page=lambda: self.changed(first_page=False))
-        ui.timer(system.settings.refresh_seconds, self.load)
+
+    async def start(self) -> None:
+        """Load the list, then again every `AOD_UI_REFRESH_SECONDS`."""
+        await self.load()
+        ui.timer(self.system.settings.refresh_seconds, self.load)
 
     async def load(self) -> None:
         if not self.guard.allows():
@@ -46,11 +50,12 @@ class SessionList:
         self.problem.set_visibility(False)
         chosen = self.filters.filter
         self.filters.offer(rows)
-        listed = {r.id for r in chosen.listed(rows)}
-        await self.results.show(chosen.query, lambda r: r.id in listed, key=tuple(sorted(listed)))
         matching = chosen.apply(rows)
         self.filters.count.text = f'{len(matching)} of {len(chosen.chosen(rows))} sessions'
         self.table.show_rows(matching)
+        # the list first, then the transcripts: a search through the archive never holds the list back
+        listed = {r.id for r in chosen.listed(rows)}
+        await self.results.show(chosen.query, lambda r: r.id in listed, key=tuple(sorted(listed)))
 
     def sync_url(self) -> None:
         ui.navigate.history.replace(self.filters.address(self.table.page))

@@ -20,4 +20,4 @@ def register(system: System) -> None:
         if deleted:
             ui.notify('Session deleted.', type='info')
             sessions.sync_url()
-        await sessions.load()
+        await sessions.start()

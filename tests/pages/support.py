@@ -7,6 +7,8 @@ import asyncio
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
+from ..helpers import eventually  # noqa: F401  (one helper for all tests; older page tests import it from here)
+
 
 async def wait_for_text(user: User, text: str, timeout: float = 10.0) -> None:
     """Wait until some element shows `text` (agent output arrives over seconds, not in one step)."""

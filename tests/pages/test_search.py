@@ -8,8 +8,8 @@ import uuid
 from nicegui import app, ui
 from nicegui.testing import User
 
-from ..helpers import CODEX
-from .support import eventually, label_texts
+from ..helpers import CODEX, eventually
+from .support import label_texts
 from .test_archive_pages import archived_session
 
 
