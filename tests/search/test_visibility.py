@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from aod_ui.hub import HubRegistry
-from aod_ui.services import SearchService, SessionService
+from aod_ui.services import SearchService, SessionService, Upstreams
 from storage import SessionRecord, memory_store
 
 from ..helpers import CODEX
@@ -37,7 +37,7 @@ async def world(upstream, indexed):
     await settle(index)
     hubs = HubRegistry(lambda _: upstream, spawn=lambda c, n: asyncio.get_running_loop().create_task(c),
                        archive=archive)
-    yield SearchService(SessionService(upstream, store, hubs), index), ids
+    yield SearchService(SessionService(Upstreams(upstream, store=store), store, hubs), index), ids
     await hubs.stop_all()
 
 
