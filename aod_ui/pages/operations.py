@@ -183,7 +183,7 @@ def _retention_card(system: System) -> None:
         async def dry_run() -> None:
             dry.props('loading')
             try:
-                items = await retention.plan()
+                items = await retention.plan_for(require_actor(system))
             except AodUiError as error:
                 ui.notify(str(error), type='negative')
                 return
@@ -197,7 +197,11 @@ def _retention_card(system: System) -> None:
             table.set_visibility(bool(items))
 
         async def apply_now() -> None:
-            items = await retention.plan()
+            try:
+                items = await retention.plan_for(require_actor(system))
+            except AodUiError as error:
+                ui.notify(str(error), type='negative')
+                return
             if not await confirm(f'Stop and delete {len(items)} session(s)?',
                                  'AoD removes their logs for good. Pinned sessions are kept.', 'Apply'):
                 return
@@ -208,7 +212,7 @@ def _retention_card(system: System) -> None:
 
             async def run() -> None:
                 with contextlib.suppress(AodUiError):  # shown by the status line and the audit trail
-                    await retention.run(actor.username)
+                    await retention.run_for(actor)
             spawn_detached(run(), 'retention run by hand')
             ui.notify('Retention run started.', type='info')
         dry.on_click(dry_run)

@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 
 from storage import SessionRecord, Store, run_io
 
-from ..errors import ActionError, UpstreamError
+from ..errors import ActionError, NotAllowed, UpstreamError
 from ..upstream import SessionInfo
+from ._policy import Actor, is_admin
 from ._tokens import Upstreams
 
 __all__ = ['PlanItem', 'RetentionPolicy', 'RetentionService', 'RunReport']
@@ -116,8 +117,10 @@ class RetentionService:
     """Plans and runs the retention policy."""
 
     def __init__(self, store: Store, upstreams: Upstreams, list_sessions: Callable, agent_name: Callable[[str | None],
-                 str], *, policy: RetentionPolicy, rate: float = 5.0, stop_wait: float = 30.0) -> None:
+                 str], *, policy: RetentionPolicy, rate: float = 5.0, stop_wait: float = 30.0,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.store = store
+        self._clock = clock
         self.upstreams = upstreams
         self._list_sessions = list_sessions
         self._agent_name = agent_name
@@ -137,7 +140,7 @@ class RetentionService:
 
     async def plan(self, now: datetime | None = None) -> list[PlanItem]:
         """Exactly what a run would do now, oldest first, and why."""
-        now = now or datetime.now(UTC)
+        now = now or self._clock()
         sessions: list[SessionInfo] = await self._list_sessions()
         records = {r.session_id: r for r in self.store.sessions.all()}
         items = []
@@ -150,6 +153,21 @@ class RetentionService:
                                       agent=agent, owner=record.owner if record else '',
                                       title=(record.prompt.strip().splitlines() or [''])[0][:100] if record else ''))
         return items
+
+    async def plan_for(self, actor: Actor) -> list[PlanItem]:
+        """`plan()` for a person: admins only, checked now."""
+        await self._authorize(actor, 'retention dry run')
+        return await self.plan()
+
+    async def run_for(self, actor: Actor, *, on_progress: Callable[[RunReport], None] | None = None) -> RunReport:
+        """`run()` started by a person: admins only, checked now (a page may have been opened before a demotion)."""
+        await self._authorize(actor, 'retention')
+        return await self.run(actor.username, on_progress=on_progress)
+
+    async def _authorize(self, actor: Actor, action: str) -> None:
+        if not is_admin(actor):
+            await run_io(self.store.audit.append, actor.username, action, outcome='denied', detail='not an admin')
+            raise NotAllowed('Only admins may run the retention policy.')
 
     async def run(self, by: str, *, on_progress: Callable[[RunReport], None] | None = None) -> RunReport:
         """Apply the policy now (or finish a run that a restart cut short). Refused while another run is on."""
@@ -209,7 +227,7 @@ class RetentionService:
             await self._pace()
             info = await client.get_session(item.session_id)
             agent = (record.agent_name if record and record.agent_name else self._agent_name(info.agent_id))
-            decision = self.policy.decide(info, record, agent, datetime.now(UTC))
+            decision = self.policy.decide(info, record, agent, self._clock())
             if decision is None:
                 report.skipped += 1
                 return 'skipped'
