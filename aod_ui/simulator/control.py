@@ -1,7 +1,8 @@
 """The control API under `/_sim/`, served only when `SimulatorConfig.control` is true.
 
     POST /_sim/sessions                  seed one session (object) or many (list); answers the Session(s)
-    GET  /_sim/stats                     {"open_streams", "streams_opened", "requests": {route: count}}
+    GET  /_sim/stats                     {"open_streams", "streams_opened", "requests": {route: count},
+                                          "stream_cursors": {header|query|both|mismatch|none: count}}
     POST /_sim/tokens/{token}            accept a token (a new owner, or a revoked one restored)
     POST /_sim/tokens/{token}/revoke     the token answers 401 from now on
     GET  /_sim/faults, POST /_sim/faults read or replace the fault settings (`{}` clears them)
