@@ -10,7 +10,7 @@ import asyncio
 import secrets
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from nicegui import Event
@@ -33,9 +33,10 @@ class LoginRefused(NotAllowed):
 class RateLimiter:
     """Failed sign-ins per key (an account, an address) within a sliding window."""
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, limit: int, window: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window = window
+        self._clock = clock
         self._failures: dict[str, deque[float]] = defaultdict(deque)
 
     def _recent(self, key: str, now: float) -> deque[float]:
@@ -49,12 +50,12 @@ class RateLimiter:
 
     def blocked_for(self, key: str, now: float | None = None) -> float:
         """Seconds until `key` may try again; 0 when it may now."""
-        now = time.monotonic() if now is None else now
+        now = self._clock() if now is None else now
         failures = self._recent(key, now)
         return self.window - (now - failures[0]) if len(failures) >= self.limit else 0.0
 
     def fail(self, key: str, now: float | None = None) -> None:
-        self._failures[key].append(time.monotonic() if now is None else now)
+        self._failures[key].append(self._clock() if now is None else now)
 
     def clear(self, key: str) -> None:
         self._failures.pop(key, None)
@@ -86,11 +87,12 @@ class PeopleService:
     """The rules for signing in and for managing people."""
 
     def __init__(self, store: Store, *, account_limit: int = 5, address_limit: int = 20,
-                 window: float = 15 * 60, recheck_admin: bool = True) -> None:
+                 window: float = 15 * 60, recheck_admin: bool = True,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self._recheck_admin = recheck_admin
-        self.by_account = RateLimiter(account_limit, window)
-        self.by_address = RateLimiter(address_limit, window)
+        self.by_account = RateLimiter(account_limit, window, clock=clock)
+        self.by_address = RateLimiter(address_limit, window, clock=clock)
         self.changed = Event[str]()
         """Fired with a username after that person was changed, disabled or removed."""
 

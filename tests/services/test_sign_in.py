@@ -1,0 +1,88 @@
+"""Sign-in rate limits at both edges of their 15-minute window, with an injected clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from aod_ui.services import LoginRefused, PeopleService
+from aod_ui.services._passwords import hash_password
+from storage import User, memory_store
+
+WINDOW = 15 * 60
+EPSILON = 0.01
+PASSWORD = 'olga-secret-pass-2'
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 10_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def people(clock: Clock) -> PeopleService:
+    store = memory_store()
+    for name in ('olga', *(f'p{n}' for n in range(25))):
+        store.users.add(User(username=name, role='member', password_hash=hash_password(PASSWORD)))
+    return PeopleService(store, clock=clock)  # the production window and limits
+
+
+async def refused(people: PeopleService, name: str, password: str, address: str = '10.0.0.1') -> str:
+    with pytest.raises(LoginRefused) as refusal:
+        await people.login_local(name, password, address)
+    return str(refusal.value)
+
+
+async def test_an_account_is_blocked_for_exactly_fifteen_minutes_after_five_failures(people, clock):
+    for _ in range(5):
+        assert await refused(people, 'olga', 'wrong') == 'Wrong username or password.'
+    clock.now += WINDOW - EPSILON
+    assert await refused(people, 'olga', PASSWORD) == 'Too many failed sign-ins. Try again in 1 minute(s).'
+    denied = people.store.audit.query(actor='olga')[0]
+    assert (denied.outcome, denied.detail.split(',')[0]) == ('denied', 'rate limited')
+    clock.now += 2 * EPSILON
+    assert (await people.login_local('olga', PASSWORD, '10.0.0.1')).username == 'olga'
+
+
+async def test_four_failures_do_not_block_and_the_window_slides(people, clock):
+    for _ in range(4):
+        await refused(people, 'olga', 'wrong')
+    clock.now += WINDOW / 2
+    await refused(people, 'olga', 'wrong')  # the fifth, half a window later
+    clock.now += WINDOW / 2 - EPSILON
+    assert 'Too many' in await refused(people, 'olga', PASSWORD)
+    clock.now += 2 * EPSILON  # the first four have left the window; one failure is not enough
+    assert (await people.login_local('olga', PASSWORD, '10.0.0.1')).username == 'olga'
+
+
+async def test_the_block_message_counts_the_minutes_left(people, clock):
+    for _ in range(5):
+        await refused(people, 'olga', 'wrong')
+    clock.now += 60
+    assert await refused(people, 'olga', PASSWORD) == 'Too many failed sign-ins. Try again in 14 minute(s).'
+
+
+async def test_an_address_is_blocked_after_twenty_failures_across_accounts(people, clock):
+    for n in range(20):
+        await refused(people, f'p{n}', 'wrong', address='10.9.9.9')
+    clock.now += WINDOW - EPSILON
+    assert 'Too many' in await refused(people, 'p24', PASSWORD, address='10.9.9.9')
+    assert (await people.login_local('p24', PASSWORD, '10.0.0.2')).username == 'p24'  # another address is fine
+    clock.now += 2 * EPSILON
+    assert (await people.login_local('p24', PASSWORD, '10.9.9.9')).username == 'p24'
+
+
+async def test_a_successful_sign_in_clears_the_account_failures(people, clock):
+    for _ in range(4):
+        await refused(people, 'olga', 'wrong')
+    await people.login_local('olga', PASSWORD, '10.0.0.1')
+    for _ in range(4):
+        await refused(people, 'olga', 'wrong')
+    assert (await people.login_local('olga', PASSWORD, '10.0.0.1')).username == 'olga'
