@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,8 +67,9 @@ class FleetService:
 
     def __init__(self, sessions: SessionService, store: Store, upstreams: Upstreams, *, session_limit: int = 100,
                  stuck_pending_minutes: float = 15, silent_running_minutes: float = 30, days: int = 14,
-                 reads_per_refresh: int = 25) -> None:
+                 reads_per_refresh: int = 25, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.sessions = sessions
+        self._clock = clock
         self.store = store
         self.upstreams = upstreams
         self.session_limit = session_limit
@@ -88,7 +90,7 @@ class FleetService:
             raise NotAllowed('Only admins may see the fleet.')
         await self.probe()
         rows = await self.sessions.list(actor)
-        now = datetime.now(UTC)
+        now = self._clock()
         by_status = Counter(r.status for r in rows)
         active = by_status['pending'] + by_status['running']
         shared = self.upstreams.shared
