@@ -55,3 +55,11 @@ def test_rules(actor, visibility, action):
     record = None if visibility is None else Record(owner=OWNER.username, visibility=visibility)
     decide = {'view': can_view, 'act': can_act, 'launch': lambda a, _: can_launch(a)}[action]
     assert decide(actor, record) is expected(actor, visibility, action)
+
+
+def test_an_owner_made_a_viewer_still_watches_but_acts_on_nothing():
+    """A member who started sessions and was then made a viewer keeps them in view, and may no longer act."""
+    for visibility in ('team', 'private'):
+        own = Record(owner=VIEWER.username, visibility=visibility)
+        assert can_view(VIEWER, own)
+        assert not can_act(VIEWER, own)
