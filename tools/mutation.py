@@ -239,7 +239,7 @@ def main() -> None:
     parser.add_argument('command', choices=['run', 'report', 'list'])
     parser.add_argument('modules', nargs='*', help='core modules by path (default: every measurable one)')
     parser.add_argument('--limit', type=float, default=1800, help='seconds per module before it is cut off')
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()
     if args.command == 'list':
         for module, tests in CORE.items():
             print(f'{module:40} {" ".join(tests) or "(no fast tests)"}')
