@@ -41,7 +41,7 @@ CORE: dict[str, list[str]] = {
     # module: the fast tests that measure it (empty: not measurable with fast tests yet)
     'aod_ui/services/_policy.py': ['tests/services/test_policy.py'],
     'aod_ui/services/_sessions.py': ['tests/services/test_actions.py'],
-    'aod_ui/services/_people.py': ['tests/services/test_sign_in.py'],
+    'aod_ui/services/_people.py': ['tests/services/test_sign_in.py', 'tests/services/test_people.py'],
     'aod_ui/services/_retention.py': ['tests/retention/test_retention_rules.py'],
     'aod_ui/services/_fleet.py': ['tests/services/test_fleet.py'],
     'aod_ui/services/_tokens.py': ['tests/tokens/test_tokens.py'],
@@ -148,13 +148,18 @@ def run(module: str, limit: float) -> dict | None:
         print(f'   no results (see {folder / "mutmut-run.log"})')
         return None
     survivors = sorted(name for name, status in statuses.items() if status not in DETECTED
-                       and status != 'not checked')
+                       and status not in {'not checked', 'no tests'})
+    untested: dict[str, int] = {}
+    for name, status in statuses.items():
+        if status == 'no tests':
+            function = function_of(name)
+            untested[function] = untested.get(function, 0) + 1
     counts: dict[str, int] = {}
     for status in statuses.values():
         counts[status] = counts.get(status, 0) + 1
     result = {'tests': tests, 'measured_at': datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC'),
               'seconds': round(time.monotonic() - started), 'complete': complete and 'not checked' not in counts,
-              'counts': counts, 'survivors': {name: show(folder, name) for name in survivors}}
+              'counts': counts, 'survivors': diffs(folder, survivors), 'untested': untested}
     print(f'   {score_text(result)} killed in {result["seconds"]} s', flush=True)
     return result
 
@@ -169,11 +174,31 @@ def read_statuses(folder: Path) -> dict[str, str]:
     return statuses
 
 
-def show(folder: Path, name: str) -> str:
-    """The mutant's change, as the lines it removes and adds."""
-    diff = subprocess.run([str(MUTMUT), 'show', name], cwd=folder, capture_output=True, text=True).stdout
-    return '\n'.join(line for line in diff.splitlines()
-                     if re.match(r'^[-+](?![-+])', line))
+_DIFFS = """
+import json, sys
+from mutmut.__main__ import find_mutant, get_diff_for_mutant
+names = json.load(sys.stdin)
+print(json.dumps({name: get_diff_for_mutant(name, path=find_mutant(name).path) for name in names}))
+"""
+
+
+def diffs(folder: Path, names: list[str]) -> dict[str, str]:
+    """Each mutant's change, as the lines it removes and adds (asked of mutmut in one process)."""
+    if not names:
+        return {}
+    answer = subprocess.run([sys.executable, '-c', _DIFFS], cwd=folder, input=json.dumps(names),
+                            capture_output=True, text=True, check=True)
+    full = json.loads(answer.stdout.splitlines()[-1])
+    return {name: '\n'.join(line for line in full[name].splitlines() if re.match(r'^[-+](?![-+])', line))
+            for name in names}
+
+
+def function_of(name: str) -> str:
+    """`aod_ui.x.xǁClassǁmethod__mutmut_3` → `Class.method`; `x_function__mutmut_3` → `function`."""
+    local = name.rpartition('.')[2].rpartition('__mutmut_')[0]
+    if local.startswith('xǁ'):
+        return '.'.join(local[2:].split('ǁ'))
+    return local.removeprefix('x_')
 
 
 def score(result: dict) -> float | None:
@@ -207,20 +232,26 @@ def report(results: dict[str, dict]) -> None:
         value = score(result)
         survivors = result['survivors']
         explained = sum(1 for name in survivors if name in equivalents)
+        untested_count = sum(result.get('untested', {}).values())
         mark = '' if result['complete'] else ' (partial: cut off)'
         detected = sum(result['counts'].get(s, 0) for s in DETECTED)
         judged = sum(n for status, n in result['counts'].items() if status not in {'not checked', 'skipped'})
         lines.append(f'| `{module}` | {", ".join(f"`{t}`" for t in result["tests"])} | {detected}/{judged} | '
-                     f'{"" if value is None else f"{value:.0f} %"} | {len(survivors)} ({explained} equivalent) | '
+                     f'{"" if value is None else f"{value:.0f} %"} | {len(survivors)} ({explained} equivalent)'
+                     f'{f", {untested_count} not reached" if untested_count else ""} | '
                      f'{result["measured_at"]}{mark} |')
     measured = [m for m in CORE if m in results]
     lines += ['', f'Measured: {len(measured)} of {len(CORE)} core modules. Not yet measured: '
               + (', '.join(f'`{m}`' for m in CORE if m not in results) or 'none') + '.', '']
     for module in measured:
         survivors = results[module]['survivors']
-        if not survivors:
+        untested = results[module].get('untested', {})
+        if not survivors and not untested:
             continue
         lines += [f'### Surviving mutants of `{module}`', '']
+        if untested:
+            lines += ['Not reached by the selected tests (mutants per function): ' + ', '.join(
+                f'`{function}` {count}' for function, count in sorted(untested.items())) + '.', '']
         for name, diff in survivors.items():
             reason = equivalents.get(name)
             lines.append(f'- `{name.rpartition(".")[2]}`: ' + (f'equivalent: {reason}' if reason else
