@@ -61,7 +61,7 @@ async def test_a_password_sign_in_records_when_and_how(people):
     ('', PASSWORD, 'wrong name or password'),
 ])
 async def test_a_refused_password_sign_in_says_nothing_about_the_account(people, name, password, reason):
-    with pytest.raises(LoginRefused, match='^Wrong username or password.$'):
+    with pytest.raises(LoginRefused, match=r'^Wrong username or password\.$'):
         await people.login_local(name, password, '10.1.1.1')
     assert trail(people) == [(name or '(empty)', 'login', 'denied', None, f'{reason}, from 10.1.1.1')]
     assert people.store.users.get('olga').last_login_at is None
@@ -69,7 +69,7 @@ async def test_a_refused_password_sign_in_says_nothing_about_the_account(people,
 
 async def test_a_disabled_account_is_refused_with_the_same_words(people):
     people.store.users.update('olga', disabled=True)
-    with pytest.raises(LoginRefused, match='^Wrong username or password.$'):
+    with pytest.raises(LoginRefused, match=r'^Wrong username or password\.$'):
         await people.login_local('olga', PASSWORD, '10.1.1.1')
     assert trail(people) == [('olga', 'login', 'denied', None, 'disabled, from 10.1.1.1')]
 
@@ -181,7 +181,7 @@ async def test_only_admins_as_they_are_now_manage_people(people):
     calls = [lambda a: people.add_local(a, 'neo', STRONG, 'member'), lambda a: people.set_role(a, 'olga', 'admin'),
              lambda a: people.set_disabled(a, 'olga', True), lambda a: people.remove(a, 'olga')]
     for call in calls:
-        with pytest.raises(NotAllowed, match='Only admins may manage people.'):
+        with pytest.raises(NotAllowed, match=r'Only admins may manage people\.'):
             await call(olga)
     people.store.users.update('ada', role='member')  # demoted while a page still holds the old actor
     for call in calls:
@@ -205,7 +205,7 @@ async def test_roles_change_and_everyone_is_told(people):
                              ('ada', 'enable person', 'ok', 'olga', '')]
     with pytest.raises(ActionError, match='The role must be one of'):
         await people.set_role(ADA, 'olga', 'root')
-    with pytest.raises(ActionError, match='There is no person called nobody.'):
+    with pytest.raises(ActionError, match=r'There is no person called nobody\.'):
         await people.set_role(ADA, 'nobody', 'member')
     await people.remove(ADA, 'sso')
     assert people.store.users.get('sso') is None and trail(people)[-1] == ('ada', 'remove person', 'ok', 'sso', '')
@@ -233,7 +233,7 @@ async def test_passwords_are_set_by_their_owner_or_an_admin(people):
     assert trail(people) == [('olga', 'set password', 'ok', 'olga', '')]
     with pytest.raises(NotAllowed, match='Only admins may set another person'):
         await people.set_password(olga, 'ada', STRONG)
-    with pytest.raises(ActionError, match='sso signs in through oidc; there is no password here.'):
+    with pytest.raises(ActionError, match=r'sso signs in through oidc; there is no password here\.'):
         await people.set_password(ADA, 'sso', STRONG)
     with pytest.raises(ActionError, match='must not contain the username'):
         await people.set_password(ADA, 'olga', 'olga-and-more')
