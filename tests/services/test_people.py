@@ -72,6 +72,9 @@ async def test_a_disabled_account_is_refused_with_the_same_words(people):
     with pytest.raises(LoginRefused, match=r'^Wrong username or password\.$'):
         await people.login_local('olga', PASSWORD, '10.1.1.1')
     assert trail(people) == [('olga', 'login', 'denied', None, 'disabled, from 10.1.1.1')]
+    with pytest.raises(LoginRefused, match=r'^Wrong username or password\.$'):
+        await people.login_local('olga', 'not-her-password', '10.1.1.1')  # only the right password learns more
+    assert trail(people)[-1][4] == 'wrong name or password, from 10.1.1.1'
 
 
 # -- OpenID Connect -------------------------------------------------------------------------------------------------
@@ -252,3 +255,70 @@ async def test_demo_mode_gives_an_admin_and_a_member_fresh_passwords(people):
     assert people.store.users.get('admin').display_name == 'Demo admin'
     again = await people.seed_demo()
     assert again[0][1] != accounts[0][1]
+
+
+# -- the exact words and edges (each found by mutation testing) -----------------------------------------------------
+
+async def test_refusals_read_exactly_so(people):
+    async def message(call) -> str:
+        with pytest.raises(ActionError) as refusal:
+            await call
+        return str(refusal.value)
+    assert await message(people.set_role(ADA, 'ada', 'member')) == \
+        'This is the last enabled admin: make someone else an admin first.'
+    assert await message(people.remove(Actor('olga', 'member'), 'ada')) == 'Only admins may manage people.'
+    assert await message(people.set_role(ADA, 'olga', 'root')) == 'The role must be one of: admin, member, viewer.'
+    assert await message(people.set_password(Actor('olga', 'member'), 'ada', STRONG)) == \
+        'Only admins may set another person\'s password.'
+    assert await message(people.login_header('', '10.2.2.2', 'viewer')) == 'The sign-in proxy did not name a person.'
+    people.store.users.update('olga', disabled=True)
+    assert await message(people.login_header('olga', '10.2.2.2', 'viewer')) == \
+        'Your account is disabled. Ask an admin.'
+    assert await message(people.login_oidc({'groups': []}, OidcPolicy())) == \
+        'The identity provider did not say who you are (no email or subject).'
+    two = OidcPolicy(allowed_domains=('example.com', 'example.org'))
+    assert await message(people.login_oidc({'email': 'eve@other.org'}, two)) == \
+        'Your account is not allowed here: sign in with a verified address of example.com, example.org.'
+    assert await message(people.login_oidc({'email': 'eve@example.com'}, POLICY)) == \
+        'Your account has no role on this dashboard. Ask an admin for access.'
+    assert [(t[1], t[2]) for t in trail(people)] == [('login', 'denied')] * 3
+
+
+async def test_a_disabled_account_signing_in_through_the_provider_is_refused_and_unchanged(people):
+    people.store.users.add(User(username='kim@example.com', role='viewer', auth_source='oidc', display_name='Kim',
+                                disabled=True))
+    with pytest.raises(LoginRefused) as refusal:
+        await people.login_oidc({'email': 'kim@example.com', 'name': 'Kim K', 'groups': ['admins']}, POLICY)
+    assert str(refusal.value) == 'Your account is disabled. Ask an admin.'
+    kim = people.store.users.get('kim@example.com')
+    assert (kim.role, kim.display_name, kim.last_login_at) == ('viewer', 'Kim', None)
+    assert trail(people) == [('kim@example.com', 'login', 'denied', None, 'account disabled')]
+
+
+async def test_who_the_provider_names_and_what_it_says_of_them(people):
+    assert (await people.login_oidc({'preferred_username': 'Kim', 'sub': 'u-1'}, OidcPolicy())).username == 'kim'
+    newcomer = await people.login_oidc({'email': 'boss@example.com', 'groups': ['admins']}, POLICY)
+    assert people.store.users.get(newcomer.username).role == 'admin'
+    odd = await people.login_oidc({'email': 'x@y@example.com', 'groups': ['devs']}, POLICY)  # the last @ counts
+    assert odd.username == 'x@y@example.com'
+    people.store.users.add(User(username='lee@example.com', auth_source='oidc'))
+    await people.login_oidc({'email': 'lee@example.com', 'groups': ['devs']}, POLICY)
+    assert people.store.users.get('lee@example.com').email == 'lee@example.com'
+
+
+async def test_details_of_new_people(people):
+    assert (await people.add_local(ADA, 'neo', STRONG, 'member')).email == ''
+    with pytest.raises(ActionError, match='must not contain the username'):
+        await people.add_local(ADA, 'zed', 'zed-strong-pass-1', 'member')
+    await people.login_header('pat', '10.2.2.2', 'viewer')
+    assert people.store.users.get('pat').email == ''
+    accounts = await people.seed_demo()
+    assert all(len(password) == len('demo-') + 12 for _, password, _ in accounts)  # 9 random bytes
+
+
+async def test_enabling_or_keeping_the_last_admin_is_fine(people):
+    await people.set_disabled(ADA, 'olga', True)
+    assert people.store.users.get('olga').disabled is True
+    await people.set_disabled(ADA, 'ada', False)
+    await people.set_role(ADA, 'ada', 'admin')
+    assert people.store.users.get('ada').role == 'admin' and not people.store.users.get('ada').disabled

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from aod_ui.services import LoginRefused, PeopleService
+from aod_ui.services import LoginRefused, PeopleService, RateLimiter
 from storage import User, memory_store
 
 WINDOW = 15 * 60
@@ -57,7 +57,7 @@ async def test_an_account_is_blocked_for_exactly_fifteen_minutes_after_five_fail
     clock.now += WINDOW - EPSILON
     assert await refused(people, 'olga', PASSWORD) == 'Too many failed sign-ins. Try again in 1 minute(s).'
     denied = people.store.audit.query(actor='olga')[0]
-    assert (denied.outcome, denied.detail.split(',')[0]) == ('denied', 'rate limited')
+    assert (denied.action, denied.outcome, denied.detail) == ('login', 'denied', 'rate limited, from 10.0.0.1')
     clock.now += 2 * EPSILON
     assert (await people.login_local('olga', PASSWORD, '10.0.0.1')).username == 'olga'
 
@@ -73,11 +73,38 @@ async def test_four_failures_do_not_block_and_the_window_slides(people, clock):
     assert (await people.login_local('olga', PASSWORD, '10.0.0.1')).username == 'olga'
 
 
-async def test_the_block_message_counts_the_minutes_left(people, clock):
+async def test_the_block_message_counts_the_minutes_left_from_the_first_failure(people, clock):
     for _ in range(5):
         await refused(people, 'olga', 'wrong')
     clock.now += 60
     assert await refused(people, 'olga', PASSWORD) == 'Too many failed sign-ins. Try again in 14 minute(s).'
+    clock.now += 270  # 9.5 minutes left
+    assert await refused(people, 'olga', PASSWORD) == 'Too many failed sign-ins. Try again in 10 minute(s).'
+
+
+async def test_the_block_lasts_from_the_oldest_failure_in_the_window(people, clock):
+    await refused(people, 'olga', 'wrong')
+    clock.now += 300
+    for _ in range(4):
+        await refused(people, 'olga', 'wrong')
+    clock.now += 30
+    assert await refused(people, 'olga', PASSWORD) == 'Too many failed sign-ins. Try again in 10 minute(s).'
+
+
+async def test_at_exactly_fifteen_minutes_the_wait_is_over(people, clock):
+    for _ in range(5):
+        await refused(people, 'olga', 'wrong')
+    clock.now += WINDOW
+    assert (await people.login_local('olga', PASSWORD, '10.0.0.1')).username == 'olga'
+
+
+def test_the_limiter_takes_an_explicit_moment_over_its_clock():
+    limiter = RateLimiter(2, 10, clock=lambda: 105.0)
+    limiter.fail('k', now=100)
+    limiter.fail('k', now=101)
+    assert limiter.blocked_for('k') == 5
+    assert limiter.blocked_for('k', now=108) == 2
+    assert limiter.blocked_for('k', now=111) == 0
 
 
 async def test_an_address_is_blocked_after_twenty_failures_across_accounts(people, clock):
@@ -86,6 +113,8 @@ async def test_an_address_is_blocked_after_twenty_failures_across_accounts(peopl
     clock.now += WINDOW - EPSILON
     assert 'Too many' in await refused(people, 'p24', PASSWORD, address='10.9.9.9')
     assert (await people.login_local('p24', PASSWORD, '10.0.0.2')).username == 'p24'  # another address is fine
+    assert 'Too many' in await refused(people, '', PASSWORD, address='10.9.9.9')
+    assert people.store.audit.query(actor='(empty)')[0].detail == 'rate limited, from 10.9.9.9'
     clock.now += 2 * EPSILON
     assert (await people.login_local('p24', PASSWORD, '10.9.9.9')).username == 'p24'
 
