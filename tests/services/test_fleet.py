@@ -15,7 +15,7 @@ from aod_ui.services import FleetService, SessionService, Upstreams
 from aod_ui.upstream import Upstream
 from storage import memory_store
 
-from ..helpers import CODEX, DASHBOARD_TOKEN
+from ..helpers import BUG_FIX, CODEX, DASHBOARD_TOKEN
 from .test_policy import ADMIN, OWNER
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -86,3 +86,74 @@ async def test_the_fleet_is_for_admins_only(fleet):
     service, _ = fleet
     with pytest.raises(NotAllowed):
         await service.summary(OWNER)
+
+
+# -- the whole summary, against a simulator of its own --------------------------------------------------------------
+
+FLEET_TOKEN = 'aod_fleet_summary_token_0123456789'
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(scope='module')
+def own_simulator():
+    from aod_ui.simulator import SimulatorConfig, SimulatorServer
+    server = SimulatorServer(SimulatorConfig(port=0, tokens=(FLEET_TOKEN,), time_scale=0.01, control=True, seed=17)
+                             ).start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+async def test_the_summary_counts_failures_costs_and_people(own_simulator):
+    from storage import SessionRecord
+    core.loop = asyncio.get_running_loop()
+    bug_fix, codex = BUG_FIX, CODEX
+    seeds = [  # (agent, status, exit code, days ago, owner)
+        (bug_fix, 'completed', None, 1, 'olga'), (bug_fix, 'completed', None, 2, 'olga'),
+        (bug_fix, 'failed', None, 1, 'max'), (bug_fix, 'failed', None, 3, 'olga'),  # provisioning failed
+        (bug_fix, 'failed', 2, 1, 'max'),  # the agent exited 2
+        (codex, 'completed', None, 1, None), (bug_fix, 'completed', None, 20, 'olga'),  # outside 14 days
+        (bug_fix, 'pending', None, 0, 'max'), (bug_fix, 'running', None, 0, 'max'),
+    ]
+    body = [{'token': FLEET_TOKEN, 'agent_id': agent, 'status': status, 'exit_code': code,
+             'created_at': (NOW - timedelta(days=days, hours=1)).isoformat(),
+             **({'updated_at': (NOW - timedelta(days=days)).isoformat()} if status not in {'pending', 'running'}
+                else {'updated_at': (NOW - timedelta(days=days, hours=1)).isoformat()})}
+            for agent, status, code, days, _ in seeds]
+    created = httpx.post(f'{own_simulator.url}/_sim/sessions', json=body, timeout=30).json()['data']
+    ids = [s['id'] for s in created]
+    upstream = Upstream(own_simulator.url, FLEET_TOKEN, timeout=10)
+    store = memory_store()
+    for session_id, (agent, _, _, _, owner) in zip(ids, seeds, strict=True):
+        if owner:
+            store.sessions.add(SessionRecord(session_id=session_id, agent_id=agent, agent_name='', prompt='p',
+                                             owner=owner))
+    upstreams = Upstreams(upstream, store=store)
+    sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session))
+    fleet = FleetService(sessions, store, upstreams, session_limit=7, days=14, reads_per_refresh=3,
+                         clock=lambda: NOW)
+    first = await fleet.summary(ADMIN)
+    assert (first.facts_known, first.facts_missing) == (3, 3)  # three reads per refresh, newest first
+    summary = await fleet.summary(ADMIN)
+    assert (summary.facts_known, summary.facts_missing) == (6, 0)
+    assert summary.by_status == {'completed': 4, 'failed': 3, 'pending': 1, 'running': 1}
+    assert (summary.active, summary.limit, summary.limit_source) == (2, 7, 'from configuration')
+    assert [r.id for r in summary.stuck_pending] == [ids[7]] and [r.id for r in summary.silent_running] == [ids[8]]
+    assert summary.failures == [('install_runtime', 'npm ERR! code ETIMEDOUT', 2, [ids[2], ids[3]]),
+                                ('agent', 'exit code 2', 1, [ids[4]])]
+    assert summary.per_person == {'olga': 3, 'max': 4, '(outside)': 1}
+    assert summary.per_agent == {'bug-fix': {'completed': 2, 'failed': 3, 'pending': 1, 'running': 1},
+                                 'codex-refactor': {'completed': 1}}
+    assert len(summary.per_day) == 14 and sum(sum(c.values()) for c in summary.per_day.values()) == 8
+    assert summary.per_day[(NOW - timedelta(days=1, hours=1)).astimezone().strftime('%m-%d')]['failed'] == 2
+    cost = 0.0123
+    # codex agents write plain text: no result, so no cost or duration
+    assert summary.cost_by_agent == pytest.approx({'bug-fix': 3 * cost})
+    assert summary.cost_by_person == pytest.approx({'olga': 2 * cost, 'max': cost})
+    assert summary.duration_by_agent == pytest.approx({'bug-fix': 60.0})
+    assert summary.reachable is True and summary.latency_ms is not None
+    assert store.kv.get(f'facts:{ids[0]}')['cost_usd'] == pytest.approx(cost)  # kept for the next start
+    opened = httpx.get(f'{own_simulator.url}/_sim/stats').json()['streams_opened']
+    again = FleetService(sessions, store, upstreams, reads_per_refresh=6, clock=lambda: NOW)  # after a restart
+    assert (await again.summary(ADMIN)).facts_known == 6
+    assert httpx.get(f'{own_simulator.url}/_sim/stats').json()['streams_opened'] == opened  # from the store
+    await upstream.aclose()
