@@ -167,3 +167,92 @@ async def test_a_session_pinned_while_a_run_was_cut_short_is_left_alone_on_resum
     report = await resumed.run('retention')
     assert report.resumed and report.skipped >= 1
     assert alive(server, ids) == {survivors[-1]}
+
+
+def test_exactly_at_a_limit_a_session_is_kept_and_fractions_count():
+    assert POLICY.decide(info('completed'), RECORD, 'bug-fix', T0 + timedelta(days=30)) is None
+    running = info('running', created=T0, ended=T0)
+    assert POLICY.decide(running, RECORD, 'bug-fix', T0 + timedelta(hours=12)) is None
+    half = RetentionPolicy(days=0.5, stuck_hours=0.5)
+    assert half.decide(info('completed'), RECORD, 'bug-fix', T0 + timedelta(hours=13))[0] == 'delete'
+    assert half.decide(running, RECORD, 'bug-fix', T0 + timedelta(minutes=31))[0] == 'stop+delete'
+
+
+def test_the_policy_and_a_report_read_plainly():
+    assert POLICY.describe() == ('delete finished sessions after 30 days; code-review: 90 days; stop and delete '
+                                 'sessions still active after 12 hours; pinned sessions are kept')
+    assert RetentionPolicy().describe() == ('keep finished sessions (no age limit); never stop active sessions; '
+                                            'pinned sessions are kept')
+    from aod_ui.services import RunReport
+    report = RunReport(id='r', by='ada', started_at=0, applied=True, planned=5, deleted=2, stopped=1, skipped=1,
+                       deferred=1, failed=[('s', 'boom')])
+    assert report.summary() == ('5 planned, 2 deleted, 1 stopped, 1 no longer matching, 1 left for the next run '
+                                '(still active), 1 failed')
+    report.resumed = True
+    assert report.summary().endswith('1 failed (resumed after a restart)')
+
+
+def seed_one(server: SimulatorServer, status: str, at: datetime, prompt: str = 'old task') -> str:
+    body = {'token': TOKEN, 'agent_id': BUG_FIX, 'status': status, 'created_at': at.isoformat(),
+            'updated_at': at.isoformat(), 'prompt': prompt}
+    return httpx.post(f'{server.url}/_sim/sessions', json=body, timeout=30).json()['id']
+
+
+async def test_a_stuck_session_is_stopped_then_deleted_and_the_run_is_recorded(server):
+    session_id = seed_one(server, 'running', T0)
+    store = memory_store()
+    store.sessions.add(SessionRecord(session_id=session_id, agent_id=BUG_FIX, agent_name='bug-fix',
+                                     prompt='Fix the flaky test\nand more', owner='olga'))
+    service = await retention_for(server, store, [session_id], T0 + timedelta(hours=13))
+    [item] = await service.plan()
+    assert (item.action, item.reason, item.status, item.agent, item.owner, item.title) == (
+        'stop+delete', 'still running after 13.0 hours (limit 12 h)', 'running', 'bug-fix', 'olga',
+        'Fix the flaky test')
+    report = await service.run('ada')
+    assert (report.planned, report.stopped, report.deleted, report.failed) == (1, 1, 1, [])
+    assert alive(server, [session_id]) == set() and store.sessions.get(session_id) is None
+    lines = [(e.actor, e.action, e.outcome, e.session_id, e.detail) for e in reversed(store.audit.query())]
+    assert lines == [('ada', 'retention delete', 'ok', session_id,
+                      'stop+delete: still running after 13.0 hours (limit 12 h)'),
+                     ('ada', 'retention', 'ok', None, report.summary())]
+    last = service.last_report()
+    assert (last['id'], last['by'], last['deleted'], last['stopped']) == (report.id, 'ada', 1, 1)
+    assert last['finished_at'] >= last['started_at']
+    assert store.kv.get('retention.run') is None and store.kv.get('retention.progress') is None
+    assert not service.running and service.current is None
+
+
+async def test_a_session_deleted_by_someone_else_meanwhile_is_skipped_and_forgotten(server):
+    ids = seed(server, 2)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    planned = [item.session_id for item in await service.plan()]
+    with httpx.Client(base_url=server.url, headers={'Authorization': f'Bearer {TOKEN}'}) as client:
+        def delete_the_next(report) -> None:
+            if report.deleted == 1 and report.skipped == 0:
+                client.delete(f'/sessions/{planned[1]}/delete')
+        report = await service.run('ada', on_progress=delete_the_next)
+    assert (report.deleted, report.skipped, report.failed) == (1, 1, [])
+    assert store.sessions.get(planned[1]) is None
+
+
+async def test_a_failing_delete_is_reported_and_a_refused_one_is_left_for_the_next_run(server):
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    with httpx.Client(base_url=server.url) as control:
+        control.post('/_sim/faults', json={'status_burst': {'route': 'delete', 'status': 503, 'count': 1}})
+        report = await service.run('ada')
+        assert (report.deleted, len(report.failed)) == (0, 1) and report.failed[0][0] == ids[0]
+        assert 'AoD failed to delete session (503' in report.failed[0][1]
+        entries = store.audit.query(action='retention delete')
+        assert (entries[0].outcome, entries[0].session_id) == ('error', ids[0])
+        assert store.audit.query(action='retention')[0].outcome == 'error'
+        control.post('/_sim/faults', json={'status_burst': {'route': 'delete', 'status': 409, 'count': 1}})
+        report = await service.run('ada')
+        assert (report.deleted, report.deferred, report.failed) == (0, 1, [])
+        control.post('/_sim/faults', json={})
+    assert alive(server, ids) == set(ids) and store.sessions.get(ids[0]) is not None
+    assert (await service.run('ada')).deleted == 1
