@@ -39,6 +39,7 @@ def build(settings: Settings) -> System:
     if settings.auth == 'oidc':
         from .auth.oidc import register_oidc
         register_oidc(system)
+    app.on_startup(lambda: _sweep_browsers(system))
 
     @app.get('/healthz', include_in_schema=False)
     async def healthz() -> JSONResponse:
@@ -62,6 +63,21 @@ def build(settings: Settings) -> System:
         return JSONResponse(body, status_code=200 if aod['reachable'] else 503)
 
     return system
+
+
+def _sweep_browsers(system: System) -> None:
+    """Remove, now and every hour, the per-browser storage of browsers nobody is signed in on any more."""
+    from nicegui.storage import Storage
+
+    from .auth._browsers import sweep_forever
+    from .hub import spawn_detached
+    hours = system.settings.session_hours
+
+    def still_signed_in(username: str, signed_in_at: float) -> bool:
+        return time.time() - signed_in_at <= hours * 3600 and system.people.actor(username, signed_in_at) is not None
+
+    in_use = lambda: list(app.storage._users)  # noqa: E731  # loaded right now by a page or a request
+    system.background(spawn_detached(sweep_forever(lambda: Storage.path, still_signed_in, in_use), 'browser sweep'))
 
 
 def run_arguments(settings: Settings) -> dict[str, Any]:

@@ -6,6 +6,7 @@
     python main.py users passwd NAME
     python main.py users role NAME ROLE
     python main.py users disable NAME | enable NAME | remove NAME
+    python main.py users link NAME SUBJECT [--issuer URL]   (bind an account to an OpenID Connect identity)
     python main.py users token NAME          (the token is read from standard input)
     python main.py users untoken NAME
     python main.py tokens rotate             (the new key is read from standard input)
@@ -49,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     role = users.add_parser('role', help='change a person\'s role')
     role.add_argument('username')
     role.add_argument('role', choices=['admin', 'member', 'viewer'])
+    link = users.add_parser('link', help='bind an account to an identity of the OpenID Connect provider: that '
+                            'identity signs in to it from now on (its password stops working)')
+    link.add_argument('username')
+    link.add_argument('subject', help='the person\'s subject (sub) at the provider, as a refused sign-in shows it')
+    link.add_argument('--issuer', default='', help='the provider\'s issuer (default: from AOD_UI_OIDC_DISCOVERY_URL)')
     users.add_parser('token', help='set a person\'s own AoD token (per-user token mode), read from standard '
                      'input').add_argument('username')
     users.add_parser('untoken', help='remove a person\'s AoD token').add_argument('username')
@@ -87,7 +93,8 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
         if args.action == 'list':
             for user in people.everyone():
                 state = 'disabled' if user.disabled else 'enabled'
-                print(f'{user.username:24} {user.role:7} {user.auth_source:7} {state:9} {user.display_name}')
+                bound = f'  [{user.oidc_subject} at {user.oidc_issuer}]' if user.identity else ''
+                print(f'{user.username:24} {user.role:7} {user.auth_source:7} {state:9} {user.display_name}{bound}')
         elif args.action == 'add':
             await people.add_local(admin, args.username, _read_password(), args.role, display_name=args.name,
                                    email=args.email)
@@ -98,6 +105,10 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
         elif args.action == 'role':
             await people.set_role(admin, args.username, args.role)
             print(f'{args.username} is now {args.role}')
+        elif args.action == 'link':
+            issuer = args.issuer or _issuer(settings)
+            await people.link(admin, args.username, issuer, args.subject)
+            print(f'{args.username} now signs in as subject {args.subject} of {issuer}')
         elif args.action in {'disable', 'enable'}:
             await people.set_disabled(admin, args.username, args.action == 'disable')
             print(f'{args.username} {args.action}d')
@@ -116,6 +127,14 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def _issuer(settings: Settings) -> str:
+    from .errors import ConfigError
+    if not settings.oidc_issuer:
+        raise ConfigError('Give --issuer: AOD_UI_OIDC_DISCOVERY_URL is not set to a …/.well-known/openid-configuration '
+                          'address.')
+    return settings.oidc_issuer
 
 
 def _read_secret(prompt: str) -> str:

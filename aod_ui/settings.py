@@ -147,6 +147,10 @@ SETTINGS: tuple[Setting, ...] = (
             'Comma-separated values of the role claim that make a person a viewer.'),
     Setting('AOD_UI_OIDC_DEFAULT_ROLE', 'oidc_default_role', _choice('member', 'viewer', 'none'), 'member',
             'Role of a person whose claim matches none of the lists; none refuses them.'),
+    Setting('AOD_UI_OIDC_RECHECK_SECONDS', 'oidc_recheck_seconds', _positive_float, 300.0,
+            'How often the identity provider is asked again (userinfo, renewing with the refresh token) about the '
+            'people signed in through it: their role follows its answer, and their sign-ins end when it no longer '
+            'answers for them.'),
     Setting('AOD_UI_HEADER_NAME', 'header_name', str, 'X-Forwarded-Email',
             'With AOD_UI_AUTH=header: the request header that names the person.'),
     Setting('AOD_UI_TRUSTED_PROXIES', 'trusted_proxies', _words, (),
@@ -214,6 +218,7 @@ class Settings:
     oidc_member_values: tuple[str, ...] = ()
     oidc_viewer_values: tuple[str, ...] = ()
     oidc_default_role: str = 'member'
+    oidc_recheck_seconds: float = 300.0
     header_name: str = 'X-Forwarded-Email'
     trusted_proxies: tuple[str, ...] = ()
     header_default_role: str = 'member'
@@ -291,6 +296,13 @@ class Settings:
                     raise ConfigError(f'AOD_UI_TRUSTED_PROXIES: {proxy!r} is not an address or network.') from None
         if self.stream_hold < 2000:
             raise ConfigError('AOD_UI_STREAM_HOLD must be at least 2000 (events and lines).')
+
+    @property
+    def oidc_issuer(self) -> str:
+        """The provider's issuer as its discovery address names it (OpenID Connect Discovery 1.0, section 4); ''
+        when the address does not end in /.well-known/openid-configuration."""
+        suffix = '/.well-known/openid-configuration'
+        return self.oidc_discovery_url[:-len(suffix)] if self.oidc_discovery_url.endswith(suffix) else ''
 
     @property
     def cookies_secure(self) -> bool:

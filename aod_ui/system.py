@@ -61,6 +61,13 @@ class System:
         """Demo mode: the seeded accounts and their passwords, shown on the sign-in page."""
         self.end_session_url: Callable[..., Awaitable[str | None]] | None = None
         """With OpenID Connect: the provider's sign-out address for a person, if it has one."""
+        self.provider_check = None
+        """With OpenID Connect: the schedule that asks the provider again about signed-in people."""
+        self._background: list[asyncio.Task] = []
+
+    def background(self, task: asyncio.Task) -> None:
+        """Keep a long-running task of the dashboard's, to cancel it at shutdown."""
+        self._background.append(task)
 
     @property
     def upstream(self) -> Upstream:
@@ -138,6 +145,8 @@ class System:
     async def shutdown(self) -> None:
         if self._retention_task is not None:
             self._retention_task.cancel()
+        for task in self._background:
+            task.cancel()
         await self.hubs.stop_all()
         if self._upstream is not None:
             await self._upstream.aclose()

@@ -50,6 +50,13 @@ class User:
     created_at: float = field(default_factory=time.time)
     last_login_at: float | None = None
     auth_source: AuthSource = 'local'
+    oidc_issuer: str = ''
+    """With `oidc_subject`: the OpenID Connect identity this account belongs to (empty: none). The pair, never the
+    email, is how a provider sign-in finds its account."""
+    oidc_subject: str = ''
+    """The provider's `sub` for this person, exactly as the provider sent it (case matters)."""
+    sign_ins_ended_at: float | None = None
+    """Every sign-in of this person that began at or before this moment is over (on every browser)."""
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     """Fields added later, as a JSON object."""
 
@@ -61,7 +68,7 @@ class User:
             raise ValueError(f'role must be one of {_ROLES}, not {self.role!r}')
         if self.auth_source not in _AUTH_SOURCES:
             raise ValueError(f'auth_source must be one of {_AUTH_SOURCES}, not {self.auth_source!r}')
-        for name in ('display_name', 'email', 'password_hash'):
+        for name in ('display_name', 'email', 'password_hash', 'oidc_issuer', 'oidc_subject'):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f'{name} must be text')
         if not isinstance(self.extra, Mapping):
@@ -70,13 +77,22 @@ class User:
         self.disabled = bool(self.disabled)
         self.created_at = float(self.created_at)
         self.last_login_at = None if self.last_login_at is None else float(self.last_login_at)
+        self.sign_ins_ended_at = None if self.sign_ins_ended_at is None else float(self.sign_ins_ended_at)
+        if bool(self.oidc_issuer) != bool(self.oidc_subject):
+            raise ValueError('an OpenID Connect identity needs both issuer and subject')
+
+    @property
+    def identity(self) -> tuple[str, str] | None:
+        """The (issuer, subject) this account is bound to, or None."""
+        return (self.oidc_issuer, self.oidc_subject) if self.oidc_subject else None
 
     def to_dict(self) -> dict[str, Any]:
         """The user as a plain JSON object (a copy), password hash included: do not send it to a page."""
         return {
             'username': self.username, 'display_name': self.display_name, 'email': self.email, 'role': self.role,
             'password_hash': self.password_hash, 'disabled': self.disabled, 'created_at': self.created_at,
-            'last_login_at': self.last_login_at, 'auth_source': self.auth_source, 'extra': thaw(self.extra),
+            'last_login_at': self.last_login_at, 'auth_source': self.auth_source, 'oidc_issuer': self.oidc_issuer,
+            'oidc_subject': self.oidc_subject, 'sign_ins_ended_at': self.sign_ins_ended_at, 'extra': thaw(self.extra),
         }
 
     @classmethod
@@ -104,6 +120,12 @@ class Users(ABC):
     @abstractmethod
     def get(self, username: str) -> User | None:
         """The user called `username`, or None."""
+
+    def by_identity(self, issuer: str, subject: str) -> User | None:
+        """The account bound to this OpenID Connect identity (issuer and subject compared exactly), or None."""
+        if not issuer or not subject:
+            return None
+        return next((user for user in self.all() if user.identity == (issuer, subject)), None)
 
     @abstractmethod
     def all(self) -> list[User]:

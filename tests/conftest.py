@@ -15,9 +15,21 @@ from .helpers import DASHBOARD_TOKEN
 
 @pytest.fixture(scope='session')
 def simulator() -> Iterator[SimulatorServer]:
-    """One simulator for the whole run, in the current server's payload shape, with its control API."""
+    """One simulator for the whole run, in the current server's payload shape, with its control API, and streams
+    paced like AoD's (at most 100 rows per read, 0.5 s between reads), so every test meets production's pace."""
     server = SimulatorServer(SimulatorConfig(port=0, tokens=(DASHBOARD_TOKEN,), time_scale=0.02, seed=3,
                                              control=True, heartbeat=1.0, max_active=50)).start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+@pytest.fixture(scope='session')
+def unpaced_simulator() -> Iterator[SimulatorServer]:
+    """Like `simulator`, but its streams send rows as soon as they exist. Only for tests that need a backlog of
+    thousands of rows at once and test what the dashboard makes of it, not AoD's pace; each says why it uses it."""
+    server = SimulatorServer(SimulatorConfig(port=0, tokens=(DASHBOARD_TOKEN,), time_scale=0.02, seed=4,
+                                             control=True, heartbeat=1.0, max_active=50, paced=False)
+                             ).start_in_thread()
     yield server
     server.stop_thread()
 

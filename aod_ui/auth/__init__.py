@@ -38,7 +38,7 @@ def current_actor(system: System) -> Actor | None:
     signed_in_at = data.get('signed_in_at') or 0
     if not username or time.time() - signed_in_at > system.settings.session_hours * 3600:
         return None
-    return system.people.actor(username)
+    return system.people.actor(username, signed_in_at)  # also over when the person's sign-ins were ended since
 
 
 def require_actor(system: System) -> Actor:

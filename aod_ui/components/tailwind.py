@@ -57,5 +57,5 @@ late('q-notification q-notification--standard q-notification--bottom-enter-activ
      'q-notification--top-leave-from q-notification--top-leave-to q-notification--top-move',
      'q-notification__wrapper q-notification__content q-notification__icon q-notification__icon--additional',
      'q-notification__message q-notification__actions items-stretch border-radius-inherit',
-     'bg-positive bg-negative bg-warning bg-info text-white')
-"""What Quasar gives a notification (`ui.notify`), which any page may show at any time."""
+     'bg-positive bg-negative bg-warning bg-info text-white text-dark')
+"""What Quasar gives a notification (`ui.notify`; a warning has dark text), which any page may show at any time."""

@@ -27,7 +27,8 @@ def register(system: System) -> None:
         ui.page_title(f'Sign in · {settings.title}')
         ui.colors(primary=theme.PRIMARY)
         ui.dark_mode(None)
-        error = app.storage.user.pop('login_error', '')
+        # a refused provider sign-in leaves its message in the signed cookie (nothing stored for the browser)
+        error = str(request.session.pop('login_error', '') or app.storage.user.pop('login_error', ''))
         with ui.column().classes('absolute-center items-center gap-4 w-96 max-w-[92vw]'):
             ui.label(settings.title).classes('text-2xl font-semibold text-primary')
             with ui.card().classes('w-full gap-3 p-6'):

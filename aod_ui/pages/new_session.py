@@ -29,7 +29,8 @@ def register(system: System) -> None:
                     .classes('text-negative')
                 return
             try:
-                agents = [a for a in await system.sessions.agents() if not a.archived]
+                # AoD scopes agents to the token's owner: with personal tokens, the person's own agents
+                agents = [a for a in await system.sessions.agents(actor) if not a.archived]
             except AodUiError as error:
                 ui.label(str(error)).classes('text-negative bg-red-1 rounded p-3').mark('problem')
                 ui.button('Try again', icon='refresh', on_click=lambda: ui.navigate.reload())

@@ -52,6 +52,9 @@ def register(system: System) -> None:
                                         if person.last_login_at else 'never'
                                     ui.label(f'{person.username} · {person.auth_source} · last sign-in {last}') \
                                         .classes('text-xs opacity-70')
+                                    if person.identity:
+                                        ui.label(f'subject {person.oidc_subject} at {person.oidc_issuer}') \
+                                            .classes('text-xs opacity-70 break-all').mark(f'identity-{person.username}')
                                     if system.tokens is not None and system.tokens.enabled:
                                         ui.label(token_status(system, person.username)).classes('text-xs') \
                                             .mark(f'token-{person.username}')
@@ -69,6 +72,11 @@ def register(system: System) -> None:
                                 if person.auth_source == 'local':
                                     ui.button('Password', on_click=lambda name=person.username: ask_password(name)) \
                                         .props('flat dense').mark(f'password-{person.username}')
+                                if system.settings.auth == 'oidc':
+                                    ui.button('Link', icon='link',
+                                              on_click=lambda name=person.username: ask_link(name)) \
+                                        .props('flat dense no-caps').tooltip('Link to an identity of the provider') \
+                                        .mark(f'link-{person.username}')
                                 if system.tokens is not None and system.tokens.enabled:
                                     ui.button('AoD token', icon='key', on_click=lambda name=person.username:
                                               open_token_dialog(system, name, people_list.refresh)) \
@@ -91,6 +99,25 @@ def register(system: System) -> None:
                 if value:
                     await act(lambda a: system.people.set_password(a, name, value), f'Password of {name} set.')
 
+            async def ask_link(name: str) -> None:
+                with ui.dialog() as dialog, ui.card().classes('gap-2 w-[32rem] max-w-[92vw]'):
+                    ui.label(f'Link {name} to an identity of the provider').classes('font-semibold')
+                    ui.label('From now on that identity signs in to this account, and nobody else: its password (if '
+                             'any) stops working and its open sign-ins end. A refused sign-in shows the person '
+                             'their subject, and the audit trail names it.').classes('text-sm opacity-80')
+                    subject = ui.input('Subject (sub)').props('outlined').classes('w-full').mark('link-subject')
+                    issuer = ui.input('Issuer', value=system.settings.oidc_issuer).props('outlined') \
+                        .classes('w-full').mark('link-issuer')
+                    with ui.row().classes('w-full justify-end'):
+                        ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
+                        ui.button('Link', on_click=lambda: dialog.submit((issuer.value, subject.value))) \
+                            .mark('link-confirm')
+                value = await dialog
+                dialog.delete()
+                if value:
+                    await act(lambda a: system.people.link(a, name, value[0] or '', value[1] or ''),
+                              f'{name} is linked to subject {value[1]}.')
+
             with ui.expansion('Add a person', icon='person_add').classes('w-full').props('bordered') \
                     .mark('add-person'), ui.row().classes('w-full items-end gap-2 flex-wrap'):
                 username = ui.input('Username').props('outlined dense').mark('new-username')
@@ -108,7 +135,9 @@ def register(system: System) -> None:
                     username.value = display.value = email.value = password.value = ''
                 ui.button('Add', icon='add', on_click=add).mark('add')
             if system.settings.auth == 'oidc':
-                ui.label('People who sign in through the identity provider appear here after their first sign-in; '
-                         'their role follows the provider\'s groups at each sign-in.').classes('text-sm opacity-70')
+                ui.label('People who sign in through the identity provider appear here after their first sign-in, '
+                         'bound to their identity there; their role follows the provider\'s groups at each sign-in '
+                         'and while they stay signed in. A provider sign-in never opens an account it is not linked '
+                         'to: use Link for that.').classes('text-sm opacity-70')
             people_list()
         return None

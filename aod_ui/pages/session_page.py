@@ -20,12 +20,11 @@ from ..errors import AodUiError, NotAllowed
 from ..hub import Batch, HubState
 from ..services import Actor, SessionDetail
 from ..system import System
-from ..transcript import StageEntry
+from ..transcript import StageEntry, status_after
 from ._page import page
 
 __all__ = ['register']
 
-STATUS_AFTER = {'exit': 'completed', 'error': 'failed', 'terminated': 'terminated'}
 FOLLOW_JS = '''(() => {
   const start = () => {
     const box = document.getElementById('cSCROLLER');
@@ -190,13 +189,7 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
             timeline.settle()
         transcript.apply(batch.changes)
         raw.grow()
-        status = state['status']
-        for event in batch.events:
-            kind = event.get('type')
-            if kind in STATUS_AFTER:
-                status = STATUS_AFTER[kind]
-            elif kind in {'turn_start', 'output'} or (kind == 'stage' and status == 'pending'):
-                status = 'running' if kind != 'stage' else 'pending'
+        status = status_after(state['status'], batch.events)
         if status != state['status']:
             set_status(status)
 

@@ -11,17 +11,18 @@ import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from nicegui import Event
 
 from storage import Store, User, normalize_username, run_io
 
 from ..errors import ActionError, NotAllowed
+from ._identity import OidcPolicy
 from ._passwords import check_password_strength, hash_password, verify_password
 from ._policy import ROLES, Actor, is_admin
+from ._provider_accounts import ProviderAccounts
 
-__all__ = ['LoginRefused', 'OidcPolicy', 'PeopleService', 'RateLimiter']
+__all__ = ['LoginRefused', 'OidcPolicy', 'PeopleService', 'RateLimiter']  # OidcPolicy: from ._identity
 
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # verified against for unknown names, so timing tells nothing
 
@@ -61,29 +62,7 @@ class RateLimiter:
         self._failures.pop(key, None)
 
 
-@dataclass(frozen=True)
-class OidcPolicy:
-    """Who may sign in through OpenID Connect, and with which role."""
-
-    allowed_domains: tuple[str, ...] = ()
-    role_claim: str = 'groups'
-    admin_values: tuple[str, ...] = ()
-    member_values: tuple[str, ...] = ()
-    viewer_values: tuple[str, ...] = ()
-    default_role: str = 'member'
-    """The role of a person whose claim matches no list; `none` refuses them."""
-
-    def role_for(self, claims: dict) -> str | None:
-        raw = claims.get(self.role_claim) or []
-        values = {str(v) for v in (raw if isinstance(raw, list | tuple) else [raw])}
-        for role, wanted in (('admin', self.admin_values), ('member', self.member_values),
-                             ('viewer', self.viewer_values)):
-            if values & set(wanted):
-                return role
-        return None if self.default_role == 'none' else self.default_role
-
-
-class PeopleService:
+class PeopleService(ProviderAccounts):
     """The rules for signing in and for managing people."""
 
     def __init__(self, store: Store, *, account_limit: int = 5, address_limit: int = 20,
@@ -94,16 +73,23 @@ class PeopleService:
         self.by_account = RateLimiter(account_limit, window, clock=clock)
         self.by_address = RateLimiter(address_limit, window, clock=clock)
         self.changed = Event[str]()
-        """Fired with a username after that person was changed, disabled or removed."""
+        """Fired with a username after that person's rights changed: a new role, disabled, removed, linked to
+        another identity, or their sign-ins ended (by the identity provider's word or an admin). Pages and live
+        viewers of that person re-check with `actor` at once."""
 
     # -- who is this --------------------------------------------------------------------------------------------
 
-    def actor(self, username: str | None) -> Actor | None:
-        """The person as they are right now; None when unknown or disabled."""
+    def actor(self, username: str | None, signed_in_at: float | None = None) -> Actor | None:
+        """The person as they are right now; None when unknown or disabled. With `signed_in_at` (when that browser
+        signed in), also None when that sign-in is over: their sign-ins were ended since, or the account is newer
+        than the sign-in (a removed name taken again by someone else)."""
         if not username:
             return None
         user = self.store.users.get(username)
         if user is None or user.disabled:
+            return None
+        if signed_in_at is not None and (signed_in_at < user.created_at or
+                                         signed_in_at <= (user.sign_ins_ended_at or 0.0)):
             return None
         return Actor(username=user.username, role=user.role, display_name=user.display_name)
 
@@ -130,37 +116,6 @@ class PeopleService:
             raise LoginRefused('Wrong username or password.')
         self.by_account.clear(f'user:{name}')
         return await self._signed_in(user, f'password, from {address}')
-
-    async def login_oidc(self, claims: dict, policy: OidcPolicy) -> Actor:
-        """Sign in (creating on first sight) the person an OpenID Connect provider vouched for."""
-        email = str(claims.get('email') or '').strip().lower()
-        username = normalize_username(email or str(claims.get('preferred_username') or claims.get('sub') or ''))
-        if not username:
-            raise LoginRefused('The identity provider did not say who you are (no email or subject).')
-        if policy.allowed_domains:
-            domain = email.rpartition('@')[2]
-            if not email or domain not in policy.allowed_domains or claims.get('email_verified') is False:
-                await self._audit(username, 'login', 'denied', f'email domain not allowed: {domain or "(none)"}')
-                raise LoginRefused('Your account is not allowed here: sign in with a verified address of '
-                                   f'{", ".join(policy.allowed_domains)}.')
-        role = policy.role_for(claims)
-        if role is None:
-            await self._audit(username, 'login', 'denied', 'no role for the groups claimed')
-            raise LoginRefused('Your account has no role on this dashboard. Ask an admin for access.')
-        user = self.store.users.get(username)
-        name = str(claims.get('name') or claims.get('preferred_username') or username)
-        if user is None:
-            user = User(username=username, display_name=name, email=email, role=role, auth_source='oidc')  # type: ignore[arg-type]
-            await run_io(self.store.users.add, user)
-        elif user.disabled:
-            await self._audit(username, 'login', 'denied', 'account disabled')
-            raise LoginRefused('Your account is disabled. Ask an admin.')
-        else:
-            if user.role != role:
-                await self._audit('system', 'role change', 'ok', f'{user.role} → {role} from the identity provider',
-                                  target=username)
-            user = await run_io(self.store.users.update, username, role=role, display_name=name, email=email) or user
-        return await self._signed_in(user, 'OpenID Connect')
 
     async def login_header(self, username: str, address: str, default_role: str) -> Actor:
         """Sign in the person a trusted proxy named in its header (created on first sight)."""
@@ -222,7 +177,10 @@ class PeopleService:
         user = self._existing(username)
         if disabled and user.role == 'admin':
             self._keep_an_admin(user.username)
-        await run_io(self.store.users.update, user.username, disabled=disabled)
+        changes: dict = {'disabled': disabled}
+        if disabled:
+            changes['sign_ins_ended_at'] = time.time()  # enabling again does not bring old sign-ins back
+        await run_io(self.store.users.update, user.username, **changes)
         await self._audit(actor.username, 'disable person' if disabled else 'enable person', 'ok', '',
                           target=user.username)
         self.changed.emit(user.username)

@@ -39,6 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help='seconds of stream silence before a heartbeat comment (default: %(default)s)')
     parser.add_argument('--stale-after', type=float, default=600.0,
                         help='seconds of stream silence before a "stale" event (default: %(default)s)')
+    parser.add_argument('--no-pacing', dest='paced', action='store_false',
+                        help='send stream rows as soon as they exist instead of at the real server\'s pace '
+                             '(for tests that replay large sessions fast)')
+    parser.add_argument('--stream-rows', type=int, default=100,
+                        help='log rows one read of a paced stream sends at most (default: %(default)s, as AoD)')
+    parser.add_argument('--stream-pause', type=float, default=0.5,
+                        help='seconds a paced stream sleeps after each read (default: %(default)s, as AoD)')
+    parser.add_argument('--interrupted-turns', action='store_true',
+                        help='newer server code: terminate marks the running turn "interrupted"')
     parser.add_argument('--failing-stage', default='install_runtime',
                         help='the stage that fails in the fail-provision scenario (default: %(default)s)')
     parser.add_argument('--control', action='store_true', help='serve the /_sim/ control API')
@@ -55,8 +64,9 @@ def config_from_args(argv: Sequence[str] | None = None) -> SimulatorConfig:
         return SimulatorConfig(
             host=args.host, port=args.port, tokens=tuple(args.tokens or (DEFAULT_TOKEN,)), shape=args.shape,
             time_scale=args.time_scale, seed=args.seed, max_active=args.max_active, heartbeat=args.heartbeat,
-            stale_after=args.stale_after, failing_stage=args.failing_stage, control=args.control,
-            stamp_events=args.stamp_events)
+            stale_after=args.stale_after, paced=args.paced, stream_rows=args.stream_rows,
+            stream_pause=args.stream_pause, interrupted_turns=args.interrupted_turns,
+            failing_stage=args.failing_stage, control=args.control, stamp_events=args.stamp_events)
     except ValueError as exc:
         parser.error(str(exc))
 
@@ -65,8 +75,10 @@ async def serve(config: SimulatorConfig) -> None:
     """Serve until SIGINT or SIGTERM."""
     server = SimulatorServer(config)
     await server.start()
+    pace = f'{config.stream_rows} rows per {config.stream_pause:g} s' if config.paced else 'unpaced'
     print(f'AoD simulator on {server.url} (tokens: {", ".join(config.tokens)}, shape: {config.shape}, '
-          f'time scale: {config.time_scale:g}{", control API on" if config.control else ""})', flush=True)
+          f'time scale: {config.time_scale:g}, streams {pace}{", control API on" if config.control else ""})',
+          flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

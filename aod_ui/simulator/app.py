@@ -10,10 +10,10 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from .catalog import AGENTS, ENVIRONMENTS, agent_by_id, agent_json, environment_by_id, environment_json
+from .catalog import ENVIRONMENTS, agent_json, environment_by_id, environment_json
 from .config import SimulatorConfig
 from .control import control_routes
 from .runner import start_turn
@@ -21,7 +21,7 @@ from .state import ACTIVE, SimSession, SimState, Turn, now
 from .stream import read_cursor, stream_response
 from .validation import ApiError, parse_create, parse_json, parse_prompt
 
-__all__ = ['create_app']
+__all__ = ['create_app', 'proxy_page']
 
 Handler = Callable[[Request, str], Awaitable[Response]]
 
@@ -56,6 +56,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({'detail': exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
+def proxy_page(status: int) -> str:
+    """The error page nginx answers when the server behind it fails (`502 Bad Gateway` and its kin)."""
+    reason = {502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out'}.get(status, 'Error')
+    return (f'<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n'
+            f'<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n'
+            '</body>\r\n</html>\r\n')
+
+
 def _error(exc: ApiError) -> JSONResponse:
     return JSONResponse({'detail': exc.detail, **exc.extra}, status_code=exc.status)
 
@@ -82,8 +90,11 @@ class _Api:
             state.stats.requests[name] += 1
             if state.faults.delay_seconds > 0:
                 await asyncio.sleep(state.faults.delay_seconds)
-            status = state.faults.take_burst(name)
-            if status is not None:
+            burst = state.faults.take_burst(name)
+            if burst is not None:
+                status, html = burst
+                if html:
+                    return HTMLResponse(proxy_page(status), status_code=status)
                 return JSONResponse({'detail': f'Simulated fault ({status})'}, status_code=status)
             try:
                 owner = self._owner(request) if auth else ''
@@ -120,11 +131,12 @@ class _Api:
         return JSONResponse({'status': 'ok', 'database': 'ok', 'service': 'aod-simulator'})
 
     async def list_agents(self, request: Request, owner: str) -> Response:
-        agents = sorted((spec for spec in AGENTS if not spec.archived), key=lambda spec: spec.created_at, reverse=True)
+        agents = sorted((spec for spec in self.state.agents(owner).values() if not spec.archived),
+                        key=lambda spec: spec.created_at, reverse=True)
         return JSONResponse({'data': [agent_json(spec, self.shape) for spec in agents]})
 
     async def get_agent(self, request: Request, owner: str) -> Response:
-        spec = agent_by_id(_uuid(request.path_params['agent_id']) or '')
+        spec = self.state.agents(owner).get(_uuid(request.path_params['agent_id']) or '')
         if spec is None:
             raise ApiError(404, 'Agent not found')
         return JSONResponse(agent_json(spec, self.shape))
@@ -136,7 +148,7 @@ class _Api:
 
     async def create_session(self, request: Request, owner: str) -> Response:
         body = parse_create(parse_json(await request.body()))
-        agent = agent_by_id(_uuid(body.agent_id) or '')
+        agent = self.state.agents(owner).get(_uuid(body.agent_id) or '')
         if agent is None:
             raise ApiError(404, 'Agent not found')
         if agent.archived:

@@ -1,12 +1,15 @@
 """The simulator's fixed agents and environments, as Python data and as API payloads.
 
-Ids are uuid5 of the name, so tests and docs can name them without asking the server.
+Ids are uuid5 of the name, so tests and docs can name them without asking the server. Agents belong to an owner, as
+in AoD: the first configured token's owner has the catalog's agents with the plain ids (`agent_id(name)`), every
+other owner its own copies with ids of their own (`agent_id(name, owner=token)`), so different tokens see different
+agents and another owner's agent is not found. Environments are shared.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -14,7 +17,8 @@ from .config import Shape
 
 __all__ = [
     'AGENTS', 'ENVIRONMENTS', 'AgentSpec', 'EnvironmentSpec', 'Family', 'agent_by_id', 'agent_id',
-    'agent_json', 'environment_by_id', 'environment_id', 'environment_json', 'family_json', 'isoformat',
+    'agent_json', 'agents_of', 'environment_by_id', 'environment_id', 'environment_json', 'family_json',
+    'isoformat',
 ]
 
 Family = Literal['claude', 'codex']
@@ -29,9 +33,10 @@ FAMILY_NAMES: dict[Family, dict[Shape, str]] = {
 }
 
 
-def agent_id(name: str) -> str:
-    """The fixed id of the simulator's agent called `name`."""
-    return str(uuid.uuid5(NAMESPACE, f'agent/{name}'))
+def agent_id(name: str, owner: str = '') -> str:
+    """The fixed id of the agent called `name` that `owner` (a token other than the first configured one) has;
+    without an owner, of the first configured token's agent."""
+    return str(uuid.uuid5(NAMESPACE, f'{owner}/agent/{name}' if owner else f'agent/{name}'))
 
 
 def environment_id(name: str) -> str:
@@ -84,10 +89,12 @@ class AgentSpec:
     default_scenario: str = 'success'
     age_days: int = 10
     archived: bool = False
+    #: The owner of this copy; empty for the first configured token's (the catalog's own ids).
+    owner: str = ''
 
     @property
     def id(self) -> str:
-        return agent_id(self.name)
+        return agent_id(self.name, self.owner)
 
     @property
     def environment_id(self) -> str:
@@ -132,8 +139,13 @@ _ENVIRONMENTS_BY_ID = {spec.id: spec for spec in ENVIRONMENTS}
 
 
 def agent_by_id(value: str) -> AgentSpec | None:
-    """The agent with this id (archived ones too), or None."""
+    """The first configured token's agent with this id (archived ones too), or None."""
     return _AGENTS_BY_ID.get(value)
+
+
+def agents_of(owner: str) -> tuple[AgentSpec, ...]:
+    """The catalog as `owner` has it: the catalog itself for '' (the first token), copies with their own ids else."""
+    return tuple(replace(spec, owner=owner) for spec in AGENTS) if owner else AGENTS
 
 
 def environment_by_id(value: str) -> EnvironmentSpec | None:

@@ -11,10 +11,11 @@ Shape = Literal['provider', 'runtime']
 
 DEFAULT_TOKEN = 'aod_simulator'
 
-# The provisioning stages the current server emits, in order (`runtime_start` only ever `started`).
+# The provisioning stages in the real server's code, in order (`runtime_start` only ever `started`, on every turn;
+# `network_policy` only with limited networking). There is no `mcp_config` stage.
 PROVISION_STAGES: tuple[str, ...] = (
     'create_sprite', 'install_runtime', 'network_policy', 'env_file', 'git_credentials',
-    'provision_setup', 'runtime_config', 'mcp_config', 'skills', 'runtime_start',
+    'provision_setup', 'runtime_config', 'skills', 'runtime_start',
 )
 
 
@@ -22,8 +23,9 @@ PROVISION_STAGES: tuple[str, ...] = (
 class SimulatorConfig:
     """Everything that changes how the simulator behaves.
 
-    Delays of the scripted agents are multiplied by `time_scale`; `heartbeat` and `stale_after` are plain
-    seconds of wall-clock time and are not scaled, so a test can set them directly.
+    Delays of the scripted agents are multiplied by `time_scale`; `heartbeat`, `stale_after` and the stream pace
+    (`stream_rows`, `stream_pause`) are plain seconds of wall-clock time and are not scaled, so a test can set them
+    directly.
     """
 
     host: str = '127.0.0.1'
@@ -43,6 +45,16 @@ class SimulatorConfig:
     heartbeat: float = 15.0
     #: Seconds of silence on a stream before a `stale` event ends it.
     stale_after: float = 600.0
+    #: Pace streams like the real server: read at most `stream_rows` log rows, send them, then sleep `stream_pause`
+    #: seconds before the next read, live or replaying (about 200 rows/s). Off, a stream sends rows as soon as they
+    #: exist: only for tests that replay large sessions and do not test the pace.
+    paced: bool = True
+    #: Log rows one read of the stream loop sends at most (the real server: 100).
+    stream_rows: int = 100
+    #: Seconds a stream sleeps after each read when paced (the real server: 0.5).
+    stream_pause: float = 0.5
+    #: Newer server code: terminate marks the running turn `interrupted` (the current server leaves it as it was).
+    interrupted_turns: bool = False
     #: The stage that fails in the `fail-provision` scenario (a prompt line `stage: NAME` overrides it).
     failing_stage: str = 'install_runtime'
     #: Serve the `/_sim/` control API (seeding, stats, token revocation, faults).
@@ -62,6 +74,10 @@ class SimulatorConfig:
             raise ValueError('time_scale must not be negative')
         if self.heartbeat <= 0 or self.stale_after <= 0:
             raise ValueError('heartbeat and stale_after must be above zero')
+        if self.stream_rows < 1:
+            raise ValueError('stream_rows must be at least 1')
+        if self.stream_pause < 0:
+            raise ValueError('stream_pause must not be negative')
         if self.max_active < 1:
             raise ValueError('max_active must be at least 1')
         if self.failing_stage not in PROVISION_STAGES:

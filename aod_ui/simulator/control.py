@@ -1,14 +1,15 @@
 """The control API under `/_sim/`, served only when `SimulatorConfig.control` is true.
 
     POST /_sim/sessions                  seed one session (object) or many (list); answers the Session(s)
-    GET  /_sim/stats                     {"open_streams", "streams_opened", "requests": {route: count},
-                                          "stream_cursors": {header|query|both|mismatch|none: count}}
+    GET  /_sim/stats                     {"open_streams", "streams_opened", "stream_reads", "requests": {route: n},
+                                          "stream_cursors": {header|query|both|mismatch|none: n}}
     POST /_sim/tokens/{token}            accept a token (a new owner, or a revoked one restored)
     POST /_sim/tokens/{token}/revoke     the token answers 401 from now on
     GET  /_sim/faults, POST /_sim/faults read or replace the fault settings (`{}` clears them)
 
-Faults: `drop_stream_after_events` (int), `status_burst` ({route, status, count}; route is a name from
-`GET /_sim/stats`, or "*"), `delay_seconds` (float). They never touch the control API itself.
+Faults: `drop_stream_after_events` (int), `status_burst` ({route, status, count, html?}; route is a name from
+`GET /_sim/stats`, or "*"; `html: true` answers with the HTML error page of a reverse proxy in front of AoD instead
+of AoD's JSON), `delay_seconds` (float). They never touch the control API itself.
 """
 
 from __future__ import annotations
@@ -45,9 +46,12 @@ def parse_faults(body: Any) -> Faults:
     burst = body.get('status_burst')
     if burst is not None:
         if not isinstance(burst, dict) or not isinstance(burst.get('route'), str) \
-                or not isinstance(burst.get('status'), int) or not isinstance(burst.get('count', 1), int):
-            raise ApiError(422, 'status_burst must be {"route": str, "status": int, "count": int}')
+                or not isinstance(burst.get('status'), int) or not isinstance(burst.get('count', 1), int) \
+                or not isinstance(burst.get('html', False), bool) or set(burst) - {'route', 'status', 'count', 'html'}:
+            raise ApiError(422, 'status_burst must be {"route": str, "status": int, "count": int, "html": bool}')
         faults.status_burst = {'route': burst['route'], 'status': burst['status'], 'count': burst.get('count', 1)}
+        if burst.get('html'):
+            faults.status_burst['html'] = True
     delay = body.get('delay_seconds', 0)
     if not isinstance(delay, int | float) or delay < 0:
         raise ApiError(422, 'delay_seconds must be a number, zero or more')

@@ -8,7 +8,7 @@ import random
 from .catalog import environment_by_id
 from .scenarios import build_script
 from .state import SimSession, SimState, Turn, now
-from .steps import Exit, Fail, Hang, Output, Stage, TurnPlan
+from .steps import Exit, Fail, Hang, Hold, Output, Stage, TurnPlan
 
 __all__ = ['start_turn']
 
@@ -34,7 +34,7 @@ async def _play(state: SimState, session: SimSession, turn: Turn) -> None:
         failing_stage=config.failing_stage, started=now(),
     )
     await asyncio.sleep(plan.wait(0.8))  # pending: waiting for a worker to pick the turn up
-    state.start_turn(session, turn)
+    turn.started_at = now()
     loop = asyncio.get_running_loop()
     due = loop.time()
     unsent = 0
@@ -52,6 +52,10 @@ async def _play(state: SimState, session: SimSession, turn: Turn) -> None:
             unsent = 0
             await asyncio.sleep(0)
         if isinstance(step, Stage):
+            if step.stage == 'runtime_start' and step.state == 'started':
+                # the session (and its turn) stay `pending` through provisioning, until just before the runtime starts
+                state.start_turn(session, turn)
+                unsent = 0
             payload: dict[str, object] = {'type': 'stage', 'stage': step.stage, 'state': step.state}
             if step.duration_ms is not None:
                 payload['duration_ms'] = step.duration_ms
@@ -69,6 +73,10 @@ async def _play(state: SimState, session: SimSession, turn: Turn) -> None:
         elif isinstance(step, Fail):
             state.end_turn(session, turn, error=step.message)
             return
+        elif isinstance(step, Hold):
+            session.notify()
+            unsent = 0
+            due = loop.time() + step.seconds  # from now, however late the schedule ran
         elif isinstance(step, Hang):
             session.notify()
             await asyncio.Event().wait()  # until terminate cancels the task

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .claude_agent import claude_script
 from .config import PROVISION_STAGES
 from .plain_agent import plain_script
-from .steps import Directions, Fail, Output, Script, Stage, TurnPlan, read_prompt
+from .steps import Directions, Fail, Hold, Output, Script, Stage, TurnPlan, read_prompt
 
 __all__ = ['SCENARIOS', 'build_script', 'provision_stages']
 
@@ -19,7 +19,8 @@ SCENARIOS: dict[str, str] = {
     'fail-exit': 'Provisions, starts the task, hits a failing tool call and exits non-zero; the session ends '
                  '`failed` with that exit code.',
     'fail-provision': 'A provisioning stage fails with a message (the configured failing stage, or the one named '
-                      'by a prompt line `stage: NAME`), then `error` "Session failed"; the session ends `failed`.',
+                      'by a prompt line `stage: NAME`), then `turn_start`, one stderr line "provision failed: ..." '
+                      'and `error` "Session failed"; the session ends `failed` without ever running.',
     'long': 'Provisions, then writes output every second or so and never finishes on its own: stop it with '
             'terminate.',
     'chatty': 'Provisions, then exactly `events: N` output events (default 5000), one whole line each, at '
@@ -30,8 +31,8 @@ SCENARIOS: dict[str, str] = {
 
 # Simulated seconds each provisioning stage takes.
 _STAGE_SECONDS = {'create_sprite': 2.5, 'install_runtime': 2.0, 'network_policy': 0.3, 'env_file': 0.2,
-                  'git_credentials': 0.6, 'provision_setup': 2.2, 'runtime_config': 0.3, 'mcp_config': 0.5,
-                  'skills': 0.4, 'runtime_start': 0.3}
+                  'git_credentials': 0.6, 'provision_setup': 2.2, 'runtime_config': 0.3, 'skills': 0.4,
+                  'runtime_start': 0.3}
 _STAGE_FAILURES = {
     'create_sprite': 'No sandbox capacity in region iad; try again in a few minutes',
     'install_runtime': 'npm ERR! code ETIMEDOUT: network timeout installing @anthropic-ai/claude-code',
@@ -40,23 +41,22 @@ _STAGE_FAILURES = {
     'git_credentials': 'Repository access denied: the authorization token was rejected by GitHub',
     'provision_setup': "Setup script exited with status 1: ERROR: No matching distribution found for 'tomli<0'",
     'runtime_config': 'Invalid runtime configuration: unknown model',
-    'mcp_config': "MCP server 'github' did not answer within 30s",
     'skills': "Skill 'docs-style' version 3 not found",
     'runtime_start': 'The agent runtime did not start: exit status 127',
 }
 
 
 def provision_stages(plan: TurnPlan) -> list[str]:
-    """The stages this turn goes through; skipped stages emit nothing, later turns only restart the runtime."""
+    """The stages this turn goes through, as the real server's code runs them: skipped stages emit nothing
+    (`network_policy` runs only with limited networking, `git_credentials` only with resources, `skills` only when
+    the agent has some; `provision_setup` always), and later turns only restart the runtime."""
     if plan.turn > 1:
         return ['runtime_start']
     skipped = set()
+    if plan.environment is None or plan.environment.networking.get('type') != 'limited':
+        skipped.add('network_policy')
     if not plan.has_resources:
         skipped.add('git_credentials')
-    if plan.environment is None or not plan.environment.setup_script:
-        skipped.add('provision_setup')
-    if not plan.agent.mcp_servers:
-        skipped.add('mcp_config')
     if not plan.agent.skills:
         skipped.add('skills')
     return [stage for stage in PROVISION_STAGES if stage not in skipped]
@@ -77,7 +77,10 @@ def build_script(plan: TurnPlan) -> Script:
         yield plan.wait(0.1), Stage(stage, 'started')
         if stage == failing:
             seconds = _STAGE_SECONDS[stage]
-            yield plan.wait(seconds), Stage(stage, 'failed', int(seconds * 1000), _STAGE_FAILURES[stage])
+            message = _STAGE_FAILURES[stage]
+            yield plan.wait(seconds), Stage(stage, 'failed', int(seconds * 1000), message)
+            # the real server then writes one stderr line (so the stream announces the turn), and ends with `error`
+            yield plan.wait(0.05), Output('stderr', f'provision failed: {stage}: {message}\n')
             yield plan.wait(0.2), Fail()
             return
         if stage == 'runtime_start':
@@ -90,6 +93,6 @@ def build_script(plan: TurnPlan) -> Script:
                                                f'known: {", ".join(SCENARIOS)}\n')
     agent = claude_script(plan, directions) if plan.agent.family == 'claude' else plain_script(plan, directions)
     wait = directions.number('wait', 0)  # real seconds before the agent's first event, for every scenario
-    for delay, item in agent:
-        yield delay + wait, item
-        wait = 0
+    if wait:
+        yield 0.0, Hold(wait)
+    yield from agent

@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .catalog import AGENTS, agent_by_id
-from .state import SimSession, SimState, Turn
+from .state import SimSession, SimState, Turn, interrupt_turn
 from .stream_json import dump_line
 from .validation import ApiError
 
@@ -40,21 +39,24 @@ def seed_session(state: SimState, *, token: str | None = None, agent_id: str | N
                  status: str = 'completed', created_at: datetime | str | float | None = None,
                  updated_at: datetime | str | float | None = None, prompt: str = 'Seeded session',
                  turns: int | list[str] = 1, exit_code: int | None = None, id: str | None = None) -> SimSession:
-    """Add a session owned by `token`'s owner, with `turns` turns (a count or their prompts) ending in `status`.
+    """Add a session owned by `token`'s owner (the first configured token without one), with one of that owner's
+    agents (`agent_id`, or the first), and `turns` turns (a count or their prompts) ending in `status`.
 
     `exit_code` sets the last turn's exit code of a `completed` (0 only) or `failed` session; a `failed` session
     without one failed in provisioning.
     """
     if status not in STATUSES:
         raise ApiError(422, f'status must be one of: {", ".join(STATUSES)}')
-    agent = agent_by_id(agent_id) if agent_id else AGENTS[0]
+    owner = token or state.config.tokens[0]
+    agents = state.agents(owner)
+    agent = agents.get(agent_id) if agent_id else next(iter(agents.values()))
     if agent is None:
         raise ApiError(404, 'Agent not found')
     prompts = list(turns) if isinstance(turns, list) else [prompt] * max(1, int(turns))
     created = parse_moment(created_at, datetime.now(UTC))
     default_end = created + timedelta(minutes=len(prompts)) if status not in ('pending',) else created
     updated = parse_moment(updated_at, default_end)
-    session = SimSession(id=id or state.new_session_id(), owner=token or state.config.tokens[0], agent=agent,
+    session = SimSession(id=id or state.new_session_id(), owner=owner, agent=agent,
                          environment_id=agent.environment_id, created_at=created)
     step = (updated - created) / (2 * len(prompts))
     for index, text in enumerate(prompts):
@@ -83,6 +85,8 @@ def _play(state: SimState, session: SimSession, turn: Turn, status: str, exit_co
             if status == 'failed' and exit_code is None and stage == 'install_runtime':
                 state.add_row(session, turn, {'type': 'stage', 'stage': stage, 'state': 'failed', 'duration_ms': 900,
                                               'message': 'npm ERR! code ETIMEDOUT'})
+                state.add_row(session, turn, {'type': 'output', 'stream': 'stderr', 'turn': turn.turn_number,
+                                              'data': f'provision failed: {stage}: npm ERR! code ETIMEDOUT\n'})
                 _end(turn, step, 'failed', None, {'type': 'error', 'id': session.last_row_id,
                                                   'message': 'Session failed'})
                 return
@@ -90,10 +94,10 @@ def _play(state: SimState, session: SimSession, turn: Turn, status: str, exit_co
     state.add_row(session, turn, {'type': 'stage', 'stage': 'runtime_start', 'state': 'started'})
     for data in _lines(session, turn, status, exit_code):
         state.add_row(session, turn, {'type': 'output', 'stream': 'stdout', 'data': data, 'turn': turn.turn_number})
-    if status == 'running':
+    if status in ('running', 'terminated'):
         turn.status = 'running'
-    elif status == 'terminated':
-        _end(turn, step, 'failed', None, None)
+        if status == 'terminated':
+            interrupt_turn(turn, state.config.interrupted_turns)
     else:
         code = 0 if status == 'completed' else (exit_code if exit_code is not None else 1)
         _end(turn, step, 'completed' if code == 0 else 'failed', code,

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .catalog import AgentSpec, family_json, isoformat
+from .catalog import AgentSpec, agents_of, family_json, isoformat
 from .config import SimulatorConfig
 
-__all__ = ['ACTIVE', 'Faults', 'Row', 'SimSession', 'SimState', 'Stats', 'Turn', 'encode_event', 'now']
+__all__ = ['ACTIVE', 'Faults', 'Row', 'SimSession', 'SimState', 'Stats', 'Turn', 'encode_event', 'interrupt_turn',
+           'now']
 
 ACTIVE = frozenset({'pending', 'running'})
 FINISHED = frozenset({'completed', 'failed', 'terminated'})
@@ -47,6 +48,8 @@ class Row:
     id: int
     turn: int
     sse: str
+    #: An `output` row (the stream announces a turn with `turn_start` before its first output on each connection).
+    output: bool = False
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -66,8 +69,6 @@ class Turn:
     exit_code: int | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
-    #: Id of the turn's first `output` row: the stream announces the turn with `turn_start` just before it.
-    first_output_id: int | None = None
     #: The terminal event (`exit` or `error`) that ended the turn.
     end_event: dict[str, Any] | None = None
 
@@ -159,26 +160,36 @@ class SimSession:
         }
 
 
+def interrupt_turn(turn: Turn, interrupted: bool) -> None:
+    """What terminate does to the turn that was still active: the current server leaves its status as it was, newer
+    server code (`interrupted`) marks it `interrupted`."""
+    if interrupted:
+        turn.status = 'interrupted'
+        turn.ended_at = now()
+
+
 @dataclass
 class Faults:
     """Failures the control API can switch on; an empty `POST /_sim/faults` switches them all off."""
 
     #: Cut every stream connection after this many rows (the client sees the body end, no terminal event).
     drop_stream_after_events: int | None = None
-    #: `{"route": name or "*", "status": code, "count": n}`: the next n requests to that route fail.
+    #: `{"route": name or "*", "status": code, "count": n, "html": bool}`: the next n requests to that route fail,
+    #: with AoD's JSON error body, or with `"html": true` the HTML page a reverse proxy in front of AoD answers.
     status_burst: dict[str, Any] | None = None
     #: Seconds every API request waits before it is handled.
     delay_seconds: float = 0.0
 
-    def take_burst(self, route: str) -> int | None:
-        """The status the next request to `route` must fail with, counting the burst down; else None."""
+    def take_burst(self, route: str) -> tuple[int, bool] | None:
+        """The status the next request to `route` must fail with and whether as an HTML page, counting the burst
+        down; else None."""
         burst = self.status_burst
         if not burst or burst['route'] not in (route, '*'):
             return None
         burst['count'] -= 1
         if burst['count'] <= 0:
             self.status_burst = None
-        return int(burst['status'])
+        return int(burst['status']), bool(burst.get('html'))
 
     def to_json(self) -> dict[str, Any]:
         return {'drop_stream_after_events': self.drop_stream_after_events, 'status_burst': self.status_burst,
@@ -191,6 +202,8 @@ class Stats:
 
     open_streams: int = 0
     streams_opened: int = 0
+    #: Reads of the log by all streams (each sends at most `stream_rows` rows when paced).
+    stream_reads: int = 0
     requests: Counter[str] = field(default_factory=Counter)
     cursors: Counter[str] = field(default_factory=Counter)
     """How stream requests gave their cursor: `header` (Last-Event-ID only), `query` (`?since=` only), `both`
@@ -205,7 +218,8 @@ class Stats:
 
     def to_json(self) -> dict[str, Any]:
         return {'open_streams': self.open_streams, 'streams_opened': self.streams_opened,
-                'requests': dict(self.requests), 'stream_cursors': dict(self.cursors)}
+                'stream_reads': self.stream_reads, 'requests': dict(self.requests),
+                'stream_cursors': dict(self.cursors)}
 
 
 class SimState:
@@ -222,6 +236,7 @@ class SimState:
         self.closing = False
         self._next_row_id = 0
         self._created = 0
+        self._agents: dict[str, dict[str, AgentSpec]] = {}
 
     # --- owners -------------------------------------------------------------------------------------------------
     def owner_for(self, token: str) -> str | None:
@@ -235,6 +250,15 @@ class SimState:
     def add_token(self, token: str) -> None:
         """Accept `token` (again): a new owner, or a revoked one restored."""
         self.tokens[token] = True
+
+    def agents(self, owner: str) -> dict[str, AgentSpec]:
+        """The owner's agents by id (archived ones too): the catalog's ids for the first configured token's owner,
+        copies with ids of their own for every other owner."""
+        agents = self._agents.get(owner)
+        if agents is None:
+            specs = agents_of('' if owner == self.config.tokens[0] else owner)
+            agents = self._agents[owner] = {spec.id: spec for spec in specs}
+        return agents
 
     # --- sessions -----------------------------------------------------------------------------------------------
     def new_session_id(self) -> str:
@@ -271,19 +295,18 @@ class SimState:
         """Append a `stage` or `output` row; `payload` gets its id (and `emitted_at` when stamping)."""
         self._next_row_id += 1
         payload = {'type': payload['type'], 'id': self._next_row_id, **payload}
-        if payload['type'] == 'output':
-            if self.config.stamp_events:
-                payload['emitted_at'] = time.time()
-            if turn.first_output_id is None:
-                turn.first_output_id = self._next_row_id
-        row = Row(self._next_row_id, turn.turn_number, encode_event(payload))
+        output = payload['type'] == 'output'
+        if output and self.config.stamp_events:
+            payload['emitted_at'] = time.time()
+        row = Row(self._next_row_id, turn.turn_number, encode_event(payload), output)
         session.rows.append(row)
         session.row_ids.append(row.id)
         return row
 
     def start_turn(self, session: SimSession, turn: Turn) -> None:
+        """The runtime starts: the turn and the session are `running` from now on."""
         turn.status = 'running'
-        turn.started_at = now()
+        turn.started_at = turn.started_at or now()
         session.touch('running')
         session.notify()
 
@@ -308,8 +331,7 @@ class SimState:
             session.task.cancel()
         turn = session.turns[-1] if session.turns else None
         if turn is not None and turn.status in ACTIVE:
-            turn.status = 'failed'
-            turn.ended_at = now()
+            interrupt_turn(turn, self.config.interrupted_turns)
         session.terminated_event = {'type': 'terminated', 'id': session.last_row_id, 'message': 'Session terminated'}
         session.touch('terminated')
         session.notify()

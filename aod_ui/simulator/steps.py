@@ -14,7 +14,8 @@ from datetime import datetime
 
 from .catalog import AgentSpec, EnvironmentSpec
 
-__all__ = ['Directions', 'Exit', 'Fail', 'Hang', 'Output', 'Script', 'Stage', 'Step', 'TurnPlan', 'read_prompt']
+__all__ = ['Directions', 'Exit', 'Fail', 'Hang', 'Hold', 'Output', 'Script', 'Stage', 'Step', 'TurnPlan',
+           'read_prompt']
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,15 @@ class Hang:
     """The agent goes quiet and never finishes on its own (until terminated)."""
 
 
-Step = Stage | Output | Exit | Fail | Hang
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Real seconds of quiet counted from the moment this step is reached, never shortened to catch up a late
+    schedule (the prompt's `wait: N`, which lets viewers be in place before the agent's first output)."""
+
+    seconds: float
+
+
+Step = Stage | Output | Exit | Fail | Hang | Hold
 Script = Iterator[tuple[float, Step]]
 
 _DIRECTIVE = re.compile(r'^\s*(scenario|rate|events|lines|stage|wait)\s*:\s*(\S+)\s*$', re.IGNORECASE | re.MULTILINE)

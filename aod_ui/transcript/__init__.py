@@ -2,6 +2,7 @@
 
 Pure domain code (no NiceGUI, no I/O). `Transcript.feed(event)` applies one stream event and returns the
 `Change`s to render; `Transcript.raw` (a `RawLog`) keeps every event for the raw view and the downloads.
+`status_after(status, events)` is the one rule for what a session's status becomes as its events arrive.
 """
 
 from ._entries import (
@@ -29,6 +30,7 @@ from ._entries import (
 from ._export import iter_jsonl, iter_text
 from ._lines import LineIndex, RawLine
 from ._raw import RawLog
+from ._status import status_after
 from ._text import DISPLAY_LIMIT, clip, one_line, summarize_tool
 from ._transcript import MERGE_CHARS, MERGE_LINES, Transcript
 
@@ -64,5 +66,6 @@ __all__ = [
     'iter_jsonl',
     'iter_text',
     'one_line',
+    'status_after',
     'summarize_tool',
 ]

@@ -7,14 +7,17 @@
 - the SDK has no `secret_env_vars` on create; the body is sent through the same HTTP client.
 - the SDK's stream neither sends `Last-Event-ID` nor survives unknown event types; `stream()` reads the same
   endpoint through the SDK's HTTP client with a lenient SSE reader.
+- the SDK's turn model rejects statuses it does not know (newer servers have `interrupted`); turns are read into
+  the lenient `TurnInfo` too.
 Every failure leaves here as an `UpstreamError` whose message a person can act on and which never contains the
-token.
+token, nor an error page that something in front of AoD answered in its place (only that it was one).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable
@@ -130,8 +133,10 @@ class Upstream:
                                 lambda body: [EnvironmentInfo.from_json(item) for item in _data(body)])
 
     async def turns(self, session_id: str) -> list[TurnInfo]:
-        return await self._call('list turns', lambda: self._client.sessions.turns(session_id),
-                                lambda turns: [TurnInfo.from_json(t.model_dump(mode='json')) for t in turns])
+        # read into the lenient model: the SDK's own Turn has a closed set of statuses, and one it does not know
+        # (newer servers' `interrupted`) would break the whole session page
+        return await self._call('list turns', lambda: self._get(f'/sessions/{session_id}/turns'),
+                                lambda body: [TurnInfo.from_json(item) for item in _data(body)])
 
     # -- actions ------------------------------------------------------------------------------------------------
 
@@ -232,6 +237,14 @@ class Upstream:
         return result
 
     def _describe(self, what: str, error: BaseException) -> UpstreamError:
+        if isinstance(error, aod.AodHTTPError) and _is_markup(error.detail):
+            # a reverse proxy (or a debug page) answered instead of AoD's JSON: say so, never show the page
+            status = error.status_code
+            # not `auth` or `not_found` either: a proxy's 401 or 404 page says nothing about the token or the session
+            kind = 'server' if status >= 500 else 'protocol'
+            return UpstreamError(kind, f'AoD (or a proxy in front of it) answered {status} with an HTML page instead '
+                                 f'of AoD\'s own answer while trying to {what}. Try again in a moment; if it keeps '
+                                 'failing, check AoD and the proxy in front of it.', status=status, detail=None)
         if isinstance(error, aod.AodHTTPError):
             detail = _detail_text(error.detail)
             status = error.status_code
@@ -269,6 +282,14 @@ class Upstream:
                                  f'{self.display_url} to {what}. Check that AoD is running and reachable.')
         return UpstreamError('protocol', f'AoD sent an answer the dashboard does not understand while trying to '
                              f'{what} ({type(error).__name__}).')
+
+
+_MARKUP = re.compile(r'<\s*(!doctype|html|head|body|title|h1|center|hr|p|div|pre)\b', re.IGNORECASE)
+
+
+def _is_markup(detail: Any) -> bool:
+    """Whether an error body is an HTML page (what a proxy answers) rather than AoD's `{"detail": ...}`."""
+    return isinstance(detail, str) and _MARKUP.search(detail) is not None
 
 
 def _ack(ack: aod.SessionAck) -> Ack:

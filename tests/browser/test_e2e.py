@@ -130,7 +130,9 @@ def test_live_output_arrives_once_and_only_as_its_new_lines(page: Page, dashboar
     assert counts(page.evaluate(f'{SCROLLER}.innerText')) == [1] * 240
     sent = page.evaluate('window.__sent')
     appended = [message for message in sent if 'aodAppend(' in message]
-    assert len(appended) >= 20  # the live lines went out as appends to the block they join
+    # the live lines went out as appends to the block they join: AoD reads every 0.5 s, so the 6 s of output come
+    # in about a dozen bursts
+    assert len(appended) >= 8
     assert page.evaluate('window.runJavascript.aodAppends')  # and the page reads them without compiling code
     assert sum(counts(''.join(sent))) < 2 * 240  # each line crossed the wire about once, not with every push
     page.reload()

@@ -36,6 +36,17 @@ async def registry(upstream: Upstream) -> AsyncIterator[HubRegistry]:
     await hubs.stop_all()
 
 
+@pytest.fixture
+async def backlog_registry(unpaced_simulator: SimulatorServer) -> AsyncIterator[tuple[Upstream, HubRegistry]]:
+    """A hub registry reading an unpaced simulator, whose rows reach the hub as fast as they are written."""
+    core.loop = asyncio.get_running_loop()
+    client = Upstream(unpaced_simulator.url, DASHBOARD_TOKEN, timeout=10)
+    hubs = HubRegistry(lambda _: client, spawn=spawn, batch_interval=0.02, linger=0.2, idle_poll=0.2)
+    yield client, hubs
+    await hubs.stop_all()
+    await client.aclose()
+
+
 class Recorder:
     def __init__(self) -> None:
         self.events: list[dict] = []
@@ -169,7 +180,9 @@ async def test_unknown_event_types_do_not_stop_the_hub(registry):
     await hubs.stop_all()
 
 
-async def test_bursts_are_batched_and_a_lone_event_goes_at_once(upstream, registry):
+async def test_bursts_are_batched_and_a_lone_event_goes_at_once(backlog_registry):
+    # unpaced: the batching of a burst is tested with 2,000 rows at once; at AoD's pace they come 100 per read
+    upstream, registry = backlog_registry
     session_id = await launch(upstream, 'scenario: chatty\nrate: 4000\nevents: 2000')
     hub = registry.hub(session_id)
     viewer = Recorder()
@@ -246,9 +259,11 @@ async def test_shared_tasks_start_in_a_fresh_context():
     assert seen == {'marker': 'fresh', 'request': None}
 
 
-async def test_pushes_stretch_when_they_cost_more(upstream, registry):
+async def test_pushes_stretch_when_they_cost_more(backlog_registry):
     """A page that takes long to update gets the same events in fewer, larger pushes."""
+    # unpaced: the stretch shows on a backlog that arrives faster than pushes go out; AoD's pace would set the rhythm
     import time
+    upstream, registry = backlog_registry
     prompt = 'scenario: chatty\nrate: 4000\nevents: 2000'
     cheap, costly = Recorder(), Recorder()
     starts: list[float] = []
@@ -284,3 +299,17 @@ async def test_a_hub_holds_a_bounded_part_of_a_long_session(upstream):
     replay, _ = hub.join(Recorder().on_events)  # a late joiner gets what is still held
     assert replay == list(raw.events) and len(replay) <= 2200
     await hubs.stop_all()
+
+
+async def test_a_finished_session_read_at_aods_pace_arrives_whole_in_several_pushes(upstream, registry, simulator):
+    session_id = await launch(upstream, 'scenario: chatty\nrate: 20000\nevents: 330', agent=CODEX)
+    await wait_until(lambda: simulator.call(lambda: simulator.state.sessions[session_id].status) == 'completed')
+    reads = (await stats(simulator))['stream_reads']
+    hub = registry.hub(session_id)
+    viewer = Recorder()
+    hub.join(viewer.on_events)
+    await wait_until(lambda: ended(viewer), timeout=30)
+    rows = ids(viewer.events)
+    assert len(rows) > 330 and rows == sorted(set(rows))
+    assert (await stats(simulator))['stream_reads'] - reads >= len(rows) // 100 + 1  # 100 rows per read, no more
+    assert viewer.batches >= len(rows) // 100 + 1  # each read's rows reach the page as they come

@@ -40,6 +40,7 @@ import json
 import os
 import queue
 import re
+import secrets
 import shutil
 import subprocess
 import threading
@@ -96,22 +97,34 @@ class OidcAccount:
     email: str
     name: str
     groups: tuple[str, ...] = ()
-    email_verified: bool = True
+    email_verified: bool | str | None = True
+    """Any JSON value the tests want the provider to send; ``None`` leaves the claim out."""
+    preferred_username: str | None = ""
+    """Default (empty): the username; ``None`` leaves the claim out."""
 
     @property
     def claims(self) -> dict[str, Any]:
-        """The claims the provider releases for scopes ``openid email profile groups``."""
-        return {
+        """The claims the provider releases for scopes ``openid email profile groups`` (``None`` ones left out)."""
+        claims = {
             "sub": self.sub,
             "email": self.email,
             "email_verified": self.email_verified,
             "name": self.name,
-            "preferred_username": self.username,
+            "preferred_username": self.username if self.preferred_username == "" else self.preferred_username,
             "groups": list(self.groups),
         }
+        return {key: value for key, value in claims.items() if value is not None}
 
     def to_json(self) -> dict[str, Any]:
-        return {"username": self.username, "password": self.password, **self.claims}
+        claims = {
+            "sub": self.sub,
+            "email": self.email,
+            "email_verified": self.email_verified,
+            "name": self.name,
+            "preferred_username": self.username if self.preferred_username == "" else self.preferred_username,
+            "groups": list(self.groups),
+        }
+        return {"username": self.username, "password": self.password, **claims}
 
 
 DEFAULT_ACCOUNTS: tuple[OidcAccount, ...] = (
@@ -203,6 +216,7 @@ class OidcProvider:
     loopback_any_port: bool
     require_pkce: bool
     process: subprocess.Popen[str] = field(repr=False)
+    control_token: str = field(default="", repr=False)
     _output: deque[str] = field(default_factory=lambda: deque(maxlen=200), repr=False)
 
     @property
@@ -224,6 +238,18 @@ class OidcProvider:
             if key in (account.username.lower(), account.email.lower()):
                 return account
         raise KeyError(username_or_email)
+
+    def change(self, username: str, **changes: Any) -> dict[str, Any]:
+        """Change an account's claims or fields now (``groups``, ``email``, ``email_verified``, ``name``,
+        ``preferred_username``, ``disabled``; ``None`` leaves a claim out), or add an account (with ``password`` and
+        ``sub``). Needs ``control=True`` at start. Returns the claims the account now releases."""
+        if not self.control_token:
+            raise OidcProviderError("start the provider with control=True to change accounts")
+        response = httpx.post(f"{self.issuer}/_test/accounts/{username}", json=changes,
+                              headers={"x-control-token": self.control_token}, timeout=10)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
 
     def metadata(self) -> dict[str, Any]:
         """The discovery document."""
@@ -394,6 +420,8 @@ def start_oidc_provider(
     accounts: Sequence[OidcAccount] = DEFAULT_ACCOUNTS,
     loopback_any_port: bool = False,
     require_pkce: bool = False,
+    id_token_alg: str = "RS256",
+    control: bool = False,
     port: int = 0,
     timeout: float = 20.0,
 ) -> OidcProvider:
@@ -402,12 +430,14 @@ def start_oidc_provider(
     The client authenticates with ``client_secret_basic`` (``client_secret_post`` is accepted too), uses the
     authorization code flow (PKCE S256 optional, or required with ``require_pkce``) and may ask for the scopes
     ``openid email profile groups`` (and ``offline_access``). ``port=0`` picks a free port. The result is a
-    context manager that stops the provider on exit.
+    context manager that stops the provider on exit. ``id_token_alg`` is how ID tokens are signed (``RS256``; also
+    ``none`` or ``HS256``, then advertised too). ``control=True`` enables :meth:`OidcProvider.change`.
     """
     if isinstance(redirect_uris, str) or isinstance(post_logout_redirect_uris, str):
         raise TypeError("redirect_uris and post_logout_redirect_uris are lists of URLs")
     ensure_node_modules()
     node = _require_tool("node")
+    control_token = secrets.token_urlsafe(24) if control else ""
     env = {
         **os.environ,
         "OIDC_HOST": "127.0.0.1",
@@ -418,6 +448,8 @@ def start_oidc_provider(
         "OIDC_LOOPBACK_ANY_PORT": "1" if loopback_any_port else "0",
         "OIDC_REQUIRE_PKCE": "1" if require_pkce else "0",
         "OIDC_ACCOUNTS": json.dumps([account.to_json() for account in accounts]),
+        "OIDC_ID_TOKEN_ALG": id_token_alg,
+        "OIDC_CONTROL_TOKEN": control_token,
         "NO_COLOR": "1",
     }
     env.pop("DEBUG", None)  # oidc-provider's debug logging is noisy
@@ -472,6 +504,7 @@ def start_oidc_provider(
         loopback_any_port=loopback_any_port,
         require_pkce=require_pkce,
         process=process,
+        control_token=control_token,
         _output=keep,
     )
 

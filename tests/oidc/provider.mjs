@@ -23,7 +23,25 @@
 //                                   S256 PKCE (default 0: PKCE optional)
 //   OIDC_ACCOUNTS                   JSON list of accounts replacing the defaults,
 //                                   each {"username", "password", "sub", "email",
-//                                   "email_verified", "name", "groups"}
+//                                   "email_verified", "name", "groups"} and optionally
+//                                   "preferred_username" (default: username) and
+//                                   "disabled"; a claim given as null is left out
+//   OIDC_ID_TOKEN_ALG               the ID-token signing algorithm of the client,
+//                                   advertised besides RS256 and ES256 (default RS256;
+//                                   also HS256, signed with the client secret, or
+//                                   none: the provider then advertises "none" first
+//                                   and hands out its ID tokens unsigned, as a broken
+//                                   or hostile provider would)
+//   OIDC_CONTROL_TOKEN              enables the test control API below when set
+//
+// Test control API (only with OIDC_CONTROL_TOKEN; header x-control-token):
+//   POST /_test/accounts/<username>  JSON object of claims and fields to change
+//                                    ("groups", "email", "email_verified", "name",
+//                                    "preferred_username", "disabled", ...; null
+//                                    removes a claim); creates the account if new
+//                                    (then "password" and "sub" are needed)
+//   A disabled account cannot sign in, its tokens stop working at userinfo and
+//   its refresh tokens are refused.
 //
 // Login interaction (no JavaScript needed):
 //   GET  /interaction/<uid>          HTML form: inputs `login` (username or email)
@@ -77,6 +95,8 @@ const redirectUris = uriList('OIDC_REDIRECT_URIS', ['http://127.0.0.1/auth/callb
 const postLogoutRedirectUris = uriList('OIDC_POST_LOGOUT_REDIRECT_URIS', []);
 const loopbackAnyPort = flag('OIDC_LOOPBACK_ANY_PORT');
 const requirePkce = flag('OIDC_REQUIRE_PKCE');
+const idTokenAlg = env('OIDC_ID_TOKEN_ALG', 'RS256');
+const controlToken = env('OIDC_CONTROL_TOKEN', '');
 
 const DEFAULT_ACCOUNTS = [
   {
@@ -97,30 +117,62 @@ const DEFAULT_ACCOUNTS = [
   },
 ];
 
+function makeAccount(a) {
+  if (!a.username || !a.password) throw new Error(`account needs username and password: ${JSON.stringify(a)}`);
+  return {
+    ...a,
+    username: String(a.username),
+    password: String(a.password),
+    sub: String(a.sub ?? a.username),
+    email: a.email === undefined ? `${a.username}@example.com` : a.email,
+    email_verified: a.email_verified === undefined ? true : a.email_verified,
+    name: a.name === undefined ? a.username : a.name,
+    preferred_username: a.preferred_username === undefined ? String(a.username) : a.preferred_username,
+    groups: Array.isArray(a.groups) ? a.groups.map(String) : a.groups,
+    disabled: Boolean(a.disabled),
+  };
+}
+
 function loadAccounts() {
   const raw = env('OIDC_ACCOUNTS', undefined);
   const list = raw === undefined ? DEFAULT_ACCOUNTS : JSON.parse(raw);
-  return list.map((a) => {
-    if (!a.username || !a.password) throw new Error(`account needs username and password: ${JSON.stringify(a)}`);
-    return {
-      username: String(a.username),
-      password: String(a.password),
-      sub: String(a.sub ?? a.username),
-      email: a.email ?? `${a.username}@example.com`,
-      email_verified: a.email_verified ?? true,
-      name: a.name ?? a.username,
-      groups: Array.isArray(a.groups) ? a.groups.map(String) : [],
-    };
-  });
+  return list.map(makeAccount);
 }
 
 const accounts = loadAccounts();
 const bySub = new Map(accounts.map((a) => [a.sub, a]));
 
+const CLAIMS = ['email', 'email_verified', 'name', 'preferred_username', 'groups'];
+
+// The claims an account releases; a claim set to null is left out, so tests can send it absent.
+function claimsOf(account) {
+  const out = { sub: account.sub };
+  for (const name of CLAIMS) {
+    if (account[name] !== null && account[name] !== undefined) out[name] = account[name];
+  }
+  return out;
+}
+
+function changeAccount(username, changes) {
+  let account = accounts.find((a) => a.username === username);
+  if (!account) {
+    account = makeAccount({ ...changes, username });
+    accounts.push(account);
+    bySub.set(account.sub, account);
+    return account;
+  }
+  for (const [key, value] of Object.entries(changes)) {
+    if (key === 'username' || key === 'sub') continue;
+    account[key] = key === 'disabled' ? Boolean(value) : value;
+  }
+  return account;
+}
+
 function accountForLogin(login) {
   const key = String(login ?? '').trim().toLowerCase();
   if (!key) return undefined;
-  return accounts.find((a) => a.username.toLowerCase() === key || String(a.email).toLowerCase() === key);
+  return accounts.find((a) => !a.disabled
+    && (a.username.toLowerCase() === key || String(a.email ?? '').toLowerCase() === key));
 }
 
 function passwordMatches(account, password) {
@@ -205,8 +257,11 @@ function buildConfiguration() {
       // client_secret_post is accepted as well: oidc-provider lets a client
       // registered with client_secret_basic authenticate with either.
       token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: 'RS256',
+      id_token_signed_response_alg: idTokenAlg === 'none' ? 'RS256' : idTokenAlg,
     }],
+    enabledJWA: {
+      idTokenSigningAlgValues: [...new Set(['RS256', 'ES256', idTokenAlg === 'none' ? 'RS256' : idTokenAlg])],
+    },
     // RS256 first: the default signing key for ID tokens.
     jwks: { keys: [rsaJwk, ecJwk] },
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
@@ -243,18 +298,11 @@ ${form.replace('</form>', '<input type="hidden" name="logout" value="yes"></form
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(ctx, sub) {
       const account = bySub.get(sub);
-      if (!account) return undefined;
+      if (!account || account.disabled) return undefined;
       return {
         accountId: account.sub,
         async claims() {
-          return {
-            sub: account.sub,
-            email: account.email,
-            email_verified: account.email_verified,
-            name: account.name,
-            preferred_username: account.username,
-            groups: account.groups,
-          };
+          return claimsOf(account);
         },
       };
     },
@@ -374,6 +422,23 @@ async function handleInteraction(provider, req, res, url) {
   return res.end();
 }
 
+// ---------------------------------------------------------------- test control
+
+async function handleControl(req, res, url) {
+  const given = Buffer.from(String(req.headers['x-control-token'] ?? ''));
+  const wanted = Buffer.from(controlToken);
+  if (req.method !== 'POST' || given.length !== wanted.length || !crypto.timingSafeEqual(given, wanted)) {
+    res.writeHead(403, { 'content-type': 'text/plain' });
+    return res.end('forbidden');
+  }
+  const username = decodeURIComponent(url.pathname.slice('/_test/accounts/'.length));
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const account = changeAccount(username, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
+  res.writeHead(200, { 'content-type': 'application/json' });
+  return res.end(JSON.stringify(claimsOf(account)));
+}
+
 // ---------------------------------------------------------------- server
 
 const server = http.createServer();
@@ -399,10 +464,32 @@ server.listen(port, host, () => {
   };
 
   provider.on('server_error', (ctx, err) => console.error('server_error', err));
+  if (idTokenAlg === 'none') {
+    provider.use(async (ctx, next) => {
+      await next();
+      if (ctx.path === '/.well-known/openid-configuration' && ctx.body) {
+        ctx.body = { ...ctx.body, id_token_signing_alg_values_supported: ['none', 'RS256'] };
+      } else if (ctx.path === '/token' && ctx.body?.id_token) {
+        // at_hash is optional in the code flow, and a provider that signs nothing sends none
+        const claims = JSON.parse(Buffer.from(ctx.body.id_token.split('.')[1], 'base64url').toString('utf8'));
+        delete claims.at_hash;
+        const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+        const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+        ctx.body = { ...ctx.body, id_token: `${header}.${payload}.` };
+      }
+    });
+  }
 
   const callback = provider.callback();
   server.on('request', (req, res) => {
     const url = new URL(req.url, issuer);
+    if (controlToken && url.pathname.startsWith('/_test/accounts/')) {
+      handleControl(req, res, url).catch((err) => {
+        if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(String(err.message));
+      });
+      return;
+    }
     if (url.pathname.startsWith('/interaction/')) {
       handleInteraction(provider, req, res, url).catch((err) => {
         console.error('interaction error', err);

@@ -61,6 +61,30 @@ async def test_launch_then_watch_the_transcript(user: User, simulator):
         assert client.sessions.turns(session_id)[0].prompt.startswith('Fix the flaky date parser.')
 
 
+async def test_an_agent_that_exits_non_zero_reads_as_failed(user: User, simulator):
+    session_id = await launch_via_page(user, 'Fix the build.\nscenario: fail-exit', agent='codex-refactor')
+    await user.open(f'/sessions/{session_id}')
+    await wait_for_text(user, 'Agent exited with code', timeout=20)
+    with user:
+        badge = user.find(marker='status').elements.pop()
+        await eventually(lambda: badge.status == 'failed')
+        send = user.find(marker='followup-send').elements.pop()
+    assert not send.enabled  # AoD would answer 409: a failed session takes no follow-up
+    await user.should_see('The session failed and cannot be resumed')
+    await user.should_not_see('completed')
+    assert user.notify.contains('Session failed') and not user.notify.contains('Session finished')
+
+
+async def test_a_turn_status_newer_than_the_sdk_does_not_break_the_page(user: User, simulator):
+    seeded = simulator.seed_session(token=DASHBOARD_TOKEN, agent_id=CODEX, status='terminated',
+                                    turns=['Tidy the imports.', 'Then the docstrings.'])
+    simulator.call(setattr, seeded.turns[-1], 'status', 'interrupted')  # what newer servers say after terminate
+    await user.open(f'/sessions/{seeded.id}')
+    await wait_for_text(user, 'Then the docstrings.')
+    await user.should_see('Tidy the imports.')
+    await user.should_not_see(marker='problem')
+
+
 async def test_list_shows_agent_name_prompt_and_owner_and_filters_by_status(user: User, simulator):
     session_id = await launch_via_page(user, 'List test: summarise the README\nscenario: success', agent='doc-gen')
     await user.open('/')
@@ -160,6 +184,18 @@ async def test_unreachable_aod_is_explained(user: User, simulator, sim_control):
     sim_control.post('/_sim/faults', json={})
     await asyncio.sleep(0.1)
     await user.should_not_see('AoD failed to list sessions', retries=60)
+
+
+async def test_an_html_error_page_in_front_of_aod_is_told_not_shown(user: User, simulator, sim_control):
+    seeded = simulator.seed_session(token=DASHBOARD_TOKEN, agent_id=CODEX, status='completed')
+    sim_control.post('/_sim/faults', json={'status_burst': {'route': 'get', 'status': 502, 'count': 50,
+                                                            'html': True}})
+    await user.open(f'/sessions/{seeded.id}')
+    await user.should_see('AoD (or a proxy in front of it) answered 502 with an HTML page')
+    with user:
+        [problem] = [element.text for element in user.find(marker='problem').elements]
+    assert '<' not in problem and 'Bad Gateway' not in problem and 'nginx' not in problem
+    sim_control.post('/_sim/faults', json={})
 
 
 async def test_hostile_prompt_is_shown_as_text(user: User):

@@ -25,6 +25,17 @@ def sim() -> Iterator[SimulatorServer]:
 
 
 @pytest.fixture(scope='session')
+def unpaced_client() -> Iterator[aod.Client]:
+    """A client of a server without AoD's stream pace."""
+    # unpaced: for tests that read thousands of rows and check what they say, not when they come (the pace has its
+    # own tests in test_pace.py); at AoD's 200 rows/s they would wait 15 s for nothing
+    server = make_server(paced=False)
+    with aod.Client(base_url=server.url, token=TOKEN) as sdk:
+        yield sdk
+    server.stop_thread()
+
+
+@pytest.fixture(scope='session')
 def client(sim: SimulatorServer) -> Iterator[aod.Client]:
     with aod.Client(base_url=sim.url, token=TOKEN) as sdk:
         yield sdk

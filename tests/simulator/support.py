@@ -19,6 +19,9 @@ DOC_GEN = agent_id('doc-gen')
 BUG_FIX = agent_id('bug-fix')
 CODEX = agent_id('codex-refactor')
 ARCHIVED = agent_id('legacy-triage')
+# AoD scopes agents to their owner: the other tokens have copies of the catalog with ids of their own.
+OTHER_CODE_REVIEW = agent_id('code-review', owner=OTHER_TOKEN)
+LIMIT_CODE_REVIEW = agent_id('code-review', owner=LIMIT_TOKEN)
 
 
 def make_server(**overrides: object) -> SimulatorServer:

@@ -10,7 +10,7 @@ import pytest
 
 from aod_ui.simulator import AGENTS, ENVIRONMENTS, SimulatorServer, agent_id, environment_id
 
-from .support import ARCHIVED, CODE_REVIEW, CODEX, TOKEN
+from .support import ARCHIVED, CODE_REVIEW, CODEX, OTHER_CODE_REVIEW, OTHER_TOKEN, TOKEN
 
 
 def test_health_needs_no_token(sim: SimulatorServer) -> None:
@@ -85,3 +85,21 @@ def test_delete_route_is_delete_only(http: httpx.Client) -> None:
     answer = http.post(f'/sessions/{uuid.uuid4()}/delete')
     assert answer.status_code == 405
     assert 'detail' in answer.json()
+
+
+def test_agents_are_scoped_to_the_tokens_owner(client: aod.Client, other_client: aod.Client,
+                                               http: httpx.Client) -> None:
+    mine, theirs = client.agents.list(), other_client.agents.list()
+    assert [a.name for a in mine] == [a.name for a in theirs]  # the same catalog, each owner with its own copies
+    assert not {a.id for a in mine} & {a.id for a in theirs}
+    assert {str(a.id) for a in theirs} == {agent_id(a.name, owner=OTHER_TOKEN) for a in theirs}
+    assert str(other_client.agents.get(agent_id('legacy-triage', owner=OTHER_TOKEN)).id) == agent_id(
+        'legacy-triage', owner=OTHER_TOKEN)  # archived ones too
+    for call in (lambda: other_client.agents.get(CODE_REVIEW), lambda: client.agents.get(OTHER_CODE_REVIEW),
+                 lambda: other_client.sessions.create(agent_id=CODE_REVIEW, prompt='not my agent')):
+        with pytest.raises(aod.NotFoundError) as caught:
+            call()
+        assert caught.value.detail == 'Agent not found'
+    ack = other_client.sessions.create(agent_id=OTHER_CODE_REVIEW, prompt='scenario: long')
+    assert str(other_client.sessions.get(ack.id).agent_id) == OTHER_CODE_REVIEW
+    other_client.sessions.terminate(ack.id)

@@ -133,6 +133,19 @@ def test_fault_status_burst(control: httpx.Client, client: aod.Client) -> None:
     assert client.health()['status'] == 'ok'
 
 
+def test_fault_html_page_of_a_proxy(control: httpx.Client, client: aod.Client, http: httpx.Client) -> None:
+    burst = {'route': '*', 'status': 502, 'count': 2, 'html': True}
+    control.post('/_sim/faults', json={'status_burst': burst})
+    assert control.get('/_sim/faults').json()['status_burst'] == burst
+    answer = http.get('/sessions')
+    assert answer.status_code == 502 and answer.headers['content-type'].startswith('text/html')
+    assert '<h1>502 Bad Gateway</h1>' in answer.text and 'detail' not in answer.text
+    with pytest.raises(aod.ServerError) as caught:
+        client.sessions.list()
+    assert caught.value.status_code == 502 and '<html>' in caught.value.detail
+    client.sessions.list()
+
+
 def test_fault_delay(control: httpx.Client, client: aod.Client) -> None:
     control.post('/_sim/faults', json={'delay_seconds': 0.2})
     assert control.get('/_sim/faults').json()['delay_seconds'] == 0.2
@@ -147,6 +160,7 @@ def test_fault_delay(control: httpx.Client, client: aod.Client) -> None:
 
 
 @pytest.mark.parametrize('body', [{'drop_stream_after_events': 0}, {'status_burst': {'route': 1}},
+                                  {'status_burst': {'route': 'list', 'status': 502, 'html': 'yes'}},
                                   {'delay_seconds': -1}, {'explode': True}, [1]])
 def test_bad_faults_are_422(control: httpx.Client, body: object) -> None:
     assert control.post('/_sim/faults', json=body).status_code == 422

@@ -105,7 +105,7 @@ def test_create_app_exposes_its_state() -> None:
 
 def test_config_checks_its_values() -> None:
     for bad in ({'shape': 'flat'}, {'tokens': ()}, {'time_scale': -1}, {'heartbeat': 0}, {'max_active': 0},
-                {'failing_stage': 'nope'}):
+                {'failing_stage': 'nope'}, {'failing_stage': 'mcp_config'}, {'stream_rows': 0}, {'stream_pause': -1}):
         with pytest.raises(ValueError):
             SimulatorConfig(**bad)  # type: ignore[arg-type]
     assert SimulatorConfig(tokens='aod_one').tokens == ('aod_one',)  # type: ignore[arg-type]
@@ -114,13 +114,18 @@ def test_config_checks_its_values() -> None:
 def test_command_line_options() -> None:
     config = config_from_args(['--port', '0', '--token', 'aod_a', '--token', 'aod_b', '--shape', 'runtime',
                                '--time-scale', '0.1', '--seed', '3', '--max-active', '5', '--heartbeat', '2',
-                               '--stale-after', '30', '--control', '--stamp-events'])
+                               '--stale-after', '30', '--control', '--stamp-events', '--no-pacing',
+                               '--stream-rows', '50', '--stream-pause', '0.25', '--interrupted-turns'])
     assert config == SimulatorConfig(port=0, tokens=('aod_a', 'aod_b'), shape='runtime', time_scale=0.1, seed=3,
-                                     max_active=5, heartbeat=2, stale_after=30, control=True, stamp_events=True)
+                                     max_active=5, heartbeat=2, stale_after=30, control=True, stamp_events=True,
+                                     paced=False, stream_rows=50, stream_pause=0.25, interrupted_turns=True)
     defaults = config_from_args([])
     assert (defaults.port, defaults.tokens, defaults.shape, defaults.max_active) == (8777, ('aod_simulator',),
                                                                                      'provider', 100)
     assert (defaults.heartbeat, defaults.stale_after, defaults.control) == (15, 600, False)
+    # AoD's own pace unless switched off
+    assert (defaults.paced, defaults.stream_rows, defaults.stream_pause, defaults.interrupted_turns) == (
+        True, 100, 0.5, False)
 
 
 def _module(*args: str, **kwargs: object) -> subprocess.Popen[str]:

@@ -10,7 +10,17 @@ import pytest
 
 from aod_ui.simulator import SimulatorServer, environment_id
 
-from .support import ARCHIVED, CODE_REVIEW, CODEX, DOC_GEN, LIMIT_TOKEN, collect, wait_for
+from .support import (
+    ARCHIVED,
+    CODE_REVIEW,
+    CODEX,
+    DOC_GEN,
+    LIMIT_CODE_REVIEW,
+    LIMIT_TOKEN,
+    OTHER_CODE_REVIEW,
+    collect,
+    wait_for,
+)
 
 LONG = 'Watch the build\nscenario: long'
 
@@ -45,7 +55,7 @@ def test_session_record_after_a_run(client: aod.Client) -> None:
 def test_list_is_newest_first_and_only_mine(client: aod.Client, other_client: aod.Client) -> None:
     first = client.sessions.create(agent_id=CODE_REVIEW, prompt=LONG)
     second = client.sessions.create(agent_id=CODE_REVIEW, prompt=LONG)
-    theirs = other_client.sessions.create(agent_id=CODE_REVIEW, prompt=LONG)
+    theirs = other_client.sessions.create(agent_id=OTHER_CODE_REVIEW, prompt=LONG)
     listed = client.sessions.list()
     ids = [session.id for session in listed]
     assert ids.index(second.id) < ids.index(first.id)
@@ -164,14 +174,14 @@ def test_concurrency_limit_is_429_with_limit_and_active(sim: SimulatorServer) ->
     for _ in range(limit - 1):
         sim.seed_session(token=LIMIT_TOKEN, status='running')
     with aod.Client(base_url=sim.url, token=LIMIT_TOKEN) as limited:
-        last = limited.sessions.create(agent_id=CODE_REVIEW, prompt=LONG)  # the 100th active one is allowed
+        last = limited.sessions.create(agent_id=LIMIT_CODE_REVIEW, prompt=LONG)  # the 100th active one is allowed
         with pytest.raises(aod.RateLimitError) as caught:
-            limited.sessions.create(agent_id=CODE_REVIEW, prompt='one too many')
+            limited.sessions.create(agent_id=LIMIT_CODE_REVIEW, prompt='one too many')
         assert caught.value.limit == limit and caught.value.active == limit
         assert caught.value.detail == (f'Concurrent session limit reached ({limit}/{limit}). Terminate an active '
                                        'session before starting a new one.')
         limited.sessions.terminate(last.id)
-        limited.sessions.terminate(limited.sessions.create(agent_id=CODE_REVIEW, prompt=LONG).id)
+        limited.sessions.terminate(limited.sessions.create(agent_id=LIMIT_CODE_REVIEW, prompt=LONG).id)
 
 
 def test_prompt_rules(client: aod.Client) -> None:

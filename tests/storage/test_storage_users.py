@@ -103,3 +103,17 @@ def test_user_checks_its_fields() -> None:
         User(username='x', role='root')  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         User(username='x', email=None)  # type: ignore[arg-type]
+
+
+def test_an_openid_identity_is_kept_and_found_exactly(store: Store, reopen: Callable[[], Store]) -> None:
+    store.users.add(make_user(auth_source='oidc', oidc_issuer='https://idp.example', oidc_subject='Sub-1',
+                              sign_ins_ended_at=1_700_000_100.0))
+    store.users.add(make_user('bob', email='alice@example.com'))  # the same address is not the same identity
+    for users in (store.users, reopen().users):
+        alice = users.by_identity('https://idp.example', 'Sub-1')
+        assert alice is not None and alice.username == 'alice' and alice.sign_ins_ended_at == 1_700_000_100.0
+        assert users.by_identity('https://idp.example', 'sub-1') is None  # a subject's case matters
+        assert users.by_identity('https://other.example', 'Sub-1') is None
+        assert users.by_identity('', '') is None
+    with pytest.raises(ValueError, match='both issuer and subject'):
+        make_user('carol', oidc_subject='only-a-subject')

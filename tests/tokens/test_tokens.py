@@ -16,16 +16,17 @@ from nicegui import core
 from aod_ui.errors import NotAllowed
 from aod_ui.hub import HubRegistry
 from aod_ui.services import Actor, LaunchRequest, SessionService, TokenService, TokenVault, Upstreams
-from aod_ui.simulator import SimulatorConfig, SimulatorServer
+from aod_ui.simulator import SimulatorConfig, SimulatorServer, agent_id
 from aod_ui.upstream import Upstream
 from storage import User, open_store
-
-from ..helpers import CODEX
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = 'aod_shared_service_token_0123456789'
 ALICE_TOKEN = 'aod_alice_personal_token_0123456789'
 BOB_TOKEN = 'aod_bob_personal_token_0123456789ab'
+# AoD scopes agents to their owner: each person's token has its own codex-refactor
+ALICE_CODEX = agent_id('codex-refactor', owner=ALICE_TOKEN)
+BOB_CODEX = agent_id('codex-refactor', owner=BOB_TOKEN)
 ALICE = Actor('alice', 'member')
 BOB = Actor('bob', 'member')
 ADA = Actor('ada', 'admin')
@@ -69,8 +70,8 @@ def ids_seen_by(server: SimulatorServer, token: str) -> set[str]:
 
 
 async def test_launches_land_under_each_persons_token(system, multi):
-    alice_id = await system.sessions.launch(ALICE, LaunchRequest(agent_id=CODEX, prompt='alice work'))
-    bob_id = await system.sessions.launch(BOB, LaunchRequest(agent_id=CODEX, prompt='bob work'))
+    alice_id = await system.sessions.launch(ALICE, LaunchRequest(agent_id=ALICE_CODEX, prompt='alice work'))
+    bob_id = await system.sessions.launch(BOB, LaunchRequest(agent_id=BOB_CODEX, prompt='bob work'))
     assert alice_id in ids_seen_by(multi, ALICE_TOKEN) and alice_id not in ids_seen_by(multi, BOB_TOKEN)
     assert bob_id in ids_seen_by(multi, BOB_TOKEN) and bob_id not in ids_seen_by(multi, ALICE_TOKEN)
     assert not {alice_id, bob_id} & ids_seen_by(multi, SHARED)
@@ -87,11 +88,11 @@ async def test_launches_land_under_each_persons_token(system, multi):
 async def test_a_person_without_a_token_is_refused(system):
     await system.tokens.remove(ADA, 'bob')
     with pytest.raises(NotAllowed, match='no AoD token'):
-        await system.sessions.launch(BOB, LaunchRequest(agent_id=CODEX, prompt='no token'))
+        await system.sessions.launch(BOB, LaunchRequest(agent_id=BOB_CODEX, prompt='no token'))
 
 
 async def test_a_revoked_token_breaks_only_its_owner(system, multi):
-    alice_id = await system.sessions.launch(ALICE, LaunchRequest(agent_id=CODEX, prompt='before revocation'))
+    alice_id = await system.sessions.launch(ALICE, LaunchRequest(agent_id=ALICE_CODEX, prompt='before revocation'))
     httpx.post(f'{multi.url}/_sim/tokens/{ALICE_TOKEN}/revoke')
     try:
         with pytest.raises(Exception, match='personal token of alice'):
@@ -100,8 +101,8 @@ async def test_a_revoked_token_breaks_only_its_owner(system, multi):
         assert system.tokens.info('alice').broken
         assert not system.tokens.info('bob').broken
         with pytest.raises(NotAllowed, match='refused your personal token'):
-            await system.sessions.launch(ALICE, LaunchRequest(agent_id=CODEX, prompt='after'))
-        bob_id = await system.sessions.launch(BOB, LaunchRequest(agent_id=CODEX, prompt='bob still works'))
+            await system.sessions.launch(ALICE, LaunchRequest(agent_id=ALICE_CODEX, prompt='after'))
+        bob_id = await system.sessions.launch(BOB, LaunchRequest(agent_id=BOB_CODEX, prompt='bob still works'))
         assert bob_id in {r.id for r in await system.sessions.list(BOB)}
         assert alice_id  # alice's session stays upstream; her token must be replaced to reach it
     finally:
