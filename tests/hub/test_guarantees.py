@@ -41,9 +41,10 @@ async def test_a_repeated_terminal_event_is_not_pushed_again_after_a_reconnect(u
 
 @pytest.fixture(scope='module')
 def quiet_simulator():
-    """A simulator whose streams go `stale` after a third of a second of silence."""
+    """A simulator whose streams go `stale` after a second of silence (longer than its paced streams' pause between
+    reads, or a stream would go stale before it read anything)."""
     server = SimulatorServer(SimulatorConfig(port=0, tokens=(DASHBOARD_TOKEN,), time_scale=0.02, seed=5, control=True,
-                                             heartbeat=0.1, stale_after=0.3)).start_in_thread()
+                                             heartbeat=0.2, stale_after=1.0)).start_in_thread()
     yield server
     server.stop_thread()
 
@@ -56,9 +57,10 @@ async def test_a_repeated_stale_event_is_not_pushed_again_after_a_reconnect(quie
     hub = hubs.hub(session_id)
     viewer = Recorder()
     hub.join(viewer.on_events, viewer.on_state)
-    await wait_until(lambda: hub.connections >= 3, timeout=20)  # stale, resumed, stale again with the same id
+    await wait_until(lambda: hub.connections >= 3, timeout=30)  # stale, resumed, stale again with the same id
     await client.terminate(session_id)
-    await wait_until(lambda: ended(viewer))
+    await wait_until(lambda: ended(viewer), timeout=30)
+    assert any(e['type'] == 'output' for e in viewer.events)
     assert types(viewer).count('stale') == 1
     assert types(viewer).count('terminated') == 1
     await hubs.stop_all()
