@@ -46,6 +46,8 @@ CORE: dict[str, list[str]] = {
                                       'tests/services/test_actions.py::test_retention_runs_are_for_admins_only'],
     'aod_ui/services/_fleet.py': ['tests/services/test_fleet.py'],
     'aod_ui/services/_tokens.py': ['tests/tokens/test_tokens.py'],
+    'aod_ui/services/_identity.py': ['tests/services/test_identity.py'],
+    'aod_ui/services/_provider_accounts.py': [],  # its tests need the OpenID Connect provider
     'aod_ui/services/_audit.py': [],
     'aod_ui/services/_passwords.py': [],
     'aod_ui/hub/_hub.py': ['tests/hub'],
@@ -61,8 +63,11 @@ CORE: dict[str, list[str]] = {
     'aod_ui/transcript/_text.py': ['tests/transcript'],
     'aod_ui/transcript/_export.py': ['tests/transcript'],
     'aod_ui/transcript/_store.py': ['tests/transcript'],
-    'aod_ui/auth/__init__.py': [],
+    'aod_ui/transcript/_status.py': ['tests/transcript/test_status.py'],
+    'aod_ui/auth/__init__.py': [],  # page tests (NiceGUI's user fixture) and browsers only
     'aod_ui/auth/oidc.py': [],
+    'aod_ui/auth/_browsers.py': [],
+    'aod_ui/auth/_provider_check.py': [],
     'storage/kv.py': ['tests/storage/test_storage_kv.py'],
     'storage/users.py': ['tests/storage/test_storage_users.py'],
     'storage/sessions.py': ['tests/storage/test_storage_sessions.py'],
@@ -73,6 +78,7 @@ CORE: dict[str, list[str]] = {
     'storage/_tinydb.py': ['tests/storage'],
     'storage/tables.py': ['tests/storage'],
     'storage/store.py': ['tests/storage/test_storage_store.py'],
+    'storage/aio.py': ['tests/storage/test_storage_threads.py'],
     'storage/schema.py': ['tests/storage/test_storage_store.py'],
 }
 DETECTED = ('killed', 'timeout')
