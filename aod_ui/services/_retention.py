@@ -222,10 +222,10 @@ class RetentionService:
 
     async def _apply(self, item: PlanItem, report: RunReport) -> str:
         client = self.upstreams.for_session(item.session_id)
-        record = self.store.sessions.get(item.session_id)
         try:
             await self._pace()
             info = await client.get_session(item.session_id)
+            record = self.store.sessions.get(item.session_id)  # read after the waits: a pin made meanwhile counts
             agent = (record.agent_name if record and record.agent_name else self._agent_name(info.agent_id))
             decision = self.policy.decide(info, record, agent, self._clock())
             if decision is None:

@@ -256,3 +256,23 @@ async def test_a_failing_delete_is_reported_and_a_refused_one_is_left_for_the_ne
         control.post('/_sim/faults', json={})
     assert alive(server, ids) == set(ids) and store.sessions.get(ids[0]) is not None
     assert (await service.run('ada')).deleted == 1
+
+
+async def test_a_pin_made_while_aod_is_asked_about_the_session_counts(server):
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    gets = httpx.get(f'{server.url}/_sim/stats').json()['requests'].get('get', 0)
+    with httpx.Client(base_url=server.url) as control:
+        control.post('/_sim/faults', json={'delay_seconds': 0.5})  # every answer from AoD takes half a second
+        try:
+            task = asyncio.get_running_loop().create_task(service.run('ada'))
+            while control.get('/_sim/stats').json()['requests'].get('get', 0) == gets:
+                await asyncio.sleep(0.01)
+            store.sessions.set_pinned(ids[0], True)  # the run is waiting for AoD's answer about this session
+            report = await task
+        finally:
+            control.post('/_sim/faults', json={})
+    assert (report.deleted, report.skipped) == (0, 1)
+    assert alive(server, ids) == set(ids)
