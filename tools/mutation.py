@@ -297,7 +297,7 @@ def main() -> None:
                 continue
             result = run(module, args.limit)
             if result is not None:
-                results[module] = result
+                results = {**load_results(), module: result}  # the stored figures of other modules stay
                 RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + '\n')
     report(results)
 
