@@ -243,7 +243,7 @@ def report(results: dict[str, dict]) -> None:
     for module, tests in CORE.items():
         result = results.get(module)
         if result is None:
-            why = 'no fast tests measure it yet' if not tests else f'not measured yet: {SLOW.get(module, "not run yet")}'
+            why = f'not measured yet: {SLOW.get(module, "not run yet")}' if tests else 'no fast tests measure it yet'
             lines.append(f'| `{module}` | {", ".join(f"`{t}`" for t in tests) or "—"} | — | — | — | {why} |')
             continue
         value = score(result)
