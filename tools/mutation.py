@@ -137,7 +137,7 @@ def prepare(module: str, tests: list[str]) -> Path:
 def _fingerprint(tests: list[str]) -> str:
     digest = hashlib.sha256()
     for test in tests:
-        path = ROOT / test
+        path = ROOT / test.partition('::')[0]
         for file in sorted(path.rglob('*.py')) if path.is_dir() else [path]:
             digest.update(file.read_bytes())
     for helper in ('tests/conftest.py', 'tests/helpers.py'):
