@@ -70,7 +70,7 @@ CORE: dict[str, list[str]] = {
     'aod_ui/auth/_provider_check.py': [],
     'storage/kv.py': ['tests/storage/test_storage_kv.py'],
     'storage/users.py': ['tests/storage/test_storage_users.py'],
-    'storage/sessions.py': ['tests/storage/test_storage_sessions.py'],
+    'storage/sessions.py': ['tests/storage/test_storage_sessions.py', 'tests/storage/test_storage_session_defaults.py'],
     'storage/audit.py': ['tests/storage/test_storage_audit.py', 'tests/storage/test_storage_audit_export.py'],
     'storage/audit_file.py': ['tests/storage/test_storage_audit_file.py'],
     'storage/_files.py': ['tests/storage/test_storage_files.py', 'tests/storage/test_storage_crash.py'],
