@@ -51,7 +51,13 @@ CORE: dict[str, list[str]] = {
     'aod_ui/services/_audit.py': [],
     'aod_ui/services/_passwords.py': [],
     'aod_ui/hub/_hub.py': ['tests/hub'],
-    'aod_ui/hub/_registry.py': ['tests/hub'],
+    'aod_ui/hub/_registry.py': ['tests/hub/test_hub.py::test_many_viewers_share_one_upstream_stream',
+                                'tests/hub/test_hub.py::test_hub_stops_when_the_last_viewer_leaves',
+                                'tests/hub/test_hub.py::test_shared_tasks_start_in_a_fresh_context',
+                                'tests/hub/test_hub.py::test_follow_up_reconnects_for_the_next_turn',
+                                'tests/hub/test_hub.py::test_deleted_session_reads_as_gone',
+                                'tests/hub/test_guarantees.py::'
+                                'test_the_hub_lingers_after_the_last_viewer_and_a_returning_viewer_keeps_it'],
     'aod_ui/upstream/_sse.py': ['tests/upstream/test_sse.py'],
     'aod_ui/upstream/_client.py': ['tests/upstream'],
     'aod_ui/upstream/_models.py': ['tests/upstream'],
@@ -83,7 +89,6 @@ CORE: dict[str, list[str]] = {
 }
 SLOW = {  # why a module with tests is not measured yet
     'aod_ui/hub/_hub.py': 'its tests follow live sessions (about 45 s): some 450 mutants take hours on two cores',
-    'aod_ui/hub/_registry.py': 'its tests follow live sessions (about 45 s)',
     'aod_ui/services/_sessions.py': 'its matrix is 130 tests: some 470 mutants take over an hour on two cores',
     'aod_ui/services/_tokens.py': 'not run yet',
 }
