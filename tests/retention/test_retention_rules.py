@@ -11,6 +11,7 @@ import httpx
 import pytest
 from nicegui import core
 
+from aod_ui.errors import ActionError
 from aod_ui.hub import HubRegistry
 from aod_ui.services import RetentionPolicy, RetentionService, SessionService, Upstreams
 from aod_ui.simulator import SimulatorConfig, SimulatorServer
@@ -163,9 +164,13 @@ async def test_a_session_pinned_while_a_run_was_cut_short_is_left_alone_on_resum
     planned = [item['session_id'] for item in store.kv.get('retention.run')['items']]
     survivors = [sid for sid in planned if sid in alive(server, ids)]
     store.sessions.set_pinned(survivors[-1], True)  # pinned while the dashboard was down
+    position = store.kv.get('retention.progress')['next']  # where the cut run stopped
+    assert position > 0
     resumed = await retention_for(server, store, ids, T0 + timedelta(days=40))
-    report = await resumed.run('retention')
-    assert report.resumed and report.skipped >= 1
+    report = await resumed.run('ada')
+    assert (report.resumed, report.by, report.planned) == (True, 'retention', 30)  # the cut run, finished
+    assert report.deleted + report.skipped == 30 - position  # from where it stopped, not from the start
+    assert 1 <= report.skipped <= 2  # the pinned one (and the one cut mid-call, already gone)
     assert alive(server, ids) == {survivors[-1]}
 
 
@@ -276,3 +281,26 @@ async def test_a_pin_made_while_aod_is_asked_about_the_session_counts(server):
             control.post('/_sim/faults', json={})
     assert (report.deleted, report.skipped) == (0, 1)
     assert alive(server, ids) == set(ids)
+
+
+async def test_a_second_run_is_refused_while_one_is_under_way(server):
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    with httpx.Client(base_url=server.url) as control:
+        control.post('/_sim/faults', json={'delay_seconds': 0.3})
+        try:
+            task = asyncio.get_running_loop().create_task(service.run('ada'))
+            while service.current is None:
+                await asyncio.sleep(0.01)
+            started = datetime.fromtimestamp(service.current.started_at).strftime('%H:%M:%S')
+            with pytest.raises(ActionError) as refusal:
+                await service.run('bob')
+            assert str(refusal.value) == (f'A retention run is already under way (started by ada at {started}); '
+                                          'wait for it to finish.')
+            assert service.running
+            await task
+        finally:
+            control.post('/_sim/faults', json={})
+    assert not service.running and service.current is None
