@@ -11,6 +11,9 @@ from fastapi.responses import JSONResponse
 from nicegui import app, core
 
 from . import __version__, collector
+from .api import mount_api
+from .auth import Gate, current_actor, install_socket_guard
+from .components import page_guard
 from .components.tailwind import forget_timings
 from .errors import AodUiError
 from .pages import register_all
@@ -28,14 +31,18 @@ def build(settings: Settings) -> System:
     system = System(settings)
     app.state.aod_system = system  # for the command line's and the tests' direct use of the running services
     install_direct_manager(core.sio)
+    install_socket_guard(core.sio)
+    app.add_middleware(Gate, settings=settings)
     forget_timings()
     app.on_startup(system.startup)
     app.on_startup(collector.tune)
+    app.on_startup(lambda: app.timer(page_guard.SWEEP_SECONDS, page_guard.sweep, immediate=False))
     app.state.aod_leftovers = leftovers = collector.LeftoverCollector()
     app.on_delete(leftovers.page_deleted)
     app.on_shutdown(leftovers.cancel)
     app.on_shutdown(system.shutdown)
     register_all(system)
+    mount_api(app, system)  # /api/v1, /api/docs, /api/openapi.json: tokens only, never cookies
     if settings.auth == 'oidc':
         from .auth.oidc import register_oidc
         register_oidc(system)
@@ -43,6 +50,8 @@ def build(settings: Settings) -> System:
 
     @app.get('/healthz', include_in_schema=False)
     async def healthz() -> JSONResponse:
+        """Up or down for anyone (a load balancer, a monitor); the details only for a signed-in admin, since they
+        name AoD's address in its errors and count what people watch."""
         aod: dict[str, Any] = {'reachable': False}
         try:
             await system.wait_ready()
@@ -51,16 +60,26 @@ def build(settings: Settings) -> System:
             aod = {'reachable': True, 'latency_ms': round((time.perf_counter() - started) * 1000, 1)}
         except AodUiError as error:
             aod['error'] = str(error)
+        status = 200 if aod['reachable'] else 503
+        actor = current_actor(system)
+        if actor is None or actor.role != 'admin':
+            return JSONResponse({'status': 'up' if aod['reachable'] else 'down'}, status_code=status)
+        archive = {'ok': system.archive.problem is None, 'sessions': len(list(system.archive)),
+                   'complete': sum(system.archive.complete(session_id) for session_id in system.archive)}
+        if system.archive.problem is not None:
+            # live viewing goes on from memory, so the dashboard stays in service (200): restarting it frees no disk
+            archive['problem'] = system.archive.problem
         body = {
-            'status': 'ok' if aod['reachable'] else 'degraded',
+            'status': 'down' if not aod['reachable'] else 'up' if archive['ok'] else 'degraded',
             'version': __version__,
             'demo': settings.demo,
             'uptime_seconds': round(time.time() - system.started_at),
             'aod': aod,
             'live_streams': len(system.hubs),
             'viewers': sum(hub.viewer_count for hub in system.hubs),
+            'archive': archive,
         }
-        return JSONResponse(body, status_code=200 if aod['reachable'] else 503)
+        return JSONResponse(body, status_code=status)
 
     return system
 
@@ -87,6 +106,10 @@ def run_arguments(settings: Settings) -> dict[str, Any]:
         'port': settings.port,
         'title': settings.title,
         'reload': False,
+        # uvicorn would believe X-Forwarded-For from loopback by default; the dashboard's own gate believes it only
+        # from AOD_UI_TRUSTED_PROXIES (auth/_gate.py)
+        'proxy_headers': False,
+        'forwarded_allow_ips': '',
         'show': False,
         'dark': None,
         'storage_secret': settings.storage_secret or 'demo-only storage secret, not for production use',

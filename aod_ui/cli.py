@@ -187,11 +187,14 @@ async def _retention(settings: Settings, apply: bool) -> int:
     vault = TokenVault(store, settings.token_key) if settings.token_mode == 'per-user' else None
     upstreams = Upstreams(shared, vault=vault, store=store,
                           make=lambda token: Upstream(settings.aod_url, token, timeout=settings.request_timeout))
-    sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session))
+    from .archive import Archive
+    archive = Archive(settings.data_dir / 'archive')
+    archive.open()
+    sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session, archive=archive))
     policy = RetentionPolicy(days=settings.retention_days, stuck_hours=settings.retention_stuck_hours,
-                             agent_days=dict(settings.retention_agent_days))
+                             agent_days=dict(settings.retention_agent_days), archive_days=settings.archive_days)
     service = RetentionService(store, upstreams, lambda: sessions._upstream_sessions(fresh=True), sessions._agent_name,
-                               policy=policy, rate=settings.retention_rate)
+                               policy=policy, rate=settings.retention_rate, archive=archive)
     try:
         print(f'policy: {policy.describe()}')
         if not apply:

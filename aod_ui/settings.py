@@ -76,6 +76,13 @@ def _non_negative(text: str) -> float:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError('must be zero or more')
+    return value
+
+
 def _agent_days(text: str) -> dict[str, float]:
     result = {}
     for item in _words(text):
@@ -103,7 +110,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('AOD_UI_HOST', 'host', str, '127.0.0.1', 'Address the dashboard listens on.'),
     Setting('AOD_UI_PORT', 'port', _port, 8080, 'Port the dashboard listens on.'),
     Setting('AOD_UI_DATA_DIR', 'data_dir', Path, Path('data'),
-            "Folder for the dashboard's own data (session records, people, audit trail)."),
+            "Folder for the dashboard's own data (session records, people, audit trail, and the archive of every "
+            'session read from AoD, in its archive/ folder).'),
     Setting('AOD_UI_STORAGE_SECRET', 'storage_secret', str, '',
             'Secret that signs the browser session cookie; at least 32 characters outside demo mode.', secret=True),
     Setting('AOD_UI_TITLE', 'title', str, 'AoD Dashboard', 'Name shown in the header and the browser tab.'),
@@ -114,7 +122,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('AOD_UI_STREAM_HOLD', 'stream_hold', int, 5_000,
             'How much of a watched session the dashboard keeps in memory for its pages: about this many of the '
             'latest stream events, output lines and transcript lines. Pages say when earlier output was let go; '
-            'downloads then read the whole session from AoD afresh.'),
+            'downloads read the whole session from the archive.'),
     Setting('AOD_UI_DEMO_TIME_SCALE', 'demo_time_scale', _positive_float, 1.0,
             'Demo mode only: speed of the built-in simulator (1 is watchable, 0.1 is ten times faster).'),
     Setting('AOD_UI_LOG_LEVEL', 'log_level', _choice('debug', 'info', 'warning', 'error'), 'info',
@@ -154,8 +162,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('AOD_UI_HEADER_NAME', 'header_name', str, 'X-Forwarded-Email',
             'With AOD_UI_AUTH=header: the request header that names the person.'),
     Setting('AOD_UI_TRUSTED_PROXIES', 'trusted_proxies', _words, (),
-            'With AOD_UI_AUTH=header: comma-separated addresses or networks (CIDR) of the proxy; the header is '
-            'ignored from anywhere else.'),
+            'Comma-separated addresses or networks (CIDR) of the reverse proxies in front of the dashboard. Only a '
+            'request that comes straight from one of them may set X-Forwarded-For and X-Forwarded-Proto (and, with '
+            'AOD_UI_AUTH=header, name the person); from anywhere else these headers are ignored. Empty: none.'),
     Setting('AOD_UI_TOKEN_MODE', 'token_mode', _choice('shared', 'per-user'), 'shared',
             'shared: every call to AoD uses AOD_API_TOKEN. per-user: each person\'s launches, follow-ups, stops, '
             'deletes and streams use that person\'s own AoD token, kept encrypted here.'),
@@ -176,12 +185,30 @@ SETTINGS: tuple[Setting, ...] = (
             'How often the retention policy runs by itself (when any rule is on).'),
     Setting('AOD_UI_RETENTION_RATE', 'retention_rate', _positive_float, 5.0,
             'At most this many calls per second to AoD during a retention run.'),
+    Setting('AOD_UI_ARCHIVE_DAYS', 'archive_days', _non_negative, 0.0,
+            'The dashboard keeps its archived copy of a session AoD deleted this many days after it noticed the '
+            'deletion (the retention run removes it); 0 keeps the copies.'),
+    Setting('AOD_UI_ARCHIVE_FSYNC_SECONDS', 'archive_fsync_seconds', _non_negative, 1.0,
+            'Archived events are written to disk as they come and made durable (fsync) at least this often, and '
+            'whenever a session ends; 0 makes every write durable at once. A power cut loses at most this long of '
+            'events, which the dashboard reads again from AoD.'),
+    Setting('AOD_UI_BACKFILL_RATE', 'backfill_rate', _positive_float, 2.0,
+            'Reading finished sessions the archive lacks: at most this many streams started (and deletion checks) '
+            'per second.'),
+    Setting('AOD_UI_BACKFILL_STREAMS', 'backfill_streams', _non_negative_int, 2,
+            'Reading finished sessions the archive lacks: at most this many at a time, newest first; 0 reads none '
+            '(sessions are still archived when someone opens them, and active sessions always are).'),
     Setting('AOD_UI_STUCK_PENDING_MINUTES', 'stuck_pending_minutes', _positive_float, 15.0,
             'The operations page flags sessions pending for longer than this.'),
     Setting('AOD_UI_SILENT_RUNNING_MINUTES', 'silent_running_minutes', _positive_float, 30.0,
             'The operations page flags running sessions without activity for longer than this.'),
     Setting('AOD_UI_AOD_SESSION_LIMIT', 'aod_session_limit', int, 100,
             'AoD\'s concurrent session limit per token, until a 429 from AoD tells the real one.'),
+    Setting('AOD_UI_API_RATE', 'api_rate', _positive_float, 120.0,
+            'HTTP API: requests a minute each personal access token may make (in bursts of up to as many); more are '
+            'answered 429 with Retry-After. Following a session\'s events is one request however long it lasts.'),
+    Setting('AOD_UI_API_TOKEN_MAX_DAYS', 'api_token_max_days', _positive_float, 365.0,
+            'HTTP API: the longest a personal access token may last, in days (people choose up to this).'),
     Setting('AOD_UI_HEADER_DEFAULT_ROLE', 'header_default_role', _choice('admin', 'member', 'viewer'), 'member',
             'With AOD_UI_AUTH=header: the role of a person seen for the first time.'),
 )
@@ -228,12 +255,18 @@ class Settings:
     retention_agent_days: dict[str, float] = field(default_factory=dict)
     retention_interval_minutes: float = 60.0
     retention_rate: float = 5.0
+    archive_days: float = 0.0
+    archive_fsync_seconds: float = 1.0
+    backfill_rate: float = 2.0
+    backfill_streams: int = 2
     stuck_pending_minutes: float = 15.0
     silent_running_minutes: float = 30.0
     aod_session_limit: int = 100
     token_fallback: str = 'refuse'
     token_key: str = field(default='', repr=False)
     self_service_tokens: bool = False
+    api_rate: float = 120.0
+    api_token_max_days: float = 365.0
 
     @property
     def demo(self) -> bool:
@@ -285,15 +318,14 @@ class Settings:
                                                 ('AOD_UI_OIDC_CLIENT_SECRET', self.oidc_client_secret)) if not value]
             if missing:
                 raise ConfigError(f'AOD_UI_AUTH=oidc needs {", ".join(missing)}.')
-        if self.auth == 'header':
-            if not self.trusted_proxies:
-                raise ConfigError('AOD_UI_AUTH=header needs AOD_UI_TRUSTED_PROXIES: the addresses of the proxy '
-                                  'whose header may be believed.')
-            for proxy in self.trusted_proxies:
-                try:
-                    ipaddress.ip_network(proxy, strict=False)
-                except ValueError:
-                    raise ConfigError(f'AOD_UI_TRUSTED_PROXIES: {proxy!r} is not an address or network.') from None
+        if self.auth == 'header' and not self.trusted_proxies:
+            raise ConfigError('AOD_UI_AUTH=header needs AOD_UI_TRUSTED_PROXIES: the addresses of the proxy '
+                              'whose header may be believed.')
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError(f'AOD_UI_TRUSTED_PROXIES: {proxy!r} is not an address or network.') from None
         if self.stream_hold < 2000:
             raise ConfigError('AOD_UI_STREAM_HOLD must be at least 2000 (events and lines).')
 

@@ -15,9 +15,13 @@ from collections.abc import Awaitable, Callable
 
 from storage import Store, open_store
 
+from .archive import Archive
+from .archive._follower import Follower
 from .errors import ConfigError
 from .hub import HubRegistry, spawn_detached
 from .services import (
+    Actor,
+    ApiTokenService,
     AuditService,
     FleetService,
     PeopleService,
@@ -53,10 +57,17 @@ class System:
         self._sessions: SessionService | None = None
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
+        self.archive = Archive(settings.data_dir / 'archive', fsync_interval=settings.archive_fsync_seconds)
+        """Every session's events on disk; its index is read here, like the store, before anything is served."""
+        self.archive.open()
+        self.follower: Follower | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
-                                hold=settings.stream_hold)
+                                hold=settings.stream_hold, archive=self.archive)
         self.people = PeopleService(self.store)
         self.audit = AuditService(self.store)
+        self.api_tokens = ApiTokenService(self.store, self._api_actor, max_days=settings.api_token_max_days,
+                                          rate_per_minute=settings.api_rate)
+        """Personal access tokens of the HTTP API (`aod_ui/api`)."""
         self.demo_accounts: list[tuple[str, str, str]] = []
         """Demo mode: the seeded accounts and their passwords, shown on the sign-in page."""
         self.end_session_url: Callable[..., Awaitable[str | None]] | None = None
@@ -64,6 +75,14 @@ class System:
         self.provider_check = None
         """With OpenID Connect: the schedule that asks the provider again about signed-in people."""
         self._background: list[asyncio.Task] = []
+
+    def _api_actor(self, username: str) -> Actor | None:
+        """The person an API token acts as, right now (with `AOD_UI_AUTH=none`, its one local admin)."""
+        if self.settings.auth == 'none':
+            from .auth import LOCAL_ACTOR
+            if username == LOCAL_ACTOR.username:
+                return LOCAL_ACTOR
+        return self.people.actor(username)
 
     def background(self, task: asyncio.Task) -> None:
         """Keep a long-running task of the dashboard's, to cancel it at shutdown."""
@@ -129,13 +148,19 @@ class System:
             self.store, self.upstreams, lambda: self._sessions._upstream_sessions(fresh=True),  # type: ignore[union-attr]
             self._sessions._agent_name, rate=settings.retention_rate,
             policy=RetentionPolicy(days=settings.retention_days, stuck_hours=settings.retention_stuck_hours,
-                                   agent_days=dict(settings.retention_agent_days)))
+                                   agent_days=dict(settings.retention_agent_days),
+                                   archive_days=settings.archive_days), archive=self.archive)
         self.fleet = FleetService(self._sessions, self.store, self.upstreams,
                                   session_limit=settings.aod_session_limit,
                                   stuck_pending_minutes=settings.stuck_pending_minutes,
                                   silent_running_minutes=settings.silent_running_minutes)
         self._retention_task = spawn_detached(self.retention.scheduled(settings.retention_interval_minutes * 60),
                                               'scheduled retention')
+        sessions = self._sessions
+        self.follower = Follower(self.archive, self.hubs, lambda: sessions._upstream_sessions(),
+                                 lambda session_id: self.upstreams.for_session(session_id).get_session(session_id),
+                                 rate=settings.backfill_rate, streams=settings.backfill_streams)
+        self.background(spawn_detached(self.follower.run(), 'archive follower'))
 
     async def store_audit(self, actor: str, action: str, outcome: str, detail: str) -> None:
         """Record something that happened outside the services (for example a refused sign-in)."""

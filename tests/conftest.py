@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from nicegui import context
+from nicegui.testing import User
+from nicegui.testing.user_navigate import UserNavigate
 
 from aod_ui.simulator import SimulatorConfig, SimulatorServer
 
@@ -59,3 +62,45 @@ def dashboard_env(monkeypatch: pytest.MonkeyPatch, tmp_path, simulator: Simulato
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)  # no stray .env from the work tree
     return env
+
+
+class _RoutedNavigate(UserNavigate):
+    """Navigation asked for by a page goes to the simulated person whose page asked. (NiceGUI's simulation sends it
+    to whichever person the test touched last, so with several people one person's sign-in could land in another's
+    browser; sign-in ends in a navigation that must come from the same browser.)"""
+
+    def __init__(self, person: User, everyone: list[User]) -> None:
+        super().__init__(person)
+        self.everyone = everyone
+
+    def to(self, target, new_tab: bool = False) -> None:
+        try:
+            here = context.client
+        except RuntimeError:
+            here = None
+        owner = next((p for p in self.everyone if object.__getattribute__(p, 'client') is here), self.user)
+        UserNavigate.to(object.__getattribute__(owner, 'navigate'), target, new_tab)
+
+
+def _prepared(person: User, everyone: list[User]) -> User:
+    # The dashboard answers a loopback name only when nobody signs in (AOD_UI_AUTH=none, the default of these
+    # tests), against DNS rebinding; NiceGUI's simulated browsers say `Host: test`, so they use 127.0.0.1.
+    person.http_client.base_url = 'http://127.0.0.1'
+    person.navigate = _RoutedNavigate(person, everyone)
+    everyone.append(person)
+    return person
+
+
+@pytest.fixture
+def _everyone() -> list[User]:
+    return []
+
+
+@pytest.fixture
+def user(user, _everyone):
+    return _prepared(user, _everyone)
+
+
+@pytest.fixture
+def create_user(create_user, _everyone):
+    return lambda: _prepared(create_user(), _everyone)

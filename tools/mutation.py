@@ -91,6 +91,8 @@ SLOW = {  # why a module with tests is not measured yet
     'aod_ui/hub/_hub.py': 'its tests follow live sessions (about 45 s): some 450 mutants take hours on two cores',
     'aod_ui/services/_sessions.py': 'its matrix is 130 tests: some 470 mutants take over an hour on two cores',
     'aod_ui/services/_tokens.py': 'not run yet',
+    'aod_ui/services/_retention.py': 'a run cut off after 700 s judged 254 of 483 mutants (170 killed), before the '
+                                     'archive changed the module; to be measured again',
 }
 DETECTED = ('killed', 'timeout')
 DESELECT = [  # tests that read the source itself, which mutmut rewrites

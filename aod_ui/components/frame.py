@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from nicegui import app, ui
 
 from .. import theme
-from ..auth import current_actor
+from ..auth import end_sign_in
 from ..services import Actor, is_admin
 from ..system import System
+from .page_guard import PageGuard
 from .tailwind import preload
 from .token_dialog import open_token_dialog
 
@@ -24,6 +25,11 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
     ui.colors(primary=theme.PRIMARY)
     preload()
     dark = ui.dark_mode(app.storage.user.get('dark'))
+
+    async def sign_out() -> None:
+        # an action of this page's own websocket: another site cannot sign anyone out with a link or a form
+        guard.leave()  # this page goes to the sign-in page itself; its other pages are taken down
+        ui.navigate.to(await end_sign_in(system, ui.context.client.request))
     with ui.header().classes('items-center gap-2 px-4 py-2 bg-primary text-white'):
         ui.link(system.settings.title, '/').classes('text-lg font-semibold text-white no-underline mr-4') \
             .props('aria-label="All sessions"')
@@ -35,6 +41,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
             ui.link('Audit', '/audit').classes('text-white no-underline max-sm:hidden')
         if is_admin(actor):
             ui.link('Operations', '/operations').classes('text-white no-underline max-sm:hidden')
+        ui.link('Tokens', '/tokens').classes('text-white no-underline max-sm:hidden').mark('api-tokens')
         ui.space()
         if system.settings.auth != 'none':
             with ui.button(icon='account_circle').props('flat dense no-caps color=white').mark('account'):
@@ -49,7 +56,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
                             system.settings.self_service_tokens or is_admin(actor)):
                         ui.menu_item('My AoD token', lambda: open_token_dialog(system, actor.username)) \
                             .mark('my-token')
-                    ui.menu_item('Sign out', lambda: ui.navigate.to('/logout')).mark('sign-out')
+                    ui.menu_item('Sign out', sign_out).mark('sign-out')
 
         def toggle_dark() -> None:
             dark.value = not dark.value
@@ -79,10 +86,12 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
             ui.run_javascript('document.querySelector("input[data-search], [data-search] input")?.focus()')
     ui.keyboard(on_key=shortcut)
 
-    def recheck(username: str) -> None:
-        # someone changed a person: if it is this page's person and they may no longer be here, leave at once
-        if username == actor.username and current_actor(system) != actor:
-            ui.run_javascript('window.location.reload()')  # the page itself sends them to sign in again
-    system.people.changed.subscribe(recheck)
     with ui.column().classes('w-full max-w-6xl mx-auto p-4 gap-4') as column:
+        guard = PageGuard(system, actor, column)
+
+        def recheck(username: str) -> None:
+            # someone changed a person, or they signed out: if it is this page's person, the page re-checks at once
+            if username == actor.username:
+                guard.allows()
+        system.people.changed.subscribe(recheck)
         yield column

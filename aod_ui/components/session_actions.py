@@ -72,8 +72,8 @@ class SessionActions:
     async def delete(self) -> None:
         active = self.status in {'pending', 'running'}
         question = 'Stop, then delete this session?' if active else 'Delete this session?'
-        if not await confirm(question, 'AoD removes its logs and turns for good. Download the transcript first '
-                             'if you may need it.', 'Delete'):
+        if not await confirm(question, 'AoD removes its logs and turns for good. The dashboard keeps its archived '
+                             'copy, readable by the same people, until its archive retention removes it.', 'Delete'):
             return
         self.delete_button.props('loading')
         try:
@@ -90,9 +90,13 @@ class SessionActions:
         ui.navigate.to('/?deleted=1')  # the list says so: a toast here would vanish with the page
 
     async def download(self, kind: str) -> None:
+        ui.notify('Preparing the download…', type='info', timeout=1500)
         try:
-            chunks = await self.system.sessions.transcript_export(require_actor(self.system), self.session_id, kind)
+            export = await self.system.sessions.transcript_export(require_actor(self.system), self.session_id, kind)
         except AodUiError as error:
             ui.notify(str(error), type='negative', multi_line=True)
             return
-        ui.download.content(''.join(chunks).encode(), f'session-{self.session_id[:8]}.{kind}')
+        name = f'session-{self.session_id[:8]}' + ('' if export.complete else '.incomplete')
+        ui.download.content(''.join(export.chunks).encode(), f'{name}.{kind}')
+        if not export.complete:  # never a silently cut file: say what is missing and why
+            ui.notify(export.note, type='warning', multi_line=True, timeout=15000)

@@ -23,9 +23,11 @@ from typing import Any, Protocol
 
 from nicegui import Event
 
+from ..archive import EventLog
 from ..errors import UpstreamError
 from ..transcript import Change, Transcript
 from ..upstream import StreamEvent
+from ._archiving import Archiving
 
 __all__ = ['TERMINAL_TYPES', 'Batch', 'HubState', 'SessionHub', 'StreamSource', 'Viewer']
 
@@ -68,14 +70,39 @@ class Batch:
 
 
 class Viewer:
-    """One viewer's subscription; `close()` it when the viewer leaves (pages tie it to their client)."""
+    """One viewer's subscription; `close()` it when the viewer leaves (pages tie it to their client).
+
+    With `allowed`, every push first asks whether the person may still see the session; when they may not, the
+    viewer is closed before anything reaches them and `on_revoked` runs (the page then takes itself down)."""
 
     def __init__(self, hub: SessionHub, on_events: Callable[[Batch], Any],
-                 on_state: Callable[[HubState], Any] | None) -> None:
+                 on_state: Callable[[HubState], Any] | None, allowed: Callable[[], bool] | None = None,
+                 on_revoked: Callable[[], Any] | None = None) -> None:
         self._hub = hub
         self._on_events = on_events
         self._on_state = on_state
+        self._allowed = allowed
+        self._on_revoked = on_revoked
         self.closed = False
+
+    def _push(self, batch: Batch) -> None:
+        if self.check():
+            self._on_events(batch)
+
+    def _push_state(self, state: HubState) -> None:
+        if self._on_state is not None and self.check():
+            self._on_state(state)
+
+    def check(self) -> bool:
+        """Whether the person may still watch; closes the viewer (and tells the page) when not."""
+        if self.closed:
+            return False
+        if self._allowed is None or self._allowed():
+            return True
+        self.close()
+        if self._on_revoked is not None:
+            self._on_revoked()
+        return False
 
     def close(self) -> None:
         if not self.closed:
@@ -83,14 +110,27 @@ class Viewer:
             self._hub._leave(self)
 
 
-class SessionHub:
+class SessionHub(Archiving):
     """The single upstream stream of one session and the events it has delivered so far."""
 
     def __init__(self, session_id: str, source: StreamSource, *, spawn: Callable[[Coroutine, str], asyncio.Task],
                  hold: int = 5_000, batch_interval: float = 0.05, linger: float = 30.0,
-                 idle_poll: float = 5.0, max_backoff: float = 30.0, on_stop: Callable[[SessionHub], None] | None = None
-                 ) -> None:
+                 idle_poll: float = 5.0, max_backoff: float = 30.0, on_stop: Callable[[SessionHub], None] | None = None,
+                 log: EventLog | None = None) -> None:
         self.session_id = session_id
+        self._log = log
+        self._hold = hold
+        self._prepared: asyncio.Future[None] | None = None
+        self.following = False
+        """Read on while the session is active even when nobody watches (so the archive gets every event)."""
+        self.rows_read = 0
+        """AoD log rows (stages and output) this hub holds or archived, from AoD now or earlier."""
+        self.archived_complete = False
+        """The session's archive holds it to its end: opening it asks AoD for no stream."""
+        self.settled = asyncio.Event()
+        """Set once the session's archive is complete, or the hub stopped."""
+        self._info: Any = None
+        self._expect_active = False
         self._source = source
         self._spawn = spawn
         self._batch_interval = batch_interval
@@ -134,18 +174,20 @@ class SessionHub:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def join(self, on_events: Callable[[Batch], Any],
-             on_state: Callable[[HubState], Any] | None = None) -> tuple[list[dict[str, Any]], Viewer]:
-        """Subscribe a viewer; returns the events held so far (the replay) and the subscription."""
+    def join(self, on_events: Callable[[Batch], Any], on_state: Callable[[HubState], Any] | None = None, *,
+             allowed: Callable[[], bool] | None = None,
+             on_revoked: Callable[[], Any] | None = None) -> tuple[list[dict[str, Any]], Viewer]:
+        """Subscribe a viewer; returns the events held so far (the replay) and the subscription. `allowed` is asked
+        before every push to this viewer (see `Viewer`)."""
         self._flush()  # held-back events go to current viewers first, so the replay and the tail meet exactly
-        viewer = Viewer(self, on_events, on_state)
+        viewer = Viewer(self, on_events, on_state, allowed, on_revoked)
         self._viewers.add(viewer)
         if self._linger_handle is not None:
             self._linger_handle.cancel()
             self._linger_handle = None
-        self.events_pushed.subscribe(on_events, unsubscribe_on_delete=False)
+        self.events_pushed.subscribe(viewer._push, unsubscribe_on_delete=False)
         if on_state is not None:
-            self.state_changed.subscribe(on_state, unsubscribe_on_delete=False)
+            self.state_changed.subscribe(viewer._push_state, unsubscribe_on_delete=False)
         if not self.running:
             self._start()
         return list(self.transcript.raw.events), viewer
@@ -157,15 +199,17 @@ class SessionHub:
 
     def _leave(self, viewer: Viewer) -> None:
         self._viewers.discard(viewer)
-        self.events_pushed.unsubscribe(viewer._on_events)
+        self.events_pushed.unsubscribe(viewer._push)
         if viewer._on_state is not None:
-            self.state_changed.unsubscribe(viewer._on_state)
+            self.state_changed.unsubscribe(viewer._push_state)
         if not self._viewers and self.running and self._linger_handle is None:
             self._linger_handle = asyncio.get_running_loop().call_later(self._linger, self._linger_expired)
+        elif not self._viewers and not self.running and self._on_stop is not None:
+            self._on_stop(self)  # a hub with nothing to read (deleted upstream) is forgotten with its last viewer
 
     def _linger_expired(self) -> None:
         self._linger_handle = None
-        if not self._viewers and self._task is not None:
+        if not self._viewers and not self.following and self._task is not None:
             self._task.cancel()
 
     def wake(self) -> None:
@@ -193,8 +237,20 @@ class SessionHub:
     async def _run(self) -> None:
         failures = 0
         try:
+            await self.prepare()
+            if self.state.phase == 'gone':
+                return
+            if self._expect_active and self.settled.is_set():  # archived whole, and a follow-up came since
+                self._terminal = None
+                self.settled.clear()
+                self.archived_complete = False
+            self._expect_active = False
             while True:
                 if self._terminal is not None:
+                    if self._terminal in TERMINAL_TYPES | {'closed'} and not self.settled.is_set():
+                        await self._settle()
+                    if not self._viewers and self.following and self.settled.is_set() and not self._reconnect:
+                        return  # read to its end for the archive, and nobody watches
                     await self._wait_idle()
                     continue
                 self._set_state(HubState('connecting' if self.connections == 0 else 'reconnecting'))
@@ -205,6 +261,8 @@ class SessionHub:
                 except UpstreamError as error:
                     if error.kind == 'not_found':
                         self._set_state(HubState('gone', 'AoD no longer knows this session: it was deleted.'))
+                        if self._log is not None:
+                            await self._log.gone()
                         return
                     failures += 1
                     delay = self._backoff(failures)
@@ -231,6 +289,10 @@ class SessionHub:
             self._flush()
             if self.state.phase != 'gone':
                 self._set_state(HubState('stopped'))
+            if self._log is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._log.close())
+            self.settled.set()
             if self._on_stop is not None:
                 self._on_stop(self)
 
@@ -268,6 +330,10 @@ class SessionHub:
                 return
             self._turns_started.add(turn)
         self.last_event_at = time.time()
+        if event.cursor is not None and kind not in TERMINAL_TYPES | {'stale'}:
+            self.rows_read += 1
+        if self._log is not None:
+            self._log.append(event.cursor, payload)
         self._pending.append(payload)
         self._pending_changes.extend(self.transcript.feed(payload))
         self._schedule_flush()
@@ -315,6 +381,8 @@ class SessionHub:
         if self._reconnect:
             self._reconnect = False
             self._terminal = None
+            self.settled.clear()
+            self.archived_complete = False
         elif self._terminal not in {'error', 'terminated'} and await self._still_active():
             self._terminal = None
 
@@ -323,6 +391,7 @@ class SessionHub:
             session = await self._source.get_session(self.session_id)
         except UpstreamError:
             return False
+        self._info = session
         return getattr(session, 'status', '') in {'pending', 'running'}
 
     async def _sleep_or_wake(self, seconds: float) -> None:

@@ -1,10 +1,12 @@
-"""The registry of live hubs: at most one per session, created on the first viewer, forgotten when it stops."""
+"""The registry of live hubs: at most one per session, created on the first viewer (or by the archive's follower),
+forgotten when it stops."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
 from collections.abc import Callable, Coroutine
+from typing import Any
 
 from nicegui import background_tasks
 
@@ -20,24 +22,35 @@ def spawn_detached(coroutine: Coroutine, name: str) -> asyncio.Task:
 
 
 class HubRegistry:
-    """Hands out the one `SessionHub` of each watched session."""
+    """Hands out the one `SessionHub` of each watched or followed session. With an `archive`, every hub appends
+    what it reads to the session's archive and starts from what is archived."""
 
     def __init__(self, source_for: Callable[[str], StreamSource], *,
                  spawn: Callable[[Coroutine, str], asyncio.Task] = spawn_detached, hold: int = 5_000,
-                 batch_interval: float = 0.05, linger: float = 30.0, idle_poll: float = 5.0) -> None:
+                 batch_interval: float = 0.05, linger: float = 30.0, idle_poll: float = 5.0,
+                 archive: Any = None) -> None:
         self._source_for = source_for
         self._spawn = spawn
         self._options = {'hold': hold, 'batch_interval': batch_interval, 'linger': linger,
                          'idle_poll': idle_poll}
+        self.archive = archive
+        """The `aod_ui.archive.Archive`, if sessions are archived."""
         self._hubs: dict[str, SessionHub] = {}
 
     def hub(self, session_id: str) -> SessionHub:
         """The session's hub, created if nobody watches it yet."""
         hub = self._hubs.get(session_id)
         if hub is None:
+            log = self.archive.log(session_id) if self.archive is not None else None
             hub = SessionHub(session_id, self._source_for(session_id), spawn=self._spawn, on_stop=self._forget,
-                             **self._options)  # type: ignore[arg-type]
+                             log=log, **self._options)  # type: ignore[arg-type]
             self._hubs[session_id] = hub
+        return hub
+
+    async def opened(self, session_id: str) -> SessionHub:
+        """The session's hub, with what the archive holds of it loaded (what pages and downloads use)."""
+        hub = self.hub(session_id)
+        await hub.prepare()
         return hub
 
     def get(self, session_id: str) -> SessionHub | None:

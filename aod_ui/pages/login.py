@@ -1,14 +1,20 @@
-"""Signing in and out: a password form (local accounts), a button to the identity provider (OpenID Connect), or
-word that sign-in happens at the proxy (trusted header)."""
+"""Signing in: a password form (local accounts), a button to the identity provider (OpenID Connect), or word that
+sign-in happens at the proxy (trusted header).
+
+The password is checked over the page's websocket; the sign-in itself happens in the HTTP request to
+`/auth/finish` that follows, which gives the browser a fresh id (see `auth.sign_in`). Signing out is an action of
+the page's own websocket (the account menu), never a link another site could open."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from .. import theme
-from ..auth import authenticate, current_actor, safe_next, sign_in, sign_out
+from ..auth import SignInTickets, authenticate, client_address, safe_next, sign_in
 from ..errors import AodUiError
 from ..system import System
 from ._page import page
@@ -18,6 +24,7 @@ __all__ = ['register']
 
 def register(system: System) -> None:
     settings = system.settings
+    tickets = SignInTickets()
 
     @page(system, '/login')
     async def login_page(request: Request, next: str = '/') -> RedirectResponse | None:
@@ -37,7 +44,7 @@ def register(system: System) -> None:
                 if settings.auth == 'oidc':
                     ui.label('Sign in with your organisation account.').classes('text-sm opacity-80')
                     ui.button('Sign in', icon='login',
-                              on_click=lambda: ui.navigate.to(f'/auth/oidc/login?next={target}')) \
+                              on_click=lambda: ui.navigate.to(f'/auth/oidc/login?{urlencode({"next": target})}')) \
                         .classes('w-full').mark('oidc-login')
                 elif settings.auth == 'header':
                     ui.label('Sign-in happens at your organisation\'s sign-in proxy, and this request did not come '
@@ -50,7 +57,7 @@ def register(system: System) -> None:
                         .props('outlined autocomplete=current-password').classes('w-full').mark('password')
 
                     async def submit() -> None:
-                        address = request.client.host if request.client else ''
+                        address = client_address(request.scope)
                         try:
                             actor = await system.people.login_local(username.value or '', password.value or '',
                                                                     address)
@@ -59,8 +66,8 @@ def register(system: System) -> None:
                             problem.set_visibility(True)
                             password.value = ''
                             return
-                        sign_in(actor)
-                        ui.navigate.to(target)
+                        ticket = tickets.issue(request.session['id'], actor.username)
+                        ui.navigate.to(f'/auth/finish?{urlencode({"ticket": ticket, "next": target})}')
                     password.on('keydown.enter', submit)
                     ui.button('Sign in', icon='login', on_click=submit).classes('w-full').mark('sign-in')
             if request.url.scheme == 'http' and settings.cookies_secure:
@@ -76,14 +83,13 @@ def register(system: System) -> None:
                         ui.label(f'{role}: {name} / {secret}').classes('font-mono text-sm').mark('demo-account')
         return None
 
-    @app.get('/logout', include_in_schema=False)
-    async def logout(request: Request) -> RedirectResponse:
-        actor = current_actor(system)
-        sign_out()
-        if actor is not None:
-            await system.people.logout(actor)
-            if system.end_session_url is not None:
-                url = await system.end_session_url(request, actor.username)
-                if url:
-                    return RedirectResponse(url, status_code=303)
-        return RedirectResponse('/login', status_code=303)
+    @app.get('/auth/finish', include_in_schema=False)
+    async def finish(request: Request, ticket: str = '', next: str = '/') -> RedirectResponse:
+        """Complete a password sign-in: the ticket must come from this browser, once, within a minute."""
+        username = tickets.redeem(ticket, request.session.get('id', ''))
+        actor = system.people.actor(username) if username else None
+        if actor is None:
+            request.session['login_error'] = 'Signing in did not complete. Sign in again.'
+            return RedirectResponse(f'/login?{urlencode({"next": safe_next(next)})}', status_code=303)
+        sign_in(actor)
+        return RedirectResponse(safe_next(next), status_code=303)

@@ -12,9 +12,12 @@ from nicegui import ui
 
 from .. import format as fmt
 from .. import theme
-from ..auth import authenticate, login_redirect, require_actor
+from ..archive import ArchiveUsage
+from ..auth import authenticate, login_redirect
 from ..components import frame
+from ..components.archive_card import archive_card
 from ..components.charts import bar_chart, stacked_chart
+from ..components.page_guard import PageGuard, page_guard
 from ..components.session_actions import confirm
 from ..errors import AodUiError
 from ..hub import spawn_detached
@@ -58,6 +61,7 @@ def register(system: System) -> None:
             problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-2').mark('problem')
             problem.set_visibility(False)
             holder: dict[str, FleetSummary | None] = {'summary': None}
+            archive_holder: dict[str, ArchiveUsage | None] = {'usage': None}
 
             @ui.refreshable
             def health() -> None:
@@ -106,8 +110,9 @@ def register(system: System) -> None:
                             for session_id in ids[:3]:
                                 ui.link(session_id[:8], f'/sessions/{session_id}').classes('font-mono')
                     if summary.facts_missing:
-                        ui.label(f'{summary.facts_missing} finished sessions not read yet; they are read a few at '
-                                 'a time.').classes('text-xs opacity-60')
+                        ui.label(f'{summary.facts_missing} finished sessions are not in the archive yet; the '
+                                 'dashboard reads them from AoD in the background, newest first.') \
+                            .classes('text-xs opacity-60')
                 with ui.card().classes('w-full').mark('errors'):
                     ui.label('Last errors talking to AoD').classes('font-semibold')
                     if not summary.recent_errors:
@@ -129,14 +134,26 @@ def register(system: System) -> None:
                     bar_chart('Cost per person (USD)', summary.cost_by_person, decimals=2)
                     bar_chart('Mean duration per agent (s)', summary.duration_by_agent, decimals=0)
 
+            @ui.refreshable
+            def archive_section() -> None:
+                usage = archive_holder['usage']
+                if usage is not None:
+                    archive_card(system, usage)
+
+            archive_section()
             health()
             ui.label('Usage').classes('text-lg font-semibold mt-2')
             charts()
-            _retention_card(system)
+            guard = page_guard()
+            _retention_card(system, guard)
 
             async def refresh() -> None:
+                if not guard.allows(is_admin):
+                    return
+                archive_holder['usage'] = await system.archive.usage()
+                archive_section.refresh()
                 try:
-                    holder['summary'] = await system.fleet.summary(require_actor(system))
+                    holder['summary'] = await system.fleet.summary(guard.presence.actor)
                 except AodUiError as error:
                     problem.text = f'{error} Showing what was last loaded; retrying.'
                     problem.set_visibility(True)
@@ -149,7 +166,7 @@ def register(system: System) -> None:
         return None
 
 
-def _retention_card(system: System) -> None:
+def _retention_card(system: System, guard: PageGuard) -> None:
     retention = system.retention
     with ui.card().classes('w-full gap-2').mark('retention'):
         ui.label('Retention').classes('text-lg font-semibold')
@@ -180,10 +197,18 @@ def _retention_card(system: System) -> None:
         show_status()
         ui.timer(1.0, show_status)
 
+        def admin_now() -> bool:
+            # asked at the moment of each action, also on a page kept open after its person was demoted or disabled
+            return guard.allows(is_admin)
+
         async def dry_run() -> None:
+            if not admin_now():
+                return
             dry.props('loading')
             try:
-                items = await retention.plan_for(require_actor(system))
+                items = await retention.plan()
+                if not admin_now():
+                    return
             except AodUiError as error:
                 ui.notify(str(error), type='negative')
                 return
@@ -197,22 +222,24 @@ def _retention_card(system: System) -> None:
             table.set_visibility(bool(items))
 
         async def apply_now() -> None:
-            try:
-                items = await retention.plan_for(require_actor(system))
-            except AodUiError as error:
-                ui.notify(str(error), type='negative')
+            if not admin_now():
                 return
-            if not await confirm(f'Stop and delete {len(items)} session(s)?',
-                                 'AoD removes their logs for good. Pinned sessions are kept.', 'Apply'):
+            items = await retention.plan()
+            if not admin_now() or not await confirm(f'Stop and delete {len(items)} session(s)?',
+                                                    'AoD removes their logs for good (the dashboard keeps its archived '
+                                                    'copies until AOD_UI_ARCHIVE_DAYS); archived copies listed are '
+                                                    'removed. Pinned sessions are kept.', 'Apply'):
                 return
-            actor = require_actor(system)
+            if not admin_now():
+                return
+            actor = retention.authorize(guard.presence.now())
             if retention.running:
                 ui.notify('A retention run is already under way.', type='warning')
                 return
 
             async def run() -> None:
                 with contextlib.suppress(AodUiError):  # shown by the status line and the audit trail
-                    await retention.run_for(actor)
+                    await retention.run(actor.username)
             spawn_detached(run(), 'retention run by hand')
             ui.notify('Retention run started.', type='info')
         dry.on_click(dry_run)

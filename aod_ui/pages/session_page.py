@@ -10,6 +10,7 @@ from .. import format as fmt
 from ..auth import authenticate, login_redirect
 from ..components import frame
 from ..components.followup_box import FollowUpBox
+from ..components.page_guard import page_guard
 from ..components.raw_view import RawView
 from ..components.session_actions import SessionActions
 from ..components.session_settings import SessionSettings
@@ -58,6 +59,15 @@ FOLLOW_JS = '''(() => {
 """Keeps a transcript scrolled to its end while the reader is there, in the browser: whenever it changes, with no
 message from the server. A reader who scrolls up (wheel, touch, keys, the scroll bar) stays where they are, and the
 server hears of it (`aod_follow`) to show "Jump to latest" and hold the transcript still."""
+READING = frozenset({'connecting', 'live', 'reconnecting'})
+
+
+def reading_text(rows: int) -> str:
+    """The progress of a finished session read from AoD for the first time (AoD sends about 200 rows a second)."""
+    return (f'Reading this session from AoD: {rows:,} rows so far. AoD sends about 200 rows a second; once read, '
+            'the dashboard keeps it and opens it at once.')
+
+
 HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live: following the agent\'s output',
             'idle': 'All output received', 'stopped': 'Not following', 'gone': 'Deleted upstream'}
 
@@ -84,7 +94,7 @@ def register(system: System) -> None:
 
 async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> None:
     row = detail.row
-    hub = system.hubs.hub(row.id)
+    hub = await system.hubs.opened(row.id)  # what the archive holds, loaded before the page shows it
     hub.set_turn_prompts({t.turn_number: t.prompt for t in detail.turns})
     page_title = f'{row.title[:40]} · {system.settings.title}'
     ui.page_title(page_title)
@@ -96,9 +106,16 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
             with ui.column().classes('flex-1 gap-0 min-w-0'):
                 ui.label(row.title).classes('text-xl font-semibold break-words').mark('session-title')
                 facts = ui.label().classes('text-sm opacity-70')
-            actions = SessionActions(system, row.id, may_act=detail.may_act, on_status=lambda s: set_status(s))
+            may_act_upstream = detail.may_act and not detail.deleted_upstream
+            actions = SessionActions(system, row.id, may_act=may_act_upstream, on_status=lambda s: set_status(s))
         SessionSettings(system, row, actor, may_act=detail.may_act)
+        if detail.deleted_upstream:
+            days = system.settings.archive_days
+            ui.label('Deleted upstream: AoD no longer has this session. It is shown from the dashboard\'s archive'
+                     + (f', which keeps it {days:g} days after the deletion.' if days else '.')) \
+                .classes('text-sm bg-amber-1 rounded p-2').mark('deleted-upstream')
         hub_line = ui.label().classes('text-xs opacity-70').mark('hub-state')
+        progress = ui.label().classes('text-xs').mark('reading-progress')
         timeline = StageTimeline()
 
     def describe() -> None:
@@ -130,7 +147,12 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
             raw = RawView(hub.transcript.raw.lines)
     tabs.on_value_change(lambda e: raw.set_active(e.value == raw_tab.props['name']))
 
-    followup = FollowUpBox(system, row.id, may_act=detail.may_act)
+    followup = FollowUpBox(system, row.id, may_act=may_act_upstream)
+
+    def show_progress() -> None:
+        reading = not row.active and not hub.archived_complete and hub.state.phase in READING
+        progress.text = reading_text(hub.rows_read) if reading else ''
+        progress.set_visibility(reading)
 
     def set_status(status: str) -> None:
         previous = state['status']
@@ -192,6 +214,7 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
         status = status_after(state['status'], batch.events)
         if status != state['status']:
             set_status(status)
+        show_progress()
 
     def on_state(hub_state: HubState) -> None:
         text = HUB_TEXT.get(hub_state.phase, hub_state.phase)
@@ -204,9 +227,17 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
         elif hub_state.message:
             text = f'{text}: {hub_state.message}'
         hub_line.text = text
+        show_progress()
 
-    replay, viewer = hub.join(on_batch, on_state)
+    # every push first asks whether this person may still watch; a change of rights takes the page down at once
+    guard = page_guard()
+
+    def may_watch() -> bool:
+        return guard.allows(lambda now: system.sessions.may_watch(now, row.id))
+    replay, viewer = hub.join(on_batch, on_state, allowed=may_watch)
     ui.context.client.on_delete(viewer.close)
+    guard.on_down(viewer.close)
+    system.sessions.access_changed.subscribe(lambda session_id: session_id == row.id and may_watch())
     on_state(hub.state)
     if replay:
         scroll_to_end()

@@ -12,12 +12,13 @@ from .. import format as fmt
 from .. import theme
 from ..auth import authenticate, login_redirect
 from ..components import frame
+from ..components.page_guard import page_guard
 from ..errors import AodUiError
-from ..services import SessionRow, is_admin
+from ..services import SessionRow, filter_rows, in_scope, is_admin
 from ..system import System
 from ._page import page
 
-__all__ = ['register']
+__all__ = ['filter_rows', 'in_scope', 'register']  # the filters live in services, shared with the API
 
 PAGE_SIZE = 50
 STATUSES = ['pending', 'running', 'completed', 'failed', 'terminated']
@@ -42,7 +43,8 @@ TITLE_SLOT = r'''
 <q-td :props="props" class="max-w-md">
   <div class="truncate font-medium" :title="props.row.title">{{ props.row.title }}</div>
   <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
-    dashboard</span><q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
+    dashboard</span><span v-if="props.row.deleted" class="text-amber-10"> · deleted upstream, kept in the archive</span>
+    <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
     {{ label }}</q-badge></div>
 </q-td>'''
 CREATED_SLOT = r'''
@@ -53,21 +55,12 @@ def _table_row(row: SessionRow) -> dict:
     return {
         'id': row.id, 'status': row.status, 'color': theme.status_color(row.status),
         'icon': theme.status_icon(row.status), 'title': row.title, 'agent': row.agent_name or '—',
-        'recorded': row.recorded, 'labels': list(row.labels), 'owner': row.owner or '—',
+        'recorded': row.recorded, 'deleted': row.deleted_upstream, 'labels': list(row.labels),
+        'owner': row.owner or '—',
         'created': fmt.relative_time(row.created_at),
         'created_exact': fmt.exact_time(row.created_at), 'turns': row.turn_count,
         'duration': fmt.duration(row.duration_seconds),
     }
-
-
-def filter_rows(rows: list[SessionRow], status: str, agent: str, query: str) -> list[SessionRow]:
-    """The rows matching a status, an agent name and a case-insensitive search over prompt and agent."""
-    query = query.strip().lower()
-    return [r for r in rows
-            if (not status or r.status == status)
-            and (not agent or r.agent_name == agent)
-            and (not query or query in r.prompt.lower() or query in r.agent_name.lower() or query in r.id
-                 or any(query in label.lower() for label in r.labels))]
 
 
 def offer_choices(select: ui.select, anything: str, values: set[str], chosen: str) -> None:
@@ -75,16 +68,6 @@ def offer_choices(select: ui.select, anything: str, values: set[str], chosen: st
     options = {'': anything, **{v: v for v in sorted(values | ({chosen} if chosen else set()))}}
     if options != select.options:
         select.set_options(options, value=chosen)
-
-
-def in_scope(rows: list[SessionRow], scope: str, username: str) -> list[SessionRow]:
-    """Mine: started by (or handed to) this person; Team: everything the dashboard recorded that they may see;
-    All (admins): also sessions started outside the dashboard and others' private ones."""
-    if scope == 'mine':
-        return [r for r in rows if r.owner == username]
-    if scope == 'team':
-        return [r for r in rows if r.recorded and (r.visibility == 'team' or r.owner == username)]
-    return rows
 
 
 def register(system: System) -> None:
@@ -132,9 +115,17 @@ def register(system: System) -> None:
                       and not (k == 'scope' and v == default_scope)}
             ui.navigate.history.replace('/?' + urlencode(params) if params else '/')
 
+        guard = page_guard()
+
         async def load() -> None:
+            # the rights of this moment, not of the page's load: a person demoted, disabled or signed out since
+            # gets nothing more (the page is taken down)
+            if not guard.allows():
+                return
             try:
                 rows = await system.sessions.list(actor)
+                if not guard.allows():
+                    return
             except AodUiError as error:
                 problem.text = f'{error} The list shows what was last loaded and keeps retrying.'
                 problem.set_visibility(True)
@@ -145,7 +136,7 @@ def register(system: System) -> None:
             rows = in_scope(rows, state['scope'], actor.username)
             if state['person']:
                 rows = [r for r in rows if r.owner == state['person']]
-            matching = filter_rows(rows, state['status'], state['agent'], state['q'])
+            matching = filter_rows(rows, state['status'], state['agent'], state['q'], actor.username)
             pages = max(1, -(-len(matching) // PAGE_SIZE))
             state['page'] = min(state['page'], pages)
             pager.max = pages

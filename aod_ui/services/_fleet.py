@@ -1,16 +1,16 @@
 """The operator's view of the whole fleet: what runs, what is stuck, what fails and why, what it costs.
 
 Status, age and activity come from AoD's session list (one shared, cached call). What only the stream knows (the
-failing provisioning stage and its message, the final `result`'s cost and duration) is read once per finished
-session, at most `reads_per_refresh` sessions per refresh, newest first, and kept: a finished session never
-changes.
+failing provisioning stage and its message, the final `result`'s cost and duration) is read from the session's
+archive once it holds the whole session (at most `reads_per_refresh` sessions per refresh, newest first), and kept:
+a finished session never changes. A session not archived to its end yet is counted as not read yet, never stored
+from a partial read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,7 +147,7 @@ class FleetService:
         unknown = [r for r in sorted(finished, key=lambda r: r.created_at or datetime.min.replace(tzinfo=UTC),
                                      reverse=True) if r.id not in self._facts][:self.reads_per_refresh]
         for row in unknown:
-            cached = self.store.kv.get(f'facts:{row.id}')
+            cached = self.store.kv.get(f'facts.v2:{row.id}')
             if cached is not None:
                 self._facts[row.id] = SessionFacts(**cached)
         to_read = [r for r in unknown if r.id not in self._facts]
@@ -155,24 +155,33 @@ class FleetService:
         for row, result in zip(to_read, results, strict=True):
             if isinstance(result, SessionFacts):
                 self._facts[row.id] = result
-                await run_io(self.store.kv.set, f'facts:{row.id}', dict(result.__dict__))
+                await run_io(self.store.kv.set, f'facts.v2:{row.id}', dict(result.__dict__))
 
-    async def _read(self, session_id: str) -> SessionFacts:
-        transcript = Transcript()
-        client = self.upstreams.for_session(session_id)
-        started = time.monotonic()
-        async with contextlib.aclosing(client.stream(session_id)) as events:
-            async for event in events:
-                transcript.feed(event.payload)
-                if time.monotonic() - started > 20:
-                    break
-        facts: dict[str, Any] = {}
-        for entry in transcript.entries:
-            if isinstance(entry, ResultEntry):
-                facts['cost_usd'] = entry.cost_usd if entry.cost_usd is None else (facts.get('cost_usd') or 0) + \
-                    entry.cost_usd
-                facts['duration_ms'] = (facts.get('duration_ms') or 0) + (entry.duration_ms or 0)
-            elif isinstance(entry, StageEntry) and entry.state == 'failed':
-                facts['failed_stage'] = entry.name
-                facts['failure'] = (entry.message or 'failed')[:200]
-        return SessionFacts(**facts)
+    async def _read(self, session_id: str) -> SessionFacts | None:
+        """The facts of a session archived to its end; None for one that is not yet (it is never stored as final
+        then: the archive's follower reads it in the background, and a later refresh learns it)."""
+        archive = self.sessions.hubs.archive
+        if archive is None or not archive.complete(session_id):
+            return None
+        events = await archive.events(session_id)
+        if not archive.complete(session_id):  # removed or reopened meanwhile
+            return None
+        return await run_io(facts_of, events)
+
+
+def facts_of(events: list[dict[str, Any]]) -> SessionFacts:
+    """Cost and duration from the final results, and the failing stage, of a whole session's events."""
+    transcript = Transcript()
+    for event in events:
+        transcript.feed(event)
+    transcript.flush()
+    facts: dict[str, Any] = {}
+    for entry in transcript.entries:
+        if isinstance(entry, ResultEntry):
+            facts['cost_usd'] = entry.cost_usd if entry.cost_usd is None else (facts.get('cost_usd') or 0) + \
+                entry.cost_usd
+            facts['duration_ms'] = (facts.get('duration_ms') or 0) + (entry.duration_ms or 0)
+        elif isinstance(entry, StageEntry) and entry.state == 'failed':
+            facts['failed_stage'] = entry.name
+            facts['failure'] = (entry.message or 'failed')[:200]
+    return SessionFacts(**facts)

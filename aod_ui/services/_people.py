@@ -7,9 +7,11 @@ to a person, so pages already open can re-check at once whether their person may
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Iterable
 
 from nicegui import Event
@@ -22,9 +24,24 @@ from ._passwords import check_password_strength, hash_password, verify_password
 from ._policy import ROLES, Actor, is_admin
 from ._provider_accounts import ProviderAccounts
 
-__all__ = ['LoginRefused', 'OidcPolicy', 'PeopleService', 'RateLimiter']  # OidcPolicy: from ._identity
+__all__ = ['LoginRefused', 'OidcPolicy', 'PeopleService', 'RateLimiter', 'shown_name']  # OidcPolicy: from ._identity
 
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # verified against for unknown names, so timing tells nothing
+MAX_NAME = 200
+"""Longest username a sign-in attempt is looked up by; anything longer is refused without a lookup."""
+MAX_PASSWORD = 1024
+"""Longest password checked; a longer one is refused without running the slow hash on it."""
+
+
+def shown_name(name: str) -> str:
+    """A name typed by someone not signed in, as the audit trail records it: one line, at most 64 characters."""
+    flat = ''.join(c if c.isprintable() else '?' for c in name) or '(empty)'
+    return flat if len(flat) <= 64 else flat[:63] + '…'
+
+
+def _limit_key(kind: str, value: str) -> str:
+    """The rate limiter's key for a name or address: long ones are hashed, so each key is small."""
+    return f'{kind}:{value}' if len(value) <= 64 else f'{kind}#' + hashlib.sha256(value.encode()).hexdigest()
 
 
 class LoginRefused(NotAllowed):
@@ -32,21 +49,30 @@ class LoginRefused(NotAllowed):
 
 
 class RateLimiter:
-    """Failed sign-ins per key (an account, an address) within a sliding window."""
+    """Sign-in attempts per key (an account, an address) within a sliding window.
+
+    An attempt takes its place in the window before its password is checked (`reserve`), so guesses sent at the
+    same moment cannot all pass a check made before any of them failed; a successful one gives its place back.
+    Keys are bounded in length and number, so names typed by anonymous people cannot grow memory without end."""
+
+    MAX_KEYS = 10_000
 
     def __init__(self, limit: int, window: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window = window
         self._clock = clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._failures: dict[str, deque[float]] = {}
+        self._noted: dict[str, float] = {}
 
     def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
+        failures = self._failures.get(key)
+        if failures is None:
+            return deque()
         while failures and now - failures[0] > self.window:
             failures.popleft()
         if not failures:
             del self._failures[key]
-            return deque()
+            self._noted.pop(key, None)
         return failures
 
     def blocked_for(self, key: str, now: float | None = None) -> float:
@@ -55,11 +81,51 @@ class RateLimiter:
         failures = self._recent(key, now)
         return self.window - (now - failures[0]) if len(failures) >= self.limit else 0.0
 
+    def reserve(self, key: str, now: float | None = None) -> tuple[float, float]:
+        """Take a place for an attempt now: returns (0, its time), or (seconds to wait, 0) when the key is full.
+        There is no await between the check and the taking, so simultaneous attempts are counted one by one."""
+        now = self._clock() if now is None else now
+        wait = self.blocked_for(key, now)
+        if wait > 0:
+            return wait, 0.0
+        if key not in self._failures and len(self._failures) >= self.MAX_KEYS:
+            self._prune(now)
+        self._failures.setdefault(key, deque()).append(now)
+        return 0.0, now
+
+    def release(self, key: str, at: float) -> None:
+        """Give back the place an attempt took (it succeeded)."""
+        failures = self._failures.get(key)
+        if failures is not None:
+            with contextlib.suppress(ValueError):
+                failures.remove(at)
+            if not failures:
+                del self._failures[key]
+
+    def first_refusal(self, key: str) -> bool:
+        """Whether a refusal of `key` is the first since it became blocked (only that one is worth recording:
+        an anonymous flood of refused attempts must not grow the audit trail)."""
+        failures = self._failures.get(key)
+        if not failures:
+            return True
+        if self._noted.get(key) == failures[0]:
+            return False
+        self._noted[key] = failures[0]
+        return True
+
     def fail(self, key: str, now: float | None = None) -> None:
-        self._failures[key].append(self._clock() if now is None else now)
+        self._failures.setdefault(key, deque()).append(self._clock() if now is None else now)
 
     def clear(self, key: str) -> None:
         self._failures.pop(key, None)
+
+    def _prune(self, now: float) -> None:
+        for key in list(self._failures):
+            self._recent(key, now)
+        while len(self._failures) >= self.MAX_KEYS:  # still full of live keys: the oldest go first
+            oldest = min(self._failures, key=lambda k: self._failures[k][-1])
+            del self._failures[oldest]
+            self._noted.pop(oldest, None)
 
 
 class PeopleService(ProviderAccounts):
@@ -99,22 +165,33 @@ class PeopleService(ProviderAccounts):
     # -- signing in ---------------------------------------------------------------------------------------------
 
     async def login_local(self, username: str, password: str, address: str) -> Actor:
-        """Check a password. Refusals say nothing about whether the account exists."""
+        """Check a password. Refusals say nothing about whether the account exists.
+
+        The attempt is counted against the account and the address before the slow check starts, so a burst of
+        simultaneous guesses gets no more checks than the limits allow."""
         name = normalize_username(username)
-        wait = max(self.by_account.blocked_for(f'user:{name}'), self.by_address.blocked_for(f'addr:{address}'))
-        if wait > 0:
-            await self._audit(name or '(empty)', 'login', 'denied', f'rate limited, from {address}')
+        shown = shown_name(name)
+        account_key, address_key = _limit_key('user', name), _limit_key('addr', address)
+        wait_account, at_account = self.by_account.reserve(account_key)
+        wait_address, at_address = (0.0, 0.0) if wait_account else self.by_address.reserve(address_key)
+        if wait_account or wait_address:
+            if at_account:
+                self.by_account.release(account_key, at_account)
+            limiter, key = (self.by_account, account_key) if wait_account else (self.by_address, address_key)
+            if limiter.first_refusal(key):
+                await self._audit(shown, 'login', 'denied', f'rate limited from now on, from {address}')
+            wait = max(wait_account, wait_address)
             raise LoginRefused(f'Too many failed sign-ins. Try again in {max(1, round(wait / 60))} minute(s).')
-        user = self.store.users.get(name) if name else None
+        user = self.store.users.get(name) if name and len(name) <= MAX_NAME else None
         stored = user.password_hash if user is not None and user.auth_source == 'local' else ''
-        ok = await asyncio.to_thread(verify_password, password, stored or _DUMMY_HASH)
+        ok = len(password) <= MAX_PASSWORD and await asyncio.to_thread(
+            verify_password, password, stored or _DUMMY_HASH)
         if not ok or user is None or not stored or user.disabled:
-            self.by_account.fail(f'user:{name}')
-            self.by_address.fail(f'addr:{address}')
             reason = 'disabled' if user is not None and user.disabled and ok else 'wrong name or password'
-            await self._audit(name or '(empty)', 'login', 'denied', f'{reason}, from {address}')
+            await self._audit(shown, 'login', 'denied', f'{reason}, from {address}')
             raise LoginRefused('Wrong username or password.')
-        self.by_account.clear(f'user:{name}')
+        self.by_account.clear(account_key)
+        self.by_address.release(address_key, at_address)
         return await self._signed_in(user, f'password, from {address}')
 
     async def login_header(self, username: str, address: str, default_role: str) -> Actor:
@@ -138,7 +215,9 @@ class PeopleService(ProviderAccounts):
         return Actor(username=user.username, role=user.role, display_name=user.display_name)
 
     async def logout(self, actor: Actor) -> None:
+        """Record a sign-out; pages open on that person re-check at once (`changed`)."""
         await self._audit(actor.username, 'logout', 'ok', '')
+        self.changed.emit(actor.username)
 
     # -- managing people (admins) -------------------------------------------------------------------------------
 

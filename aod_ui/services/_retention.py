@@ -8,6 +8,8 @@ do it, safely.
   calls to AoD; and it writes its progress after every session, so a run cut short by a restart resumes where it
   stopped without acting on anything twice.
 - Only one run at a time.
+- The dashboard's archive keeps a copy of every session AoD deleted (its record too, which keeps deciding who may
+  read it) until `archive_days` after the deletion was noticed; the plan lists those copies beside AoD's sessions.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from storage import SessionRecord, Store, run_io
 
@@ -46,10 +49,13 @@ class RetentionPolicy:
     stuck_hours: float = 0.0
     agent_days: dict[str, float] = field(default_factory=dict)
     """By agent name or id."""
+    archive_days: float = 0.0
+    """The archived copy of a session AoD no longer has is removed this many days after that was noticed."""
 
     @property
     def enabled(self) -> bool:
-        return self.days > 0 or self.stuck_hours > 0 or any(d > 0 for d in self.agent_days.values())
+        return self.days > 0 or self.stuck_hours > 0 or self.archive_days > 0 or \
+            any(d > 0 for d in self.agent_days.values())
 
     def describe(self) -> str:
         parts = [f'delete finished sessions after {self.days:g} days' if self.days > 0 else
@@ -57,6 +63,8 @@ class RetentionPolicy:
         parts += [f'{name}: {days:g} days' for name, days in sorted(self.agent_days.items())]
         parts.append(f'stop and delete sessions still active after {self.stuck_hours:g} hours'
                      if self.stuck_hours > 0 else 'never stop active sessions')
+        parts.append(f'remove archived copies {self.archive_days:g} days after AoD deleted the session'
+                     if self.archive_days > 0 else 'keep archived copies of sessions AoD deleted')
         return '; '.join(parts) + '; pinned sessions are kept'
 
     def decide(self, info: SessionInfo, record: SessionRecord | None, agent_name: str, now: datetime
@@ -106,9 +114,11 @@ class RunReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     finished_at: float | None = None
     resumed: bool = False
+    copies_removed: int = 0
 
     def summary(self) -> str:
-        text = (f'{self.planned} planned, {self.deleted} deleted, {self.stopped} stopped, {self.skipped} no longer '
+        text = (f'{self.planned} planned, {self.deleted} deleted, {self.copies_removed} archived copies removed, '
+                f'{self.stopped} stopped, {self.skipped} no longer '
                 f'matching, {self.deferred} left for the next run (still active), {len(self.failed)} failed')
         return text + (' (resumed after a restart)' if self.resumed else '')
 
@@ -117,10 +127,12 @@ class RetentionService:
     """Plans and runs the retention policy."""
 
     def __init__(self, store: Store, upstreams: Upstreams, list_sessions: Callable, agent_name: Callable[[str | None],
-                 str], *, policy: RetentionPolicy, rate: float = 5.0, stop_wait: float = 30.0,
+                 str], *, policy: RetentionPolicy, rate: float = 5.0, stop_wait: float = 30.0, archive: Any = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.store = store
         self._clock = clock
+        self.archive = archive
+        """The `aod_ui.archive.Archive`, if the dashboard archives sessions."""
         self.upstreams = upstreams
         self._list_sessions = list_sessions
         self._agent_name = agent_name
@@ -138,6 +150,14 @@ class RetentionService:
     def last_report(self) -> dict | None:
         return self.store.kv.get(LAST_KEY)
 
+    @staticmethod
+    def authorize(actor: Actor | None) -> Actor:
+        """The person asking for a dry run or a run, if they are an admin at this moment (pass them as they are
+        now, not as a page saw them when it opened)."""
+        if actor is None or not is_admin(actor):
+            raise NotAllowed('Only admins may see or run the retention policy.')
+        return actor
+
     async def plan(self, now: datetime | None = None) -> list[PlanItem]:
         """Exactly what a run would do now, oldest first, and why."""
         now = now or self._clock()
@@ -152,22 +172,47 @@ class RetentionService:
                 items.append(PlanItem(session_id=info.id, action=decision[0], reason=decision[1], status=info.status,
                                       agent=agent, owner=record.owner if record else '',
                                       title=(record.prompt.strip().splitlines() or [''])[0][:100] if record else ''))
+        return items + self._expired_copies(records, now)
+
+    def _expired_copies(self, records: dict[str, SessionRecord], now: datetime) -> list[PlanItem]:
+        if self.archive is None:
+            return []
+        items = []
+        for session_id, meta in self.archive.expired(self.policy.archive_days, now.timestamp()):
+            record = records.get(session_id)
+            if record is not None and record.pinned:
+                continue
+            days = (now.timestamp() - meta['deleted_upstream_at']) / 86400
+            agent = (record.agent_name if record and record.agent_name else
+                     self._agent_name((meta.get('info') or {}).get('agent_id')))
+            items.append(PlanItem(session_id=session_id, action='remove copy', status='deleted upstream',
+                                  reason=f'deleted in AoD {days:.1f} days ago (archive limit '
+                                         f'{self.policy.archive_days:g} days)', agent=agent,
+                                  owner=record.owner if record else '',
+                                  title=(record.prompt.strip().splitlines() or [''])[0][:100] if record else ''))
         return items
 
-    async def plan_for(self, actor: Actor) -> list[PlanItem]:
-        """`plan()` for a person: admins only, checked now."""
-        await self._authorize(actor, 'retention dry run')
-        return await self.plan()
+    async def _remove_copy(self, item: PlanItem, report: RunReport) -> str:
+        record = self.store.sessions.get(item.session_id)
+        still = {session_id for session_id, _ in self.archive.expired(self.policy.archive_days,
+                                                                       self._clock().timestamp())} \
+            if self.archive is not None else set()
+        if item.session_id not in still or (record is not None and record.pinned):
+            report.skipped += 1
+            return 'skipped'
+        await self.archive.remove(item.session_id)  # type: ignore[union-attr]
+        await run_io(self.store.sessions.remove, item.session_id)
+        report.copies_removed += 1
+        await run_io(self.store.audit.append, report.by, 'retention archive removal', session_id=item.session_id,
+                     detail=item.reason)
+        return 'removed'
 
-    async def run_for(self, actor: Actor, *, on_progress: Callable[[RunReport], None] | None = None) -> RunReport:
-        """`run()` started by a person: admins only, checked now (a page may have been opened before a demotion)."""
-        await self._authorize(actor, 'retention')
-        return await self.run(actor.username, on_progress=on_progress)
-
-    async def _authorize(self, actor: Actor, action: str) -> None:
-        if not is_admin(actor):
-            await run_io(self.store.audit.append, actor.username, action, outcome='denied', detail='not an admin')
-            raise NotAllowed('Only admins may run the retention policy.')
+    async def _forget(self, session_id: str) -> None:
+        """AoD deleted the session: its record goes too, unless the archive keeps a copy (see `SessionService`)."""
+        if self.archive is not None and session_id in self.archive:
+            await self.archive.mark_deleted(session_id)
+        else:
+            await run_io(self.store.sessions.remove, session_id)
 
     async def run(self, by: str, *, on_progress: Callable[[RunReport], None] | None = None) -> RunReport:
         """Apply the policy now (or finish a run that a restart cut short). Refused while another run is on."""
@@ -221,6 +266,8 @@ class RetentionService:
         self._last_call = time.monotonic()
 
     async def _apply(self, item: PlanItem, report: RunReport) -> str:
+        if item.action == 'remove copy':
+            return await self._remove_copy(item, report)
         client = self.upstreams.for_session(item.session_id)
         try:
             await self._pace()
@@ -253,14 +300,14 @@ class RetentionService:
                     raise
         except UpstreamError as error:
             if error.kind == 'not_found':  # someone else deleted it already
-                await run_io(self.store.sessions.remove, item.session_id)
+                await self._forget(item.session_id)
                 report.skipped += 1
                 return 'gone'
             report.failed.append((item.session_id, error.message))
             await run_io(self.store.audit.append, report.by, 'retention delete', outcome='error',
                          session_id=item.session_id, detail=error.message)
             return 'failed'
-        await run_io(self.store.sessions.remove, item.session_id)
+        await self._forget(item.session_id)
         report.deleted += 1
         await run_io(self.store.audit.append, report.by, 'retention delete', session_id=item.session_id,
                      detail=f'{item.action}: {item.reason}')

@@ -8,22 +8,24 @@ have the list open, AoD is asked at most once per `list_ttl` seconds.
 from __future__ import annotations
 
 import asyncio
-import builtins
 import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
+
+from nicegui import Event
 
 from storage import SessionRecord, Store, Visibility, run_io
 
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
 from ..hub import HubRegistry
-from ..transcript import Transcript
-from ..upstream import AgentInfo, SessionInfo, TurnInfo, Upstream
-from ._policy import Actor, can_act, can_launch, can_view, is_admin
+from ..upstream import AgentInfo, SessionInfo, Upstream
+from ._history import Export, archived_info, archived_session, archived_turns, export_events
+from ._policy import Actor, can_act, can_launch, can_view
+from ._rows import LaunchRequest, SessionDetail, SessionRow, first_line
+from ._session_settings import SessionSettings
 from ._tokens import Upstreams
 
 __all__ = ['LaunchRequest', 'SessionDetail', 'SessionRow', 'SessionService', 'first_line']
@@ -32,75 +34,7 @@ log = logging.getLogger(__name__)
 NOT_FOUND = 'No such session: it may have been deleted, or you may not have access to it.'
 
 
-def first_line(text: str, limit: int = 120) -> str:
-    """The first non-empty line of a prompt, shortened for a list."""
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= limit else line[:limit - 1] + '…'
-    return ''
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    """One session as the list shows it."""
-
-    id: str
-    status: str
-    agent_id: str | None
-    agent_name: str
-    prompt: str
-    owner: str | None
-    visibility: str
-    created_at: datetime | None
-    updated_at: datetime | None
-    turn_count: int
-    exit_code: int | None
-    recorded: bool
-    pinned: bool = False
-    labels: tuple[str, ...] = ()
-
-    @property
-    def title(self) -> str:
-        return first_line(self.prompt) or ('(started outside the dashboard)' if not self.recorded else '(no prompt)')
-
-    @property
-    def active(self) -> bool:
-        return self.status in {'pending', 'running'}
-
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.created_at is None:
-            return None
-        end = datetime.now(UTC) if self.active or self.updated_at is None else self.updated_at
-        return max(0.0, (end - self.created_at).total_seconds())
-
-
-@dataclass(frozen=True)
-class SessionDetail:
-    """A session with its turns, for the session page."""
-
-    row: SessionRow
-    turns: tuple[TurnInfo, ...]
-    runtime_family: str
-    resources: tuple[dict[str, Any], ...]
-    may_act: bool
-
-
-@dataclass(frozen=True)
-class LaunchRequest:
-    """What a person fills in to start a session."""
-
-    agent_id: str
-    prompt: str
-    timeout: int | None = None
-    repository_url: str = ''
-    repository_mount_path: str = ''
-    visibility: str = 'team'
-    labels: tuple[str, ...] = field(default_factory=tuple)
-
-
-class SessionService:
+class SessionService(SessionSettings):
     """The rules for listing, starting, following up, stopping and deleting sessions."""
 
     def __init__(self, upstreams: Upstreams | Upstream, store: Store, hubs: HubRegistry, *, list_ttl: float = 2.0,
@@ -115,6 +49,10 @@ class SessionService:
         self._agents_cache: tuple[float, dict[str, AgentInfo]] | None = None
         self._agent_names: dict[str, str] = {}
         self._launches: dict[tuple[str, str, str], asyncio.Future[str]] = {}
+        self.export_wait = 20.0
+        """Seconds a download waits for a session that is still being read from AoD before it says what is missing."""
+        self.access_changed = Event[str]()
+        """Fired with a session id after who may see it changed (visibility, owner): open pages re-check at once."""
 
     # -- reading ------------------------------------------------------------------------------------------------
 
@@ -206,9 +144,18 @@ class SessionService:
             record = records.get(info.id)
             if can_view(actor, record):
                 rows.append(self._row(info, record))
+        archive = self.hubs.archive
+        if archive is not None:  # and the sessions AoD deleted, from the archive
+            listed = {info.id for info in sessions}
+            for session_id in archive:
+                meta, record = archive.meta(session_id) or {}, records.get(session_id)
+                if session_id not in listed and meta.get('deleted_upstream_at') and can_view(actor, record):
+                    rows.append(self._row(archived_info(session_id, meta, record), record, deleted=True))
+            epoch = datetime.fromtimestamp(0, tz=UTC)
+            rows.sort(key=lambda r: r.created_at or epoch, reverse=True)
         return rows
 
-    def _row(self, info: SessionInfo, record: SessionRecord | None) -> SessionRow:
+    def _row(self, info: SessionInfo, record: SessionRecord | None, deleted: bool = False) -> SessionRow:
         agent_id = info.agent_id or (record.agent_id if record else None)
         return SessionRow(
             id=info.id, status=info.status, agent_id=agent_id,
@@ -217,7 +164,7 @@ class SessionService:
             visibility=record.visibility if record else 'private', created_at=info.created_at,
             updated_at=info.updated_at, turn_count=info.turn_count, exit_code=info.exit_code,
             recorded=record is not None, pinned=bool(record and record.pinned),
-            labels=tuple(record.labels) if record else (),
+            labels=tuple(record.labels) if record else (), deleted_upstream=deleted,
         )
 
     async def get(self, actor: Actor, session_id: str) -> SessionDetail:
@@ -225,17 +172,29 @@ class SessionService:
         record = self.store.sessions.get(session_id)
         if not can_view(actor, record):
             raise NotAllowed(NOT_FOUND)
+        archive = self.hubs.archive
+        if archive is not None and archive.deleted_upstream(session_id):
+            return self._archived_detail(actor, session_id, record)
         try:
             client = self.upstreams.for_session(session_id)
             info, turns = await asyncio.gather(client.get_session(session_id), client.turns(session_id))
         except UpstreamError as error:
             if error.kind == 'not_found':
+                if archive is not None and session_id in archive:
+                    await archive.mark_deleted(session_id)
+                    return self._archived_detail(actor, session_id, record)
                 raise NotAllowed(NOT_FOUND) from None
             raise
         if self._agents_cache is None:
             with contextlib.suppress(UpstreamError):
                 await self.agents()
         return SessionDetail(row=self._row(info, record), turns=tuple(turns), runtime_family=info.runtime_family,
+                             resources=info.resources, may_act=can_act(actor, record))
+
+    def _archived_detail(self, actor: Actor, session_id: str, record: SessionRecord | None) -> SessionDetail:
+        """A session AoD no longer has, from the archive; nothing can be done to it in AoD any more."""
+        info, turns = archived_session(self.hubs.archive.meta(session_id) or {}, session_id, record)  # type: ignore[union-attr]
+        return SessionDetail(row=self._row(info, record, deleted=True), turns=turns, runtime_family=info.runtime_family,
                              resources=info.resources, may_act=can_act(actor, record))
 
     def may_watch(self, actor: Actor, session_id: str) -> bool:
@@ -309,6 +268,9 @@ class SessionService:
         await run_io(self.store.sessions.add_followup, session_id, prompt=prompt, by=actor.username,
                      turn=ack.current_turn)
         hub = self.hubs.get(session_id)
+        if hub is None and self.hubs.archive is not None:
+            hub = self.hubs.hub(session_id)  # the new turn goes into the archive, watched or not
+            hub.follow(active=True)
         if hub is not None:
             if ack.current_turn is not None:
                 hub.set_turn_prompts({ack.current_turn: prompt})
@@ -349,9 +311,17 @@ class SessionService:
             else:
                 await self._audit(actor, 'delete', session_id, 'error', error.message)
                 raise
-        await run_io(self.store.sessions.remove, session_id)
+        await self.forget_record(session_id)
         self.invalidate()
         await self._audit(actor, 'delete', session_id, 'ok', '')
+
+    async def forget_record(self, session_id: str) -> None:
+        """AoD deleted the session: forget its record, unless the archive keeps a copy (which the record guards)."""
+        archive = self.hubs.archive
+        if archive is not None and session_id in archive:
+            await archive.mark_deleted(session_id)
+            return
+        await run_io(self.store.sessions.remove, session_id)
 
     async def stop_then_delete(self, actor: Actor, session_id: str, *, wait: float = 30.0) -> None:
         """Stop an active session, wait until AoD no longer counts it active, then delete it."""
@@ -366,81 +336,36 @@ class SessionService:
                     raise
             await asyncio.sleep(0.5)
 
-    async def transcript_export(self, actor: Actor, session_id: str, kind: str) -> builtins.list[str]:
-        """The whole transcript as JSON Lines (`jsonl`, every event exactly as received) or readable text (`txt`).
-
-        A session someone is watching is exported from its hub; any other is read afresh from AoD."""
-        if not can_view(actor, self.store.sessions.get(session_id)):
-            raise NotAllowed(NOT_FOUND)
-        hub = self.hubs.get(session_id)
-        if hub is not None and hub.dropped == 0:
-            transcript = hub.transcript
-        else:
-            transcript = Transcript()
-            client = self.upstreams.for_session(session_id)
-            prompts = {t.turn_number: t.prompt for t in await client.turns(session_id)}
-            try:
-                async with asyncio.timeout(60), contextlib.aclosing(client.stream(session_id)) as events:
-                    async for event in events:
-                        transcript.feed(event.payload)
-            except TimeoutError:
-                pass  # an active session's stream stays open: export what it has sent so far
-            for turn, prompt in prompts.items():
-                transcript.set_turn_prompt(turn, prompt)
-        return list(transcript.to_jsonl() if kind == 'jsonl' else transcript.to_text())
-
-    async def assign_owner(self, actor: Actor, session_id: str, owner: str) -> None:
-        """Admins hand a session to a person; a session started outside the dashboard gets its record here."""
-        if not is_admin(actor):
-            await self._audit(actor, 'ownership change', session_id, 'denied', 'not an admin')
-            raise NotAllowed('Only admins may change who owns a session.')
-        person = self.store.users.get(owner)
-        if person is None:
-            raise ActionError(f'There is no person called {owner}.')
+    async def transcript_export(self, actor: Actor, session_id: str, kind: str) -> Export:
+        """The whole transcript as JSON Lines (`jsonl`, every event as received) or text (`txt`), from the archive; a
+        session not archived whole is read for up to `export_wait` s, then the export says what it lacks and why."""
         record = self.store.sessions.get(session_id)
-        if record is None:
-            try:
-                info = await self.upstream.get_session(session_id)
-            except UpstreamError as error:
-                if error.kind == 'not_found':
-                    raise NotAllowed(NOT_FOUND) from None
-                raise
-            turns = await self.upstream.turns(session_id)
-            created = info.created_at.timestamp() if info.created_at else time.time()
-            record = SessionRecord(session_id=session_id, agent_id=info.agent_id or '',
-                                   agent_name=self._agent_name(info.agent_id), prompt=turns[0].prompt if turns else '',
-                                   owner=person.username, visibility='private', created_at=created,
-                                   resources=[dict(r) for r in info.resources])
-            await run_io(self.store.sessions.add, record)
-            detail = f'adopted from outside the dashboard, owner {person.username}'
+        if not can_view(actor, record):
+            raise NotAllowed(NOT_FOUND)
+        archive = self.hubs.archive
+        prompts: dict[int, str] = {}
+        active = False
+        kept = archive.meta(session_id) or {} if archive is not None else {}
+        if archive is not None and (archive.deleted_upstream(session_id) or
+                                    (archive.complete(session_id) and (kept.get('info') or {}).get('prompts'))):
+            # archived whole: nothing to ask AoD (the prompts were kept with it)
+            prompts = {t.turn_number: t.prompt for t in archived_turns(archive.meta(session_id) or {}, record)}
         else:
-            await run_io(self.store.sessions.set_owner, session_id, person.username)
-            detail = f'{record.owner} → {person.username}'
-        self.invalidate()
-        await self._audit(actor, 'ownership change', session_id, 'ok', detail)
-
-    async def set_visibility(self, actor: Actor, session_id: str, visibility: str) -> None:
-        if visibility not in {'team', 'private'}:
-            raise ActionError('Visibility is team or private.')
-        await self._authorize(actor, session_id, 'change visibility of')
-        await run_io(self.store.sessions.update, session_id, visibility=visibility)
-        self.invalidate()
-        await self._audit(actor, 'visibility change', session_id, 'ok', visibility)
-
-    async def set_labels(self, actor: Actor, session_id: str, labels: builtins.list[str]) -> None:
-        """Short tags people give a session to find it again (searchable in the list)."""
-        cleaned = sorted({label.strip()[:40] for label in labels if label.strip()})[:20]
-        await self._authorize(actor, session_id, 'label')
-        await run_io(self.store.sessions.set_labels, session_id, cleaned)
-        self.invalidate()
-        await self._audit(actor, 'labels', session_id, 'ok', ', '.join(cleaned))
-
-    async def set_pinned(self, actor: Actor, session_id: str, pinned: bool) -> None:
-        """Pinned sessions are never removed by the retention policy."""
-        await self._authorize(actor, session_id, 'pin')
-        await run_io(self.store.sessions.set_pinned, session_id, pinned)
-        self.invalidate()
-        await self._audit(actor, 'pin' if pinned else 'unpin', session_id, 'ok', '')
+            client = self.upstreams.for_session(session_id)
+            try:
+                info, turns = await asyncio.gather(client.get_session(session_id), client.turns(session_id))
+            except UpstreamError as error:
+                if error.kind != 'not_found':
+                    raise
+                if archive is None or session_id not in archive:
+                    raise NotAllowed(NOT_FOUND) from None
+                await archive.mark_deleted(session_id)
+                turns = archived_turns(archive.meta(session_id) or {}, record)
+            else:
+                active = info.active
+            prompts = {t.turn_number: t.prompt for t in turns}
+        return await export_events(archive, self.hubs, session_id, kind, prompts, active=active,
+                                   wait=self.export_wait)
 
     async def _authorize(self, actor: Actor, session_id: str, action: str) -> SessionRecord | None:
         record = self.store.sessions.get(session_id)
@@ -466,6 +391,8 @@ class SessionService:
         if self.upstreams.per_person and session_id:
             with contextlib.suppress(AodUiError):  # which token served the call: recorded by its prefix only
                 detail = f'{detail} [token {self.upstreams.for_session(session_id).token_prefix}]'.strip()
+        if actor.via:
+            detail = f'{detail} [via {actor.via}]'.strip()
         try:
             await run_io(self.store.audit.append, actor.username, action, session_id=session_id,
                          outcome=outcome, detail=detail)  # type: ignore[arg-type]

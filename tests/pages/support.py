@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from nicegui import ui
+from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
 
@@ -48,3 +48,27 @@ async def signed_in(user: User, name: str, password: str | None = None) -> None:
         await asyncio.sleep(0.05)
     await user.open('/')
     await user.should_see('Sessions')
+
+
+def present(user: User, marker: str) -> list:
+    """The elements with `marker` on the person's page (none is fine, unlike `user.find`)."""
+    with user:
+        return list(ElementFilter(marker=marker))
+
+
+def listeners(user: User, marker: str) -> list[tuple[int, str, str]]:
+    """(element id, listener id, event type) of the elements with `marker` on the person's page: what a hostile
+    browser reads from the page once and can send events to for as long as its socket is open."""
+    with user:
+        return [(element.id, listener_id, listener.type) for element in ElementFilter(marker=marker)
+                for listener_id, listener in element._event_listeners.items()]
+
+
+def send_raw(user: User, found: list[tuple[int, str, str]], kind: str = 'click', args=None) -> None:
+    """Send an event to element ids the way NiceGUI's socket handler does, whatever the page shows now."""
+    client = user.client
+    assert client is not None
+    for element_id, listener_id, event_type in found:
+        if event_type == kind:
+            client.handle_event({'id': element_id, 'listener_id': listener_id,
+                                 'args': [] if args is None else [__import__('json').dumps(args)]})

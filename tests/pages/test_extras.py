@@ -38,7 +38,7 @@ async def test_healthz_reports_aod(user: User):
     response = await user.http_client.get('/healthz')
     assert response.status_code == 200
     body = response.json()
-    assert body['status'] == 'ok' and body['aod']['reachable'] is True and body['demo'] is False
+    assert body['status'] == 'up' and body['aod']['reachable'] is True and body['demo'] is False
 
 
 def test_damaged_data_file_stops_the_start_and_is_kept(tmp_path):

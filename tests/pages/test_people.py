@@ -19,9 +19,9 @@ async def test_pages_need_sign_in(people, user: User):
 
 async def test_wrong_password_then_right_one(people, user: User):
     await sign_in(user, 'olga', 'not-her-password')
-    await user.should_see('Wrong username or password.')
+    await user.should_see('Wrong username or password.', retries=50)
     await sign_in(user, 'nobody', 'whatever-password')
-    await user.should_see('Wrong username or password.')
+    await user.should_see('Wrong username or password.', retries=50)
     await signed_in(user, 'olga')
     store = open_store(people)
     actions = [(e.actor, e.outcome) for e in store.audit.query(action='login')]
@@ -32,7 +32,7 @@ async def test_wrong_password_then_right_one(people, user: User):
 async def test_failed_sign_ins_are_rate_limited(people, user: User):
     for _ in range(5):
         await sign_in(user, 'max', 'wrong-password-here')
-        await user.should_see('Wrong username or password.')
+        await user.should_see('Wrong username or password.', retries=50)
     await sign_in(user, 'max')  # even the right password waits now
     await user.should_see('Too many failed sign-ins')
 

@@ -137,16 +137,16 @@ async def test_retention_runs_are_for_admins_only(simulator, service, actor):
                                  policy=RetentionPolicy(days=1), rate=1000,
                                  clock=lambda: datetime.now(UTC) + timedelta(days=2))
     if expected(actor, 'team', 'retention'):
-        assert session_id in {item.session_id for item in await retention.plan_for(actor)}
-        report = await retention.run_for(actor)
+        assert retention.authorize(actor) is actor
+        assert session_id in {item.session_id for item in await retention.plan()}
+        report = await retention.run(retention.authorize(actor).username)
         assert (report.by, report.deleted) == (actor.username, 1)
     else:
-        for call in (lambda: retention.plan_for(actor), lambda: retention.run_for(actor)):
-            with pytest.raises(NotAllowed):
-                await call()
+        with pytest.raises(NotAllowed):
+            retention.authorize(actor)
         assert retention.last_report() is None
-        entries = service.store.audit.query(actor=actor.username)
-        assert [e.outcome for e in entries] == ['denied', 'denied']
+    with pytest.raises(NotAllowed):
+        retention.authorize(None)  # nobody signed in
 
 
 TOKEN_CASES = list(itertools.product(PEOPLE, [OWNER.username, OTHER.username], [False, True]))

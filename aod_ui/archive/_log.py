@@ -1,0 +1,216 @@
+"""The writer of one session's archive, used by that session's hub (its one upstream reader).
+
+The hub hands over every event it accepts (`append`, on the event loop, no I/O); a writer task of the session's
+own writes them in order through `run_io`, as one write per batch. Durability: every batch is written as soon as
+it comes; it is fsynced when the last fsync is `fsync_interval` seconds old, when the session ends and when the
+writer closes, so a power cut loses at most about that long of events, which the next start reads again from
+AoD (it resumes from the last whole line). A write that fails (a full disk) stops this writer and tells the
+`Archive`; the hub keeps serving its viewers from memory, and a later reader resumes from what was stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from nicegui import background_tasks
+
+from storage import run_io
+
+from ._files import TERMINAL, Line, Scan, SessionFiles, encode, event_of
+
+if TYPE_CHECKING:
+    from ._archive import Archive
+
+__all__ = ['Seed', 'SessionLog']
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Seed:
+    """What a hub starts from: the archived events it should hold, and what resuming needs."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    skipped: int = 0
+    """Archived events before `events` that the hub does not hold (pages say earlier output was let go)."""
+    total: int = 0
+    rows: int = 0
+    cursor: int | None = None
+    seen_start: bool = False
+    turns_started: set[int] = field(default_factory=set)
+    endings: set[tuple[str, int]] = field(default_factory=set)
+    complete: bool = False
+    """The session had ended when it was archived: nothing to ask AoD for (unless a follow-up comes)."""
+    deleted_upstream: bool = False
+    last_type: str = ''
+
+
+def choose(scan: Scan, hold: int) -> tuple[list[Line], int]:
+    """The lines a hub holding about `hold` events starts with: the session's start and provisioning stages, the
+    latest turn header before the tail, and the tail from a line boundary. Returns them and how many were left out."""
+    lines = scan.lines
+    if len(lines) <= hold:
+        return list(lines), 0
+    first = max(1, len(lines) - hold)
+    for index in range(first, min(len(lines), first + 500)):  # start where an output chunk ended a line
+        before = lines[index - 1]
+        if before.type != 'output' or str(event_of(before).get('data', '')).endswith('\n'):
+            first = index
+            break
+    head: list[Line] = []
+    turn_header: Line | None = None
+    for line in lines[:first]:
+        if line.type == 'turn_start':
+            turn_header = line
+        elif turn_header is None and line.type in {'start', 'stage'}:
+            head.append(line)
+    if turn_header is not None:
+        head.append(turn_header)
+    chosen = head + lines[first:]
+    return chosen, len(lines) - len(chosen)
+
+
+class SessionLog:
+    """Appends one session's events to its archive; `load()` first (it repairs a torn last line)."""
+
+    def __init__(self, archive: Archive, session_id: str) -> None:
+        self.archive = archive
+        self.session_id = session_id
+        self.files = SessionFiles(archive.folder, session_id, write=archive.write_hook)
+        self.broken: str | None = None
+        self.total = 0
+        self.rows = 0
+        self.cursor: int | None = None
+        self._pending: list[str] = []
+        self._task: asyncio.Task | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._last_sync = time.monotonic()
+        self._loaded = False
+        self._reopened = False
+
+    async def load(self, hold: int) -> Seed:
+        """Read what is archived (in a worker thread) and choose what the hub holds of it."""
+        def read() -> tuple[Scan, list[dict[str, Any]], int]:
+            scan = self.files.scan()
+            lines, skipped = choose(scan, hold)
+            return scan, [event_of(line) for line in lines], skipped
+        try:
+            scan, events, skipped = await run_io(read)
+        except (OSError, ValueError) as error:
+            # left as it is (it may be the only copy of a session AoD deleted); this hub reads AoD into memory only
+            self._fail(f'The archive of session {self.session_id} could not be read ({error}); the session is '
+                       'shown from AoD without archiving it.')
+            scan, events, skipped = Scan(), [], 0
+        self._loaded = True
+        self.total, self.rows, self.cursor = len(scan.lines), scan.rows, scan.cursor
+        meta = self.archive.meta(self.session_id)
+        # complete when the last compaction followed the session to its end and nothing was appended since
+        complete = bool(meta and meta.get('complete')) and meta.get('events') == len(scan.lines)  # type: ignore[union-attr]
+        return Seed(events=events, skipped=skipped, total=len(scan.lines), rows=scan.rows, cursor=scan.cursor,
+                    seen_start=scan.seen_start, turns_started=scan.turns_started, endings=scan.endings,
+                    complete=complete, deleted_upstream=bool(meta and meta.get('deleted_upstream_at')),
+                    last_type=scan.last_type)
+
+    def append(self, cursor: int | None, payload: dict[str, Any]) -> None:
+        """Keep one accepted event (written by the writer task, in order)."""
+        if self.broken is not None:
+            return
+        self._pending.append(encode(cursor, payload))
+        self.total += 1
+        if cursor is not None:
+            self.cursor = cursor if self.cursor is None else max(self.cursor, cursor)
+            if payload.get('type') not in TERMINAL:
+                self.rows += 1
+        if not self._reopened:
+            self._reopened = True  # the archive is open again: on disk too, before its first new line
+            self.archive.note_active(self.session_id)
+            self._pending.insert(0, '')
+        if self._task is None or self._task.done():
+            self._idle.clear()
+            self._task = background_tasks.create(self._write_all(), name=f'archive of session {self.session_id}')
+
+    async def _write_all(self) -> None:
+        try:
+            while self._pending and self.broken is None:
+                lines, self._pending = self._pending, []
+                if lines[0] == '':
+                    meta = {**(self.archive.meta(self.session_id) or {}), 'complete': False}
+                    try:
+                        await run_io(self.files.write_meta, meta)
+                    except OSError as error:
+                        self._fail(self.archive.describe(error))
+                        return
+                    lines = lines[1:]
+                now = time.monotonic()
+                sync = now - self._last_sync >= self.archive.fsync_interval
+                try:
+                    written = await run_io(self.files.append, lines, sync=sync)
+                except OSError as error:
+                    self._fail(self.archive.describe(error))
+                    return
+                if sync:
+                    self._last_sync = now
+                self.archive.wrote(written)
+        finally:
+            self._idle.set()
+
+    async def drain(self, *, sync: bool = True) -> None:
+        """Wait until every appended event is written (and fsynced)."""
+        while not self._idle.is_set():
+            await self._idle.wait()
+        if sync and self.broken is None:
+            try:
+                await run_io(self.files.sync)
+            except OSError as error:
+                self._fail(self.archive.describe(error))
+            self._last_sync = time.monotonic()
+
+    async def finish(self, info: dict[str, Any] | None = None) -> None:
+        """The session ended: write what is left, compress the events, and record the archive as complete."""
+        await self.drain()
+        if self.broken is not None or not self._loaded:
+            return
+        meta = {**(self.archive.meta(self.session_id) or {}), 'complete': True, 'events': self.total,
+                'rows': self.rows, 'cursor': self.cursor, 'finished_at': time.time()}
+        if info:
+            meta['info'] = {**meta.get('info', {}), **info}
+
+        def pack() -> int:
+            size = self.files.compact()
+            self.files.write_meta({**meta, 'bytes': size})
+            return size
+        try:
+            size = await run_io(pack)
+        except OSError as error:
+            self._fail(self.archive.describe(error))
+            return
+        self._reopened = False
+        self.archive.note_complete(self.session_id, {**meta, 'bytes': size})
+
+    async def gone(self) -> None:
+        """AoD answered that the session does not exist (any more): keep what was archived, marked."""
+        await self.drain()
+        if self.session_id in self.archive:
+            await self.archive.mark_deleted(self.session_id)
+
+    async def close(self) -> None:
+        """Write what is left and close the file (the hub stopped before the session ended)."""
+        await self.drain()
+        with contextlib.suppress(OSError):
+            await run_io(self.files.close)
+
+    def _fail(self, message: str) -> None:
+        self.broken = message
+        self._pending.clear()
+        self.archive.failed(self.session_id, message)
+
+
+def is_disk_full(error: OSError) -> bool:
+    return error.errno in {errno.ENOSPC, errno.EDQUOT}

@@ -1,0 +1,106 @@
+"""The archive side of a session's hub: start from what is archived, read on for the archive while nobody watches,
+and record the archive as complete once the session has ended. Part of `SessionHub`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from ..archive import EventLog, Seed, snapshot
+from . import _hub  # HubState, at run time (the hub module imports this one)
+
+if TYPE_CHECKING:
+    from ..transcript import Transcript
+    from ._hub import HubState
+
+__all__ = ['Archiving']
+
+
+class Archiving:
+    """`SessionHub`'s archive methods (the hub provides the attributes declared here)."""
+
+    if TYPE_CHECKING:
+        _log: EventLog | None
+        _hold: int
+        _prepared: asyncio.Future[None] | None
+        _expect_active: bool
+        _info: Any
+        _seen_start: bool
+        _turns_started: set[Any]
+        _endings: set[tuple[str, int]]
+        _terminal: str | None
+        following: bool
+        rows_read: int
+        archived_complete: bool
+        settled: asyncio.Event
+        cursor: int | None
+        transcript: Transcript
+        state: HubState
+
+        @property
+        def running(self) -> bool: ...
+
+        def _start(self) -> None: ...
+
+        def wake(self) -> None: ...
+
+        def _set_state(self, state: HubState) -> None: ...
+
+        async def _still_active(self) -> bool: ...
+
+    def follow(self, *, active: bool = False) -> None:
+        """Read the session while it is active, watched or not (for its archive); stops by itself once it ended.
+        `active`: AoD says the session runs, so a follow-up may have reopened a session archived whole."""
+        self.following = True
+        if active:
+            self._expect_active = True
+            if self.running and self.settled.is_set():
+                self.wake()
+        if not self.running:
+            self._start()
+
+    async def prepare(self) -> None:
+        """Load what the archive holds of the session (once); pages await it before `join()`."""
+        if self._log is None:
+            return
+        if self._prepared is None:
+            self._prepared = asyncio.get_running_loop().create_future()
+            try:
+                self._seed(await self._log.load(self._hold))
+            except BaseException as error:
+                self._prepared.set_exception(error)
+                self._prepared.exception()
+                self._prepared = None
+                raise
+            self._prepared.set_result(None)
+        else:
+            await asyncio.shield(self._prepared)
+
+    def _seed(self, seed: Seed) -> None:
+        for payload in seed.events:
+            self.transcript.feed(payload)
+        self.transcript.raw.events_dropped += seed.skipped
+        self.cursor = seed.cursor
+        self._seen_start = seed.seen_start
+        self._turns_started.update(seed.turns_started)
+        self._endings.update(seed.endings)
+        self.rows_read = seed.rows
+        if seed.deleted_upstream or (seed.complete and not self._expect_active):  # (a follow-up reopens it)
+            self.archived_complete = seed.complete
+            self._terminal = 'archived'
+            if seed.complete:
+                self.settled.set()
+        if seed.deleted_upstream:
+            self._set_state(_hub.HubState('gone', "AoD no longer has this session; shown from the dashboard's "
+                                                  'archive.'))
+
+    async def _settle(self) -> None:
+        """After a terminal event: once AoD says the session no longer runs, the archive is complete."""
+        if self._terminal not in {'error', 'terminated'} and await self._still_active():
+            return
+        if self._log is not None:
+            info = snapshot(self._info) if self._info is not None else {}
+            info['prompts'] = {str(turn): prompt for turn, prompt in self.transcript.prompts.items()}
+            await self._log.finish(info)
+        self.archived_complete = True
+        self.settled.set()

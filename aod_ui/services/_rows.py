@@ -1,0 +1,85 @@
+"""Sessions as the pages show them: a row of the list, a session with its turns, and what a launch asks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ..upstream import TurnInfo
+
+__all__ = ['LaunchRequest', 'SessionDetail', 'SessionRow', 'first_line']
+
+
+def first_line(text: str, limit: int = 120) -> str:
+    """The first non-empty line of a prompt, shortened for a list."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[:limit - 1] + '…'
+    return ''
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One session as the list shows it."""
+
+    id: str
+    status: str
+    agent_id: str | None
+    agent_name: str
+    prompt: str
+    owner: str | None
+    visibility: str
+    created_at: datetime | None
+    updated_at: datetime | None
+    turn_count: int
+    exit_code: int | None
+    recorded: bool
+    pinned: bool = False
+    labels: tuple[str, ...] = ()
+    deleted_upstream: bool = False
+    """AoD no longer has the session: it is shown from the dashboard's archive."""
+
+    @property
+    def title(self) -> str:
+        return first_line(self.prompt) or ('(started outside the dashboard)' if not self.recorded else '(no prompt)')
+
+    @property
+    def active(self) -> bool:
+        return self.status in {'pending', 'running'}
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.created_at is None:
+            return None
+        end = datetime.now(UTC) if self.active or self.updated_at is None else self.updated_at
+        return max(0.0, (end - self.created_at).total_seconds())
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    """A session with its turns, for the session page."""
+
+    row: SessionRow
+    turns: tuple[TurnInfo, ...]
+    runtime_family: str
+    resources: tuple[dict[str, Any], ...]
+    may_act: bool
+
+    @property
+    def deleted_upstream(self) -> bool:
+        return self.row.deleted_upstream
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """What a person fills in to start a session."""
+
+    agent_id: str
+    prompt: str
+    timeout: int | None = None
+    repository_url: str = ''
+    repository_mount_path: str = ''
+    visibility: str = 'team'
+    labels: tuple[str, ...] = field(default_factory=tuple)

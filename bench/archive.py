@@ -1,0 +1,148 @@
+"""The archive at AoD's real pace (the simulator sends at most 100 rows per read and sleeps 0.5 s between reads, as
+AoD does), side by side with the plain proxy, which replays the session from AoD on every open.
+
+- a finished stream-json session of `lines` rows that the dashboard never saw: its first open (time to the first
+  screen, to the whole session, and whether the page said it was reading), a later open, and an open after the
+  dashboard restarted (target ≤ 1 s);
+- the dashboard's memory and CPU while it backfills `sessions` finished sessions it has not archived;
+- live latency while that backfill runs, against the same measure without it (target: p99 within 10 %).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from .harness import ROOT, TOKEN, Process, _start, free_port, launch, sim, wait_finished
+from .scenarios import Row, latency
+
+__all__ = ['backfill', 'first_and_later_open']
+
+END = 'Agent exited with code'
+READING = 'Reading this session from AoD'
+
+
+@contextlib.contextmanager
+def dashboard(simulator: Process, data: Path, **env: str) -> Iterator[Process]:
+    """A dashboard of its own on `data` (kept between two of them: that is the restart)."""
+    port = free_port()
+    process = _start(f'dashboard-{port}', [str(ROOT / 'main.py')], f'http://127.0.0.1:{port}', '/healthz', env={
+        'AOD_API_URL': simulator.url, 'AOD_API_TOKEN': TOKEN, 'AOD_UI_PORT': str(port), 'AOD_UI_AUTH': 'none',
+        'AOD_UI_STORAGE_SECRET': 'benchmark-storage-secret-0123456789abcdef', 'AOD_UI_SECURE_COOKIES': 'false',
+        'AOD_UI_DATA_DIR': str(data), 'AOD_UI_LOG_LEVEL': 'warning', **env}, cwd=data)
+    try:
+        yield process
+    finally:
+        process.popen.terminate()
+        try:
+            process.popen.wait(10)
+        except Exception:
+            process.popen.kill()
+
+
+def claude_agent(simulator: Process) -> str:
+    with sim(simulator) as client:
+        agents = client.get('/agents').json()['data']
+    return next(a['id'] for a in agents if a['name'] == 'code-review')
+
+
+def _open(browser, url: str, done: str, timeout: float) -> tuple[float, float, bool]:
+    """(seconds to the first screen, seconds to `done`, whether the page said it was reading from AoD)."""
+    context = browser.new_context()
+    page = context.new_page()
+    started = time.monotonic()
+    page.goto(url)
+    page.wait_for_load_state('domcontentloaded')
+    first = time.monotonic() - started
+    said = False
+    deadline = started + timeout
+    while time.monotonic() < deadline:
+        if page.get_by_text(done).count():
+            break
+        said = said or bool(page.get_by_text(READING).count())
+        time.sleep(0.1)
+    else:
+        raise TimeoutError(f'{url} did not show {done!r} within {timeout:.0f} s')
+    complete = time.monotonic() - started
+    context.close()
+    return first, complete, said
+
+
+def first_and_later_open(browser, simulator: Process, baseline: Process, lines: int) -> list[Row]:
+    session_id = launch(simulator, f'scenario: chatty\nevents: {lines}\nrate: 20000', agent=claude_agent(simulator))
+    wait_finished(simulator, session_id, timeout=60 + lines / 1000)
+    timeout = 60 + lines / 150  # AoD's pace is about 200 rows a second
+    data = Path(tempfile.mkdtemp(prefix='bench-archive-'))
+    url = f'/sessions/{session_id}'
+    # no backfill: the person's open is the session's first read (a backfill would have read it before)
+    with dashboard(simulator, data, AOD_UI_BACKFILL_STREAMS='0') as ours:
+        first, complete, said = _open(browser, ours.url + url, END, timeout)
+        _, later, _ = _open(browser, ours.url + url, END, timeout)
+    with dashboard(simulator, data, AOD_UI_BACKFILL_STREAMS='0') as ours:
+        _, restarted, _ = _open(browser, ours.url + url, END, timeout)
+    their_first, their_complete, _ = _open(browser, baseline.url + url, '[session ended]', timeout)
+    _, their_later, _ = _open(browser, baseline.url + url, '[session ended]', timeout)
+    scenario = f'finished stream-json session, {lines:,} rows, at AoD\'s pace'
+    return [
+        Row(scenario, 'first open: time to first screen (s)', first, their_first, '—', 'chromium'),
+        Row(scenario, 'first open: time to the whole session (s)', complete, their_complete, 'about rows / 200',
+            'chromium', note='the page said it was reading from AoD, with progress' if said else
+            'NO progress line was seen'),
+        Row(scenario, 'later open (s)', later, their_later, '≤ 1 s', 'chromium', met=later <= 1.0),
+        Row(scenario, 'open after a restart (s)', restarted, their_later, '≤ 1 s', 'chromium', met=restarted <= 1.0,
+            note='baseline: it has no archive; every open replays the session from AoD'),
+    ]
+
+
+def _cpu_seconds(process: Process) -> float:
+    with open(f'/proc/{process.popen.pid}/stat') as stat:
+        fields = stat.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def _archived(process: Process) -> int:
+    return int(httpx.get(f'{process.url}/healthz', timeout=10).json()['archive'].get('complete', 0))
+
+
+def backfill(browser, simulator: Process, baseline: Process, sessions: int, *, viewers: int, rate: int,
+             seconds: float) -> list[Row]:
+    """Memory and CPU while the dashboard backfills `sessions` finished sessions, and live latency meanwhile."""
+    data = Path(tempfile.mkdtemp(prefix='bench-backfill-'))
+    with dashboard(simulator, data) as ours:
+        quiet = latency(browser, simulator, ours, baseline, sessions=1, viewers=viewers, rate=rate, seconds=seconds)
+        already = _archived(ours)
+        now = time.time()
+        seeds = [{'token': TOKEN, 'status': 'completed', 'prompt': f'backfill {n}', 'turns': 2,
+                  'created_at': now - 3600 - n * 60} for n in range(sessions)]
+        with httpx.Client(timeout=120) as client:
+            client.post(f'{simulator.url}/_sim/sessions', json=seeds).raise_for_status()
+        rss, cpu, started = [ours.rss_mb], _cpu_seconds(ours), time.monotonic()
+        base_rss, base_cpu = baseline.rss_mb, _cpu_seconds(baseline)
+        while _archived(ours) == already and time.monotonic() - started < 60:  # the follower's next scan
+            time.sleep(0.2)
+        busy = latency(browser, simulator, ours, baseline, sessions=1, viewers=viewers, rate=rate, seconds=seconds)
+        deadline = time.monotonic() + 120 + sessions
+        while _archived(ours) < already + sessions and time.monotonic() < deadline:
+            rss.append(ours.rss_mb)
+            time.sleep(0.5)
+        elapsed = time.monotonic() - started
+        archived = _archived(ours) - already
+        cpu_share = (_cpu_seconds(ours) - cpu) / elapsed
+        base_share = (_cpu_seconds(baseline) - base_cpu) / elapsed
+    quiet_p99, busy_p99 = quiet[-1].ours, busy[-1].ours
+    scenario = f'backfill of {sessions} finished sessions'
+    return [
+        Row(scenario, 'dashboard memory, highest (MB)', max(rss), base_rss, '—', 'http',
+            note=f'{archived} sessions archived in {elapsed:.0f} s (the {sessions} seeded, and the live ones); '
+                 'baseline: it keeps nothing'),
+        Row(scenario, 'dashboard CPU (share of one core)', cpu_share, base_share, '—', 'http'),
+        Row(scenario, 'live latency p99 during the backfill (ms)', busy_p99, quiet_p99, 'within 10 % of without',
+            'chromium + light', met=None if busy_p99 is None or quiet_p99 is None else busy_p99 <= 1.1 * quiet_p99,
+            note='baseline column: the same dashboard without a backfill'),
+    ]

@@ -1,0 +1,112 @@
+"""The archive's files without AoD: torn lines, an interrupted compaction, a failed write, the tail a hub holds."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+
+from aod_ui.archive import SessionFiles, encode
+from aod_ui.archive._files import parse_head
+from aod_ui.archive._log import choose
+
+
+def events(count: int) -> list[tuple[int | None, dict]]:
+    out: list[tuple[int | None, dict]] = [(None, {'type': 'start', 'provider': 'openai', 'session_id': 's'}),
+                                          (1, {'type': 'stage', 'id': 1, 'stage': 'create_sprite', 'state': 'done'}),
+                                          (None, {'type': 'turn_start', 'id': 2, 'turn': 1})]
+    for n in range(2, count + 2):
+        out.append((n, {'type': 'output', 'id': n, 'stream': 'stdout', 'data': f'line "{n}" é\n', 'turn': 1}))
+    out.append((count + 1, {'type': 'exit', 'id': count + 1, 'code': 0}))
+    return out
+
+
+def test_lines_keep_the_event_exactly_and_their_head_is_read_without_parsing(tmp_path):
+    for cursor, payload in events(3):
+        line = encode(cursor, payload)
+        head = parse_head(line.rstrip('\n'))
+        assert (head.cursor, head.type) == (cursor, payload['type'])
+    odd = encode(7, {'type': 'we"ird', 'id': 7})
+    assert parse_head(odd.rstrip('\n')).type == '?'
+
+
+def test_a_torn_last_line_is_cut_off_and_the_cursor_is_the_last_whole_line(tmp_path):
+    files = SessionFiles(tmp_path, 'session-1')
+    stored = events(5)
+    files.append([encode(c, e) for c, e in stored], sync=True)
+    with open(files.log, 'ab') as log:
+        log.write(encode(99, {'type': 'output', 'id': 99, 'data': 'x'}).encode()[:20])
+    scan = SessionFiles(tmp_path, 'session-1').scan()
+    assert [parse_head(line.text).cursor for line in scan.lines] == [c for c, _ in stored]
+    assert scan.cursor == 6 and scan.rows == 6 and scan.turns_started == {1} and ('exit', 6) in scan.endings
+    assert files.log.read_bytes().endswith(b'\n')
+    assert list(files.events()) == [e for _, e in stored]
+
+
+def test_an_interrupted_compaction_leaves_no_duplicate(tmp_path):
+    files = SessionFiles(tmp_path, 'session-2')
+    stored = events(4)
+    files.append([encode(c, e) for c, e in stored], sync=True)
+    kept = files.log.read_bytes()
+    files.compact()
+    files.log.write_bytes(kept)  # the crash came after the rename, before the appended file was removed
+    assert list(SessionFiles(tmp_path, 'session-2').events()) == [e for _, e in stored]
+    SessionFiles(tmp_path, 'session-2').scan()
+    assert not files.log.exists()
+    more = [(9, {'type': 'output', 'id': 9, 'stream': 'stdout', 'data': 'after a follow-up\n', 'turn': 2})]
+    files.append([encode(c, e) for c, e in more], sync=True)  # a follow-up reopens it; compaction adds a member
+    files.compact()
+    assert list(files.events()) == [e for _, e in stored + more]
+
+
+def test_a_failed_write_leaves_only_whole_lines(tmp_path):
+    calls = []
+
+    def half_then_full(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        if len(calls) == 1:
+            return os.write(fd, data[:len(data) // 2])  # a short write, then the disk is full
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    files = SessionFiles(tmp_path, 'session-3')
+    files.append([encode(c, e) for c, e in events(2)], sync=False)
+    files._write = half_then_full
+    with pytest.raises(OSError):
+        files.append([encode(c, e) for c, e in events(50)], sync=False)
+    assert list(SessionFiles(tmp_path, 'session-3').events()) == [e for _, e in events(2)]
+
+
+def test_the_tail_a_hub_holds_starts_at_a_line_boundary_after_the_head(tmp_path):
+    files = SessionFiles(tmp_path, 'session-4')
+    stored = events(100)
+    stored[63] = (stored[63][0], {**stored[63][1], 'data': 'half a li'})  # a line split over two chunks
+    files.append([encode(c, e) for c, e in stored], sync=True)
+    scan = files.scan()
+    lines, skipped = choose(scan, 40)
+    kinds = [line.type for line in lines]
+    assert kinds[:3] == ['start', 'stage', 'turn_start'] and kinds[-1] == 'exit'
+    assert skipped == len(stored) - len(lines) and len(lines) <= 40 + 3
+    assert len(stored) - 40 == 64 and lines[3].cursor == stored[65][0]  # never in the middle of a line
+
+
+def test_session_ids_that_cannot_name_a_file_are_refused(tmp_path):
+    for bad in ('../x', '', 'a/b', '.hidden'):
+        with pytest.raises(ValueError):
+            SessionFiles(tmp_path, bad)
+
+
+async def test_a_damaged_copy_is_reported_and_left_alone(tmp_path):
+    from aod_ui.archive import Archive
+    from aod_ui.errors import StorageError
+    files = SessionFiles(tmp_path, 'session-5')
+    files.append([encode(c, e) for c, e in events(3)], sync=True)
+    files.compact()
+    files.write_meta({'complete': True, 'events': 6})
+    files.packed.write_bytes(files.packed.read_bytes()[:-9])  # cut short
+    with pytest.raises(ValueError, match='damaged'):
+        files.scan()
+    archive = Archive(tmp_path)
+    archive.open()
+    with pytest.raises(StorageError, match='cannot be read'):
+        await archive.events('session-5')
+    assert files.packed.exists()
