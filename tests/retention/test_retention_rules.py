@@ -185,14 +185,15 @@ def test_exactly_at_a_limit_a_session_is_kept_and_fractions_count():
 
 def test_the_policy_and_a_report_read_plainly():
     assert POLICY.describe() == ('delete finished sessions after 30 days; code-review: 90 days; stop and delete '
-                                 'sessions still active after 12 hours; pinned sessions are kept')
+                                 'sessions still active after 12 hours; keep archived copies of sessions AoD '
+                                 'deleted; pinned sessions are kept')
     assert RetentionPolicy().describe() == ('keep finished sessions (no age limit); never stop active sessions; '
-                                            'pinned sessions are kept')
+                                            'keep archived copies of sessions AoD deleted; pinned sessions are kept')
     from aod_ui.services import RunReport
     report = RunReport(id='r', by='ada', started_at=0, applied=True, planned=5, deleted=2, stopped=1, skipped=1,
                        deferred=1, failed=[('s', 'boom')])
-    assert report.summary() == ('5 planned, 2 deleted, 1 stopped, 1 no longer matching, 1 left for the next run '
-                                '(still active), 1 failed')
+    assert report.summary() == ('5 planned, 2 deleted, 0 archived copies removed, 1 stopped, 1 no longer '
+                                'matching, 1 left for the next run (still active), 1 failed')
     report.resumed = True
     assert report.summary().endswith('1 failed (resumed after a restart)')
 

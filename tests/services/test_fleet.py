@@ -104,7 +104,7 @@ def own_simulator():
     server.stop_thread()
 
 
-async def test_the_summary_counts_failures_costs_and_people(own_simulator):
+async def test_the_summary_counts_sessions_people_agents_and_days(own_simulator):
     from storage import SessionRecord
     core.loop = asyncio.get_running_loop()
     bug_fix, codex = BUG_FIX, CODEX
@@ -133,12 +133,9 @@ async def test_the_summary_counts_failures_costs_and_people(own_simulator):
     sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session))
     fleet = FleetService(sessions, store, upstreams, session_limit=7, days=14, reads_per_refresh=3,
                          clock=lambda: NOW)
-    first = await fleet.summary(ADMIN)
-    assert (first.facts_known, first.facts_missing) == (3, 5)  # three reads per refresh, newest first
-    assert set(fleet._facts) == {ids[0], ids[2], ids[4]}
-    await fleet.summary(ADMIN)
+    # facts (costs, durations, why sessions failed) come from the archive, which this service has not got
     summary = await fleet.summary(ADMIN)
-    assert (summary.facts_known, summary.facts_missing) == (8, 0)
+    assert (summary.facts_known, summary.facts_missing) == (0, 8)
     assert summary.by_status == {'completed': 5, 'failed': 3, 'pending': 1, 'running': 1, 'terminated': 1}
     assert (summary.active, summary.limit, summary.limit_source) == (2, 7, 'from configuration')
     upstream.status.known_limit = 3  # AoD said so in a 429
@@ -148,22 +145,10 @@ async def test_the_summary_counts_failures_costs_and_people(own_simulator):
     assert told.recent_errors[:2] == [(2.0, 'timeout', 'newer'), (1.0, 'server', 'older')]
     assert list(summary.per_day) == [(NOW - timedelta(days=13 - n)).strftime('%m-%d') for n in range(14)]
     assert [r.id for r in summary.stuck_pending] == [ids[7]] and [r.id for r in summary.silent_running] == [ids[8]]
-    assert summary.failures == [('install_runtime', 'npm ERR! code ETIMEDOUT', 2, [ids[2], ids[3]]),
-                                ('agent', 'exit code 2', 1, [ids[4]])]
     assert summary.per_person == {'olga': 4, 'max': 4, '(outside)': 2}
     assert summary.per_agent == {'bug-fix': {'completed': 3, 'failed': 3, 'pending': 1, 'running': 1,
                                              'terminated': 1}, 'codex-refactor': {'completed': 1}}
     assert len(summary.per_day) == 14 and sum(sum(c.values()) for c in summary.per_day.values()) == 10
     assert summary.per_day[(NOW - timedelta(days=1, hours=1)).astimezone().strftime('%m-%d')]['failed'] == 2
-    cost = 0.0123
-    # codex agents write plain text: no result, so no cost or duration
-    assert summary.cost_by_agent == pytest.approx({'bug-fix': 4 * cost})
-    assert summary.cost_by_person == pytest.approx({'olga': 2 * cost, 'max': cost, '(outside)': cost})
-    assert summary.duration_by_agent == pytest.approx({'bug-fix': 60.0})
     assert summary.reachable is True and summary.latency_ms is not None
-    assert store.kv.get(f'facts:{ids[0]}')['cost_usd'] == pytest.approx(cost)  # kept for the next start
-    opened = httpx.get(f'{own_simulator.url}/_sim/stats').json()['streams_opened']
-    again = FleetService(sessions, store, upstreams, reads_per_refresh=6, clock=lambda: NOW)  # after a restart
-    assert (await again.summary(ADMIN)).facts_known == 6  # the six newest of the eight
-    assert httpx.get(f'{own_simulator.url}/_sim/stats').json()['streams_opened'] == opened  # from the store
     await upstream.aclose()
