@@ -239,6 +239,15 @@ def score_text(result: dict) -> str:
     return f'{detected}/{judged}' + (f' ({value:.0f} %)' if value is not None else '')
 
 
+def changed_since(module: str, measured_at: str) -> bool:
+    """Whether the module's last commit is newer than its measurement (its figures then describe older code)."""
+    answer = subprocess.run(['git', 'log', '-1', '--format=%ct', '--', module], cwd=ROOT, capture_output=True,
+                            text=True)
+    committed = int(answer.stdout.strip() or 0)
+    measured = datetime.strptime(measured_at, '%Y-%m-%d %H:%M UTC').replace(tzinfo=UTC).timestamp()
+    return committed > measured + 60
+
+
 def load_results() -> dict[str, dict]:
     return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
 
@@ -258,6 +267,8 @@ def report(results: dict[str, dict]) -> None:
         explained = sum(1 for name in survivors if name in equivalents)
         untested_count = sum(result.get('untested', {}).values())
         mark = '' if result['complete'] else ' (partial: cut off)'
+        if changed_since(module, result['measured_at']):
+            mark += ' (the module changed since: to be measured again)'
         detected = sum(result['counts'].get(s, 0) for s in DETECTED)
         judged = sum(n for status, n in result['counts'].items() if status not in {'not checked', 'skipped'})
         lines.append(f'| `{module}` | {", ".join(f"`{t}`" for t in result["tests"])} | {detected}/{judged} | '
