@@ -21,6 +21,7 @@ from .errors import ConfigError
 from .hub import HubRegistry, spawn_detached
 from .services import (
     AuditService,
+    FairShare,
     FleetService,
     PeopleService,
     RetentionPolicy,
@@ -129,8 +130,9 @@ class System:
                                    make=lambda personal: Upstream(url, personal, timeout=timeout),
                                    fallback=self.settings.token_fallback)
         self.tokens = TokenService(self.upstreams, self.store, self_service=self.settings.self_service_tokens)
-        self._sessions = SessionService(self.upstreams, self.store, self.hubs)
         settings = self.settings
+        self._sessions = SessionService(self.upstreams, self.store, self.hubs, fair_share=FairShare(
+            self.store, role_limits=settings.active_session_limits, monthly_budget=settings.monthly_budget_usd))
         self.retention = RetentionService(
             self.store, self.upstreams, lambda: self._sessions._upstream_sessions(fresh=True),  # type: ignore[union-attr]
             self._sessions._agent_name, rate=settings.retention_rate,

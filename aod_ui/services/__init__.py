@@ -1,6 +1,7 @@
 """The dashboard's rules, in plain async Python (no NiceGUI `ui` here)."""
 
 from ._audit import AuditService
+from ._fair_share import FairShare, Usage
 from ._fleet import FleetService, FleetSummary, SessionFacts
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
@@ -12,6 +13,7 @@ __all__ = [
     'ROLES',
     'Actor',
     'AuditService',
+    'FairShare',
     'FleetService',
     'FleetSummary',
     'LaunchRequest',
@@ -31,6 +33,7 @@ __all__ = [
     'TokenService',
     'TokenVault',
     'Upstreams',
+    'Usage',
     'can_act',
     'can_launch',
     'can_view',

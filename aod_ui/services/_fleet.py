@@ -14,27 +14,16 @@ import contextlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from storage import Store, run_io
 
 from ..errors import AodUiError, NotAllowed
-from ..transcript import ResultEntry, StageEntry, Transcript
+from ._facts import SessionFacts, facts_of
 from ._policy import Actor, is_admin
 from ._sessions import SessionRow, SessionService
 from ._tokens import Upstreams
 
-__all__ = ['FleetService', 'FleetSummary', 'SessionFacts']
-
-
-@dataclass(frozen=True)
-class SessionFacts:
-    """What a finished session's stream tells: cost and duration from the final result, and why it failed."""
-
-    cost_usd: float | None = None
-    duration_ms: int | None = None
-    failed_stage: str | None = None
-    failure: str | None = None
+__all__ = ['FleetService', 'FleetSummary', 'SessionFacts', 'facts_of']
 
 
 @dataclass
@@ -166,20 +155,3 @@ class FleetService:
             return None
         return await run_io(facts_of, events)
 
-
-def facts_of(events: list[dict[str, Any]]) -> SessionFacts:
-    """Cost and duration from the final results, and the failing stage, of a whole session's events."""
-    transcript = Transcript()
-    for event in events:
-        transcript.feed(event)
-    transcript.flush()
-    facts: dict[str, Any] = {}
-    for entry in transcript.entries:
-        if isinstance(entry, ResultEntry):
-            facts['cost_usd'] = entry.cost_usd if entry.cost_usd is None else (facts.get('cost_usd') or 0) + \
-                entry.cost_usd
-            facts['duration_ms'] = (facts.get('duration_ms') or 0) + (entry.duration_ms or 0)
-        elif isinstance(entry, StageEntry) and entry.state == 'failed':
-            facts['failed_stage'] = entry.name
-            facts['failure'] = (entry.message or 'failed')[:200]
-    return SessionFacts(**facts)
