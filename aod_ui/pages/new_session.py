@@ -8,6 +8,7 @@ from nicegui import ui
 
 from ..auth import authenticate, login_redirect, require_actor
 from ..components import frame
+from ..components.launch_limits import LaunchLimitNotice
 from ..errors import AodUiError, UpstreamError
 from ..services import LaunchRequest, can_launch
 from ..system import System
@@ -35,6 +36,7 @@ def register(system: System) -> None:
                 ui.label(str(error)).classes('text-negative bg-red-1 rounded p-3').mark('problem')
                 ui.button('Try again', icon='refresh', on_click=lambda: ui.navigate.reload())
                 return
+            notice = LaunchLimitNotice(system, actor)
             by_id = {a.id: a for a in agents}
             by_name = {a.name: a.id for a in agents}
             chosen = agent if agent in by_id else by_name.get(agent, agents[0].id if agents else None)
@@ -61,6 +63,8 @@ def register(system: System) -> None:
                 with ui.row().classes('w-full justify-end gap-2'):
                     ui.button('Cancel', on_click=lambda: ui.navigate.to('/')).props('flat')
                     start = ui.button('Start session', icon='play_arrow').mark('start')
+                    notice.hold(start)
+                    await notice.check()
 
             def show_description() -> None:
                 chosen_agent = by_id.get(agent_select.value or '')

@@ -130,6 +130,10 @@ class FairShare:
         value = self.monthly_budget if override is None else float(override)
         return value or None
 
+    def allowed_over_budget(self, username: str) -> bool:
+        """An admin allowed this person past their budget for the rest of this month."""
+        return self._extra(username).get('over_budget_month') == self.month()
+
     def month(self) -> str:
         return datetime.fromtimestamp(self.clock(), tz=UTC).strftime('%Y-%m')
 
@@ -172,7 +176,7 @@ class FairShare:
         month = self.month()
         return Usage(username=username, active=active, limit=self.limit_for(username, role), month=month,
                      cost_usd=cost, budget_usd=budget, costs_unknown=unknown,
-                     allowed_over_budget=self._extra(username).get('over_budget_month') == month)
+                     allowed_over_budget=self.allowed_over_budget(username))
 
     # -- the gate -----------------------------------------------------------------------------------------------
 
