@@ -24,14 +24,16 @@ class LaunchLimitNotice(ui.label):
         self.system = system
         self.actor = actor
         self.start: ui.button | None = None
+        self.refused = False
         self.classes('w-full rounded p-3 whitespace-pre-line').mark('launch-limit')
         self.set_visibility(False)
         ui.timer(system.settings.refresh_seconds, self.check)
         system.sessions.fair_share.changed.subscribe(self._changed)
 
     def hold(self, start: ui.button) -> None:
-        """The button this notice disables while a launch would be refused."""
+        """The button this notice disables while a launch would be refused (from the last check on)."""
         self.start = start
+        start.set_enabled(not self.refused)
 
     async def check(self) -> None:
         usage = None
@@ -43,8 +45,9 @@ class LaunchLimitNotice(ui.label):
         self.classes(remove='text-negative bg-red-1 text-warning bg-amber-1')
         self.classes('text-negative bg-red-1' if refusal else 'text-warning bg-amber-1')
         self.set_visibility(bool(self.text))
+        self.refused = refusal is not None
         if self.start is not None:
-            self.start.set_enabled(refusal is None)
+            self.start.set_enabled(not self.refused)
 
     async def _changed(self, username: str) -> None:
         if username == self.actor.username:
