@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from nicegui import app, core
 
 from . import __version__, collector
+from .api import mount_api
 from .auth import Gate, current_actor, install_socket_guard
 from .components import page_guard
 from .components.tailwind import forget_timings
@@ -41,6 +42,7 @@ def build(settings: Settings) -> System:
     app.on_shutdown(leftovers.cancel)
     app.on_shutdown(system.shutdown)
     register_all(system)
+    mount_api(app, system)  # /api/v1, /api/docs, /api/openapi.json: tokens only, never cookies
     if settings.auth == 'oidc':
         from .auth.oidc import register_oidc
         register_oidc(system)

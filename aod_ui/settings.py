@@ -222,6 +222,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Fair share: each person's monthly budget in US dollars, counted from the costs the agents reported in "
             'the sessions they launched this calendar month (UTC). New session warns at 80 %; at 100 % launches '
             'are refused unless an admin allows more. 0: no budget. People may set another per person.'),
+    Setting('AOD_UI_API_RATE', 'api_rate', _positive_float, 120.0,
+            'HTTP API: requests a minute each personal access token may make (in bursts of up to as many); more are '
+            'answered 429 with Retry-After. Following a session\'s events is one request however long it lasts.'),
+    Setting('AOD_UI_API_TOKEN_MAX_DAYS', 'api_token_max_days', _positive_float, 365.0,
+            'HTTP API: the longest a personal access token may last, in days (people choose up to this).'),
     Setting('AOD_UI_HEADER_DEFAULT_ROLE', 'header_default_role', _choice('admin', 'member', 'viewer'), 'member',
             'With AOD_UI_AUTH=header: the role of a person seen for the first time.'),
 )
@@ -280,6 +285,8 @@ class Settings:
     token_fallback: str = 'refuse'
     token_key: str = field(default='', repr=False)
     self_service_tokens: bool = False
+    api_rate: float = 120.0
+    api_token_max_days: float = 365.0
 
     @property
     def demo(self) -> bool:

@@ -20,6 +20,8 @@ from .archive._follower import Follower
 from .errors import ConfigError
 from .hub import HubRegistry, spawn_detached
 from .services import (
+    Actor,
+    ApiTokenService,
     AuditService,
     FairShare,
     FleetService,
@@ -64,6 +66,9 @@ class System:
                                 hold=settings.stream_hold, archive=self.archive)
         self.people = PeopleService(self.store)
         self.audit = AuditService(self.store)
+        self.api_tokens = ApiTokenService(self.store, self._api_actor, max_days=settings.api_token_max_days,
+                                          rate_per_minute=settings.api_rate)
+        """Personal access tokens of the HTTP API (`aod_ui/api`)."""
         self.demo_accounts: list[tuple[str, str, str]] = []
         """Demo mode: the seeded accounts and their passwords, shown on the sign-in page."""
         self.end_session_url: Callable[..., Awaitable[str | None]] | None = None
@@ -71,6 +76,14 @@ class System:
         self.provider_check = None
         """With OpenID Connect: the schedule that asks the provider again about signed-in people."""
         self._background: list[asyncio.Task] = []
+
+    def _api_actor(self, username: str) -> Actor | None:
+        """The person an API token acts as, right now (with `AOD_UI_AUTH=none`, its one local admin)."""
+        if self.settings.auth == 'none':
+            from .auth import LOCAL_ACTOR
+            if username == LOCAL_ACTOR.username:
+                return LOCAL_ACTOR
+        return self.people.actor(username)
 
     def background(self, task: asyncio.Task) -> None:
         """Keep a long-running task of the dashboard's, to cancel it at shutdown."""

@@ -4,6 +4,7 @@
     python -m bench --smoke     a tiny run of every scenario, no targets judged (CI)
     python -m bench --only latency,connections
     python -m bench --only load                the 100-viewer websocket load test (also one of the tests)
+    python -m bench --smoke --only api         API followers beside page viewers, tiny
     python -m bench --only archive             the archive at AoD's pace: first and later opens, a backfill
     python -m bench --only soak --soak 10 --out bench/results/soak     the 10-minute soak (separate, longer)
 
@@ -22,7 +23,7 @@ from . import scenarios
 from .harness import CHROMIUM, CHROMIUM_ARGS, settle, stack
 
 RESULTS = Path(__file__).resolve().parent / 'results'
-ALL = ('connections', 'latency', 'throughput', 'idle', 'huge', 'list', 'load', 'archive')
+ALL = ('connections', 'latency', 'api', 'throughput', 'idle', 'huge', 'list', 'load', 'archive')
 FULL = tuple(name for name in ALL if name != 'load')
 """The full run leaves out the 2-minute websocket load test: it runs with the tests (tests/faults/test_load.py)."""
 
@@ -85,6 +86,13 @@ def main() -> None:
             rows += scenarios.latency(browser, simulator, dashboard, baseline, sessions=1 if smoke else 5,
                                       viewers=2 if smoke else 10, rate=20 if smoke else 50,
                                       seconds=2 if smoke else 8)
+        if 'api' in only:
+            between()
+            from .api_followers import FULL as API_FULL
+            from .api_followers import SMOKE as API_SMOKE
+            from .api_followers import run as api_followers
+            rows += [scenarios.Row(**row) for row in api_followers(browser, simulator, dashboard,
+                                                                   **(API_SMOKE if smoke else API_FULL))]
         if 'throughput' in only:
             between()
             rows += scenarios.throughput(browser, simulator, dashboard, baseline, viewers=1 if smoke else 3,

@@ -1,7 +1,7 @@
 """The dashboard's own data: who launched which AoD session with what prompt, the people and their roles, the
 audit trail, and small settings and state. Shaped like NiceGUI's `persistence/`:
 
-- a small repository interface per kind of data (`SessionRecords`, `Users`, `AuditLog`, `KeyValue`), with
+- a small repository interface per kind of data (`SessionRecords`, `Users`, `AuditLog`, `KeyValue`, `ApiTokens`), with
   dataclass records (`SessionRecord`, `User`, `AuditEntry`) that convert to and from plain dicts;
 - a TinyDB implementation (`open_store(data_dir)`), written atomically so a crash loses nothing acknowledged;
 - an in-memory implementation for unit tests (`memory_store()`), the same code over a dict.
@@ -19,6 +19,7 @@ field, a duplicate key, a value JSON cannot hold) are `TypeError` or `ValueError
 
 from ._json import thaw
 from .aio import run_io
+from .api_tokens import SCOPES, ApiToken, ApiTokens, MemoryApiTokens
 from .audit import CSV_COLUMNS, AuditEntry, AuditLog, MemoryAuditLog, Outcome
 from .audit_file import AUDIT_SCHEMA, JsonlAuditLog
 from .kv import KeyValue, MemoryKeyValue, TableKeyValue, TinyDBKeyValue
@@ -41,15 +42,19 @@ __all__ = [
     'CSV_COLUMNS',
     'MIGRATIONS',
     'SCHEMA_VERSION',
+    'SCOPES',
     'SESSIONS_FILE',
     'STATE_FILE',
     'USERS_FILE',
+    'ApiToken',
+    'ApiTokens',
     'AuditEntry',
     'AuditLog',
     'AuthSource',
     'FollowUp',
     'JsonlAuditLog',
     'KeyValue',
+    'MemoryApiTokens',
     'MemoryAuditLog',
     'MemoryKeyValue',
     'MemorySessionRecords',

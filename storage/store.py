@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ._files import ensure_private_folder
 from ._tinydb import TinyDBFile
+from .api_tokens import ApiTokens, MemoryApiTokens, TinyDBApiTokens
 from .audit import AuditLog, MemoryAuditLog
 from .audit_file import JsonlAuditLog
 from .kv import KeyValue, MemoryKeyValue, TinyDBKeyValue
@@ -34,6 +35,8 @@ class Store:
     users: Users
     audit: AuditLog
     kv: KeyValue
+    api_tokens: ApiTokens = field(default_factory=MemoryApiTokens)
+    """Personal access tokens for the HTTP API (digests only), kept in the people's file."""
     data_dir: Path | None = None
     """The folder the files are in; None in memory."""
     _closers: tuple[Callable[[], None], ...] = field(default=(), repr=False)
@@ -66,9 +69,11 @@ def open_store(data_dir: Path) -> Store:
         raise
     sessions, users, state = opened
     return Store(sessions=TinyDBSessionRecords(sessions), users=TinyDBUsers(users), audit=audit,
-                 kv=TinyDBKeyValue(state), data_dir=data_dir, _closers=tuple(database.close for database in opened))
+                 kv=TinyDBKeyValue(state), api_tokens=TinyDBApiTokens(users), data_dir=data_dir,
+                 _closers=tuple(database.close for database in opened))
 
 
 def memory_store() -> Store:
     """A store that keeps everything in memory and writes nothing: for unit tests and throwaway demos."""
-    return Store(sessions=MemorySessionRecords(), users=MemoryUsers(), audit=MemoryAuditLog(), kv=MemoryKeyValue())
+    return Store(sessions=MemorySessionRecords(), users=MemoryUsers(), audit=MemoryAuditLog(), kv=MemoryKeyValue(),
+                 api_tokens=MemoryApiTokens())

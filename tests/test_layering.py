@@ -5,7 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = ['aod_ui/services', 'aod_ui/hub', 'aod_ui/archive', 'aod_ui/upstream', 'aod_ui/transcript',
-          'aod_ui/simulator', 'storage']
+          'aod_ui/simulator', 'aod_ui/api', 'storage']
 
 
 def _imports(path: Path) -> set[str]:

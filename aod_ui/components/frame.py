@@ -41,6 +41,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
             ui.link('Audit', '/audit').classes('text-white no-underline max-sm:hidden')
         if is_admin(actor):
             ui.link('Operations', '/operations').classes('text-white no-underline max-sm:hidden')
+        ui.link('Tokens', '/tokens').classes('text-white no-underline max-sm:hidden').mark('api-tokens')
         ui.space()
         if system.settings.auth != 'none':
             with ui.button(icon='account_circle').props('flat dense no-caps color=white').mark('account'):

@@ -1,7 +1,7 @@
 """The dashboard's pages, one module each; `register_all` registers every one."""
 
 from ..system import System
-from . import audit, login, new_session, operations, people, session_page, sessions_list
+from . import api_tokens, audit, login, new_session, operations, people, session_page, sessions_list
 
 __all__ = ['register_all']
 
@@ -14,3 +14,4 @@ def register_all(system: System) -> None:
     people.register(system)
     audit.register(system)
     operations.register(system)
+    api_tokens.register(system)

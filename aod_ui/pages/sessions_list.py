@@ -14,11 +14,11 @@ from ..auth import authenticate, login_redirect
 from ..components import frame
 from ..components.page_guard import page_guard
 from ..errors import AodUiError
-from ..services import SessionRow, is_admin
+from ..services import SessionRow, filter_rows, in_scope, is_admin
 from ..system import System
 from ._page import page
 
-__all__ = ['register']
+__all__ = ['filter_rows', 'in_scope', 'register']  # the filters live in services, shared with the API
 
 PAGE_SIZE = 50
 STATUSES = ['pending', 'running', 'completed', 'failed', 'terminated']
@@ -63,36 +63,11 @@ def _table_row(row: SessionRow) -> dict:
     }
 
 
-def filter_rows(rows: list[SessionRow], status: str, agent: str, query: str, username: str = '') -> list[SessionRow]:
-    """The rows matching a status, an agent name and a case-insensitive search over prompt, agent, id and labels.
-    In someone else's private session the search reads only what the list shows of its prompt (the first line)."""
-    query = query.strip().lower()
-    return [r for r in rows
-            if (not status or r.status == status)
-            and (not agent or r.agent_name == agent)
-            and (not query or query in _searchable_prompt(r, username).lower() or query in r.agent_name.lower()
-                 or query in r.id or any(query in label.lower() for label in r.labels))]
-
-
-def _searchable_prompt(row: SessionRow, username: str) -> str:
-    return row.prompt if row.visibility == 'team' or row.owner == username else row.title
-
-
 def offer_choices(select: ui.select, anything: str, values: set[str], chosen: str) -> None:
     """Offer the values seen in the list (and the chosen one, even when absent now); resend only on change."""
     options = {'': anything, **{v: v for v in sorted(values | ({chosen} if chosen else set()))}}
     if options != select.options:
         select.set_options(options, value=chosen)
-
-
-def in_scope(rows: list[SessionRow], scope: str, username: str) -> list[SessionRow]:
-    """Mine: started by (or handed to) this person; Team: everything the dashboard recorded that they may see;
-    All (admins): also sessions started outside the dashboard and others' private ones."""
-    if scope == 'mine':
-        return [r for r in rows if r.owner == username]
-    if scope == 'team':
-        return [r for r in rows if r.recorded and (r.visibility == 'team' or r.owner == username)]
-    return rows
 
 
 def register(system: System) -> None:

@@ -1,8 +1,10 @@
 """The dashboard's rules, in plain async Python (no NiceGUI `ui` here)."""
 
+from ._api_tokens import TOKEN_PREFIX, ApiCaller, ApiTokenService, TokenBucket, TokenRefused
 from ._audit import AuditService
 from ._fair_share import FairShare, Usage
 from ._fleet import FleetService, FleetSummary, SessionFacts
+from ._listing import filter_rows, in_scope
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
@@ -11,7 +13,10 @@ from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefi
 
 __all__ = [
     'ROLES',
+    'TOKEN_PREFIX',
     'Actor',
+    'ApiCaller',
+    'ApiTokenService',
     'AuditService',
     'FairShare',
     'FleetService',
@@ -29,7 +34,9 @@ __all__ = [
     'SessionFacts',
     'SessionRow',
     'SessionService',
+    'TokenBucket',
     'TokenInfo',
+    'TokenRefused',
     'TokenService',
     'TokenVault',
     'Upstreams',
@@ -37,7 +44,9 @@ __all__ = [
     'can_act',
     'can_launch',
     'can_view',
+    'filter_rows',
     'first_line',
+    'in_scope',
     'is_admin',
     'token_prefix',
 ]

@@ -24,6 +24,9 @@ class Actor:
     username: str
     role: str
     display_name: str = ''
+    via: str = ''
+    """How the person acts when not through a page: for the HTTP API, which of their tokens (by name and prefix).
+    The audit trail records it."""
 
     @property
     def label(self) -> str:

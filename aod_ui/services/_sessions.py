@@ -395,6 +395,8 @@ class SessionService(SessionSettings):
         if self.upstreams.per_person and session_id:
             with contextlib.suppress(AodUiError):  # which token served the call: recorded by its prefix only
                 detail = f'{detail} [token {self.upstreams.for_session(session_id).token_prefix}]'.strip()
+        if actor.via:
+            detail = f'{detail} [via {actor.via}]'.strip()
         try:
             await run_io(self.store.audit.append, actor.username, action, session_id=session_id,
                          outcome=outcome, detail=detail)  # type: ignore[arg-type]

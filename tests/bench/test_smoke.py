@@ -24,7 +24,13 @@ def test_benchmark_smoke_run(tmp_path):
                             capture_output=True, text=True, timeout=400)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads((tmp_path / 'latest.json').read_text())
-    rows = report['rows']
+    api = [row for row in report['rows'] if 'API followers' in row['scenario']]  # ours alone: no baseline
+    assert {row['metric']: row['ours'] for row in api if row['metric'] in {'upstream stream connections',
+                                                                          'API follower errors'}} == {
+        'upstream stream connections': 1, 'API follower errors': 0}
+    assert all(row['ours'] is not None for row in api)
+    assert all(row['baseline'] is not None for row in api if 'latency' in row['metric'])  # the page beside them
+    rows = [row for row in report['rows'] if row not in api]
     assert {row['metric'] for row in rows} >= {'upstream stream connections', 'latency p50 (ms)',
                                                'server memory per viewer (MB)', 'time to interactive (s)',
                                                'highest events/s with p99 ≤ 1 s', 'later open (s)',

@@ -1,0 +1,220 @@
+"""`GET /api/v1/sessions/{id}/events`: a session's stream as Server-Sent Events, served from its hub.
+
+An API follower is one more viewer of the session's `SessionHub`, never one more stream from AoD. It gets what the
+hub holds, then what follows, in AoD's own shape: `data: <the event as AoD sent it>`, with `id: <cursor>` on the
+events that carry one. `Last-Event-ID: N` resumes after event N as AoD does: rows after N, the `turn_start` of a
+turn that continues after N, and the turn's ending. Like AoD, the stream closes after a turn's terminal event
+(`exit`, `error`, `terminated`); after a follow-up, reconnect with the last id. Ends of earlier turns in the replay
+are left out (AoD's replay has none), and so is `stale` (the hub resumes by itself).
+
+The dashboard adds one event type of its own, `{"type": "dashboard", "code", "message"}`: `truncated` (the hub let
+the oldest events go: the transcript endpoint has them all), `gone` (AoD deleted the session), `access_ended`
+(the token was revoked or expired, or its person was disabled or lost sight of the session: checked before every
+push, at once when people, tokens or a session's visibility or owner change, and at every heartbeat), `behind`
+(the client read too slowly). A comment line `: heartbeat` goes out after 15 s of silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import StreamingResponse
+
+from ..errors import NotAllowed
+from ..hub import TERMINAL_TYPES, Batch, HubState, SessionHub
+from ..services import ApiCaller, TokenRefused
+from ..services._sessions import NOT_FOUND
+from ..system import System
+from ._auth import caller_with, system_of
+from ._errors import ApiProblem
+
+__all__ = ['Follower', 'router']
+
+router = APIRouter()
+HEARTBEAT = 15.0
+MAX_BACKLOG = 2_000
+"""Batches a follower may leave unread before it is told it fell behind and disconnected."""
+RECHECK = object()
+REVOKED = object()
+FINISHED_PHASES = frozenset({'idle', 'gone'})
+
+
+def cursor_of(event: dict[str, Any]) -> int | None:
+    """The resume cursor an event carries: never on `start` and `turn_start` (as the hub reads AoD)."""
+    if event.get('type') in {'start', 'turn_start'}:
+        return None
+    value = event.get('id')
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def frame(event: dict[str, Any]) -> str:
+    cursor = cursor_of(event)
+    head = f'id: {cursor}\n' if cursor is not None else ''
+    return f'{head}data: {json.dumps(event, separators=(",", ":"))}\n\n'
+
+
+def notice(code: str, message: str) -> str:
+    return frame({'type': 'dashboard', 'code': code, 'message': message})
+
+
+class Follower:
+    """One API client following one session's hub, from `after` (its Last-Event-ID) on."""
+
+    def __init__(self, system: System, caller: ApiCaller, session_id: str, after: int | None) -> None:
+        self.system = system
+        self.caller = caller
+        self.session_id = session_id
+        self.hub: SessionHub | None = None
+        """Found (or made) only when the response starts, so a client gone before then leaves no hub behind."""
+        self.after = after
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.overflowed = False
+        self.refusal = ''
+
+    def _put(self, item: Any) -> None:
+        if self.queue.qsize() >= MAX_BACKLOG:
+            self.overflowed = True
+        self.queue.put_nowait(item)
+
+    def _on_events(self, batch: Batch) -> None:
+        self._put(batch)
+
+    def _on_state(self, state: HubState) -> None:
+        self._put(state)
+
+    def _recheck(self, _subject: str) -> None:
+        self._put(RECHECK)
+
+    def wanted(self, event: dict[str, Any]) -> bool:
+        """Whether a row-like event is new to this client (terminal events are decided by the caller)."""
+        kind = event.get('type')
+        if kind == 'stale' or kind in TERMINAL_TYPES:
+            return False
+        if self.after is None or kind == 'start':
+            return True
+        if kind == 'turn_start':
+            upcoming = event.get('id')  # the id of the output that follows it
+            return isinstance(upcoming, int) and upcoming > self.after
+        cursor = cursor_of(event)
+        return cursor is not None and cursor > self.after
+
+    def replay(self, held: list[dict[str, Any]]) -> tuple[list[str], bool]:
+        """What a joining client gets of the events held, and whether that ends the stream (a finished turn)."""
+        out = []
+        for event in held:
+            if self.wanted(event):
+                out.append(frame(event))
+        finished = self.hub is not None and self.hub.state.phase in FINISHED_PHASES
+        ending = self._ending(held) if finished else None
+        if ending is not None:
+            out.append(frame(ending))
+        return out, finished
+
+    def _ending(self, held: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+        """The terminal event that ends what the hub holds, unless this client has seen past it."""
+        last = held[-1] if held else None
+        if last is None or last.get('type') not in TERMINAL_TYPES:
+            return None
+        cursor = cursor_of(last)
+        return last if self.after is None or cursor is None or cursor >= self.after else None
+
+    def _still_allowed(self) -> bool:
+        """Whether the client may go on following (asked by the hub before every push); if not, `refusal` says why."""
+        try:
+            self.caller = self.system.api_tokens.still_valid(self.caller)
+        except TokenRefused as error:
+            self.refusal = str(error)
+            return False
+        if not self.system.sessions.may_watch(self.caller.actor, self.session_id):
+            self.refusal = NOT_FOUND
+            return False
+        return True
+
+    async def stream(self) -> AsyncIterator[str]:
+        changes = (self.system.people.changed, self.system.api_tokens.changed, self.system.sessions.access_changed)
+        for change in changes:
+            change.subscribe(self._recheck, unsubscribe_on_delete=False)
+        self.hub = hub = self.system.hubs.hub(self.session_id)
+        # as for a page: every push to this follower first asks whether its token and person may still see the
+        # session; when not, the hub drops the follower before anything reaches it
+        held, viewer = hub.join(self._on_events, self._on_state, allowed=self._still_allowed,
+                                on_revoked=lambda: self._put(REVOKED))
+        try:
+            first = next((c for c in map(cursor_of, held) if c is not None), None)
+            if hub.dropped and (self.after is None or first is None or first > self.after):
+                yield notice('truncated', 'The dashboard holds only the latest events of this long session; '
+                             f'earlier ones are in its transcript (GET /api/v1/sessions/{self.session_id}'
+                             '/transcript).')
+            frames, done = self.replay(held)
+            for text in frames:
+                yield text
+            if done:
+                if hub.state.phase == 'gone':
+                    yield notice('gone', hub.state.message)
+                return
+            while True:
+                try:
+                    item = await asyncio.wait_for(self.queue.get(), HEARTBEAT)
+                except TimeoutError:
+                    item = None
+                # besides every push (above), rights are checked at once when a person, a token or who may see a
+                # session changed, and at every heartbeat (an expiry has no event)
+                if item is REVOKED or ((item is None or item is RECHECK) and not viewer.check()):
+                    yield notice('access_ended', self.refusal or NOT_FOUND)
+                    return
+                if self.overflowed:
+                    yield notice('behind', 'This client read the events too slowly; reconnect with the '
+                                 'Last-Event-ID header to go on from the last event it got.')
+                    return
+                if item is None:
+                    yield ': heartbeat\n\n'
+                elif isinstance(item, Batch):
+                    for event in item.events:
+                        if event.get('type') in TERMINAL_TYPES:
+                            yield frame(event)
+                            return
+                        if self.wanted(event):
+                            yield frame(event)
+                            cursor = cursor_of(event)
+                            if cursor is not None:
+                                self.after = cursor
+                elif isinstance(item, HubState):
+                    if item.phase == 'gone':
+                        yield notice('gone', item.message)
+                        return
+                    if item.phase in {'idle', 'stopped'}:
+                        # the turn is over: a client that joined after its terminal event reached the hub, but
+                        # before the hub saw AoD close the stream, has not had it yet
+                        ending = self._ending(hub.transcript.raw.events)
+                        if ending is not None:
+                            yield frame(ending)
+                        return
+        finally:
+            viewer.close()
+            for change in changes:
+                change.unsubscribe(self._recheck)
+
+
+@router.get('/sessions/{session_id}/events', summary="Follow a session's events (Server-Sent Events)",
+            response_class=StreamingResponse,
+            responses={200: {'content': {'text/event-stream': {}},
+                             'description': "AoD's events, as AoD sends them; see the API guide"}})
+async def events(request: Request, session_id: str, caller: Annotated[ApiCaller, Depends(caller_with('read'))],
+                 last_event_id: Annotated[str | None, Header(alias='Last-Event-ID')] = None) -> StreamingResponse:
+    system = system_of(request)
+    after: int | None = None
+    if last_event_id not in (None, ''):
+        try:
+            after = max(0, int(last_event_id))
+        except ValueError:
+            raise ApiProblem(422, 'invalid_request', 'Last-Event-ID must be a whole number: the id of the last '
+                             'event received.') from None
+    if not system.sessions.may_watch(caller.actor, session_id):
+        raise NotAllowed(NOT_FOUND)
+    follower = Follower(system, caller, session_id, after)
+    return StreamingResponse(follower.stream(), media_type='text/event-stream',
+                             headers={'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'})
