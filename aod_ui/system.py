@@ -26,6 +26,7 @@ from .services import (
     FairShare,
     FleetService,
     PeopleService,
+    Reruns,
     RetentionPolicy,
     RetentionService,
     SessionService,
@@ -55,6 +56,7 @@ class System:
         self.retention: RetentionService | None = None  # type: ignore[assignment]
         self._retention_task: asyncio.Task | None = None
         self.fleet: FleetService | None = None  # type: ignore[assignment]
+        self.reruns: Reruns = None  # type: ignore[assignment]  # set in startup
         self._sessions: SessionService | None = None
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
@@ -146,6 +148,7 @@ class System:
         settings = self.settings
         self._sessions = SessionService(self.upstreams, self.store, self.hubs, fair_share=FairShare(
             self.store, role_limits=settings.active_session_limits, monthly_budget=settings.monthly_budget_usd))
+        self.reruns = Reruns(self._sessions)
         self.retention = RetentionService(
             self.store, self.upstreams, lambda: self._sessions._upstream_sessions(fresh=True),  # type: ignore[union-attr]
             self._sessions._agent_name, rate=settings.retention_rate,

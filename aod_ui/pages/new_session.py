@@ -9,6 +9,7 @@ from nicegui import ui
 from ..auth import authenticate, login_redirect, require_actor
 from ..components import frame
 from ..components.launch_limits import LaunchLimitNotice
+from ..components.rerun_panel import rerun_request
 from ..errors import AodUiError, UpstreamError
 from ..services import LaunchRequest, can_launch
 from ..system import System
@@ -19,7 +20,7 @@ __all__ = ['register']
 
 def register(system: System) -> None:
     @page(system, '/new')
-    async def new_session_page(request: Request, agent: str = '') -> RedirectResponse | None:
+    async def new_session_page(request: Request, agent: str = '', rerun: str = '') -> RedirectResponse | None:
         actor = await authenticate(system, request)
         if actor is None:
             return login_redirect(request)
@@ -41,6 +42,8 @@ def register(system: System) -> None:
             by_id = {a.id: a for a in agents}
             by_name = {a.name: a.id for a in agents}
             chosen = agent if agent in by_id else by_name.get(agent, agents[0].id if agents else None)
+            origin = rerun_request(system, actor, rerun)  # "Edit and run": the form starts as that session
+            chosen = origin.agent_id if origin is not None and origin.agent_id in by_id else chosen
             with ui.card().classes('w-full max-w-3xl gap-3'):
                 agent_select = ui.select({a.id: a.name for a in agents}, value=chosen, label='Agent') \
                     .props('outlined').classes('w-full').mark('agent')
@@ -65,6 +68,10 @@ def register(system: System) -> None:
                     ui.button('Cancel', on_click=lambda: ui.navigate.to('/')).props('flat')
                     start = ui.button('Start session', icon='play_arrow').mark('start')
                     notice.hold(start)
+            if origin is not None:
+                prompt.value, repo.value, mount.value = origin.prompt, origin.repository_url, \
+                    origin.repository_mount_path
+                timeout.value, visibility.value = origin.timeout or timeout.value, origin.visibility
 
             def show_description() -> None:
                 chosen_agent = by_id.get(agent_select.value or '')
@@ -84,7 +91,8 @@ def register(system: System) -> None:
                     return
                 request = LaunchRequest(agent_id=agent_select.value or '', prompt=prompt.value or '',
                                         timeout=seconds, repository_url=repo.value or '',
-                                        repository_mount_path=mount.value or '', visibility=visibility.value)
+                                        repository_mount_path=mount.value or '', visibility=visibility.value,
+                                        labels=origin.labels if origin else (), origin=origin.origin if origin else '')
                 start.props('loading')
                 try:
                     session_id = await system.sessions.launch(require_actor(system), request)

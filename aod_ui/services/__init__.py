@@ -7,6 +7,7 @@ from ._fleet import FleetService, FleetSummary, SessionFacts
 from ._listing import filter_rows, in_scope
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
+from ._reruns import Reruns
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
 from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
@@ -27,6 +28,7 @@ __all__ = [
     'PeopleService',
     'PlanItem',
     'RateLimiter',
+    'Reruns',
     'RetentionPolicy',
     'RetentionService',
     'RunReport',

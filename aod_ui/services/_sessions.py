@@ -253,7 +253,7 @@ class SessionService(SessionSettings):
         agent_name = self._agent_name(request.agent_id)
         record = SessionRecord(session_id=ack.id, agent_id=request.agent_id, agent_name=agent_name, prompt=prompt,
                                owner=actor.username, visibility=cast(Visibility, request.visibility),
-                               labels=list(request.labels),
+                               labels=list(request.labels), origin=request.origin or None, timeout=request.timeout,
                                created_at=time.time(), resources=[dict(r) for r in resources or []])
         await run_io(self.store.sessions.add, record)
         self.invalidate()
