@@ -27,6 +27,9 @@ class LaunchLimitNotice(ui.label):
         self.refused = False
         self.classes('w-full rounded p-3 whitespace-pre-line').mark('launch-limit')
         self.set_visibility(False)
+        # asked at once but not awaited by the page: an await in the page's body lets the page reach the browser
+        # before its start button has a handler
+        ui.timer(0, self.check, once=True)
         ui.timer(system.settings.refresh_seconds, self.check)
         system.sessions.fair_share.changed.subscribe(self._changed)
 

@@ -38,7 +38,6 @@ def register(system: System) -> None:
                 ui.button('Try again', icon='refresh', on_click=lambda: ui.navigate.reload())
                 return
             notice = LaunchLimitNotice(system, actor)
-            await notice.check()  # before the form: no await may come between the start button and its handler
             by_id = {a.id: a for a in agents}
             by_name = {a.name: a.id for a in agents}
             chosen = agent if agent in by_id else by_name.get(agent, agents[0].id if agents else None)
