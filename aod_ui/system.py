@@ -30,6 +30,7 @@ from .services import (
     RetentionPolicy,
     RetentionService,
     SessionService,
+    TemplateService,
     TokenService,
     TokenVault,
     Upstreams,
@@ -57,6 +58,7 @@ class System:
         self._retention_task: asyncio.Task | None = None
         self.fleet: FleetService | None = None  # type: ignore[assignment]
         self.reruns: Reruns = None  # type: ignore[assignment]  # set in startup
+        self.templates: TemplateService = None  # type: ignore[assignment]  # set in startup
         self._sessions: SessionService | None = None
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
@@ -149,6 +151,7 @@ class System:
         self._sessions = SessionService(self.upstreams, self.store, self.hubs, fair_share=FairShare(
             self.store, role_limits=settings.active_session_limits, monthly_budget=settings.monthly_budget_usd))
         self.reruns = Reruns(self._sessions)
+        self.templates = TemplateService(self._sessions)
         self.retention = RetentionService(
             self.store, self.upstreams, lambda: self._sessions._upstream_sessions(fresh=True),  # type: ignore[union-attr]
             self._sessions._agent_name, rate=settings.retention_rate,

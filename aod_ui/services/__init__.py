@@ -10,6 +10,7 @@ from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._reruns import Reruns
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
 from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
+from ._templates import Template, TemplateService
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
 
 __all__ = [
@@ -36,6 +37,8 @@ __all__ = [
     'SessionFacts',
     'SessionRow',
     'SessionService',
+    'Template',
+    'TemplateService',
     'TokenBucket',
     'TokenInfo',
     'TokenRefused',
