@@ -25,6 +25,7 @@ from .services import (
     AuditService,
     FairShare,
     FleetService,
+    Notifications,
     PeopleService,
     Reruns,
     RetentionPolicy,
@@ -34,6 +35,7 @@ from .services import (
     TokenService,
     TokenVault,
     Upstreams,
+    WebhookService,
 )
 from .settings import Settings
 from .upstream import Upstream
@@ -59,6 +61,8 @@ class System:
         self.fleet: FleetService | None = None  # type: ignore[assignment]
         self.reruns: Reruns = None  # type: ignore[assignment]  # set in startup
         self.templates: TemplateService = None  # type: ignore[assignment]  # set in startup
+        self.webhooks = WebhookService(self.store)
+        self.notifications: Notifications = None  # type: ignore[assignment]  # set in startup
         self._sessions: SessionService | None = None
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
@@ -152,6 +156,8 @@ class System:
             self.store, role_limits=settings.active_session_limits, monthly_budget=settings.monthly_budget_usd))
         self.reruns = Reruns(self._sessions)
         self.templates = TemplateService(self._sessions)
+        self.notifications = Notifications(self._sessions, self.webhooks, public_url=settings.public_url)
+        self.background(spawn_detached(self.notifications.run(), 'session events'))
         self.retention = RetentionService(
             self.store, self.upstreams, lambda: self._sessions._upstream_sessions(fresh=True),  # type: ignore[union-attr]
             self._sessions._agent_name, rate=settings.retention_rate,
@@ -181,6 +187,7 @@ class System:
         for task in self._background:
             task.cancel()
         await self.hubs.stop_all()
+        await self.webhooks.aclose()
         if self._upstream is not None:
             await self._upstream.aclose()
         if self.upstreams is not None:

@@ -20,6 +20,7 @@ from ..components.charts import bar_chart, stacked_chart
 from ..components.page_guard import PageGuard, page_guard
 from ..components.session_actions import confirm
 from ..components.usage_table import usage_table
+from ..components.webhooks_card import webhooks_card
 from ..errors import AodUiError
 from ..hub import spawn_detached
 from ..services import FleetSummary, RunReport, SessionRow, Usage, is_admin
@@ -148,6 +149,7 @@ def register(system: System) -> None:
             ui.label('Usage').classes('text-lg font-semibold mt-2')
             charts()
             guard = page_guard()
+            webhooks_card(system, guard)
             _retention_card(system, guard)
 
             async def refresh() -> None:

@@ -18,6 +18,7 @@ from ..components.session_settings import SessionSettings
 from ..components.stage_timeline import StageTimeline
 from ..components.status_badge import StatusBadge
 from ..components.transcript_view import TranscriptView
+from ..components.watch_toggle import WatchToggle
 from ..errors import AodUiError, NotAllowed
 from ..hub import Batch, HubState
 from ..services import Actor, SessionDetail
@@ -111,6 +112,8 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
             actions = SessionActions(system, row.id, may_act=may_act_upstream, on_status=lambda s: set_status(s))
         SessionSettings(system, row, actor, may_act=detail.may_act)
         reruns = RerunPanel(system, row, actor)
+        if row.recorded:
+            WatchToggle(system, row, actor)
         if detail.deleted_upstream:
             days = system.settings.archive_days
             ui.label('Deleted upstream: AoD no longer has this session. It is shown from the dashboard\'s archive'

@@ -5,6 +5,7 @@ from ._audit import AuditService
 from ._fair_share import FairShare, Usage
 from ._fleet import FleetService, FleetSummary, SessionFacts
 from ._listing import filter_rows, in_scope
+from ._notifications import Notifications
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._reruns import Reruns
@@ -12,6 +13,7 @@ from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
 from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
 from ._templates import Template, TemplateService
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
+from ._webhooks import SessionEvent, Webhook, WebhookService
 
 __all__ = [
     'ROLES',
@@ -25,6 +27,7 @@ __all__ = [
     'FleetSummary',
     'LaunchRequest',
     'LoginRefused',
+    'Notifications',
     'OidcPolicy',
     'PeopleService',
     'PlanItem',
@@ -34,6 +37,7 @@ __all__ = [
     'RetentionService',
     'RunReport',
     'SessionDetail',
+    'SessionEvent',
     'SessionFacts',
     'SessionRow',
     'SessionService',
@@ -46,6 +50,8 @@ __all__ = [
     'TokenVault',
     'Upstreams',
     'Usage',
+    'Webhook',
+    'WebhookService',
     'can_act',
     'can_launch',
     'can_view',
