@@ -1,5 +1,5 @@
 """Browser notifications (the Notification API) on every page of a person who turned them on: when a session they
-own or watch finishes, fails or is stopped (or is launched, if they watch for that). The text is set as the
+own or watch finishes, fails or is stopped. The text is set as the
 notification's title and body, never as HTML."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ..system import System
 
 __all__ = ['PERMISSION_JS', 'BrowserNotices']
 
-WORDS = {'launched': 'was launched', 'finished': 'finished', 'failed': 'failed', 'stopped': 'was stopped'}
+WORDS = {'finished': 'finished', 'failed': 'failed', 'stopped': 'was stopped'}  # a launch is nobody's news here
 PERMISSION_JS = '(typeof Notification === "undefined") ? "unsupported" : Notification.requestPermission()'
 
 
