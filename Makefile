@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench bench-smoke clean
+.PHONY: run test lint bench bench-smoke bench-report clean
 
 run: $(VENV)/.installed
 	$(PY) main.py
@@ -17,6 +17,12 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m bench
+
+bench-smoke: $(VENV)/.installed
+	$(PY) -m bench --quick --soak 0.3 --out /tmp/aod-ui-bench-quick
+
+bench-report: $(VENV)/.installed
+	$(PY) -m bench.report
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
