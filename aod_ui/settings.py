@@ -120,8 +120,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('AOD_UI_HOST', 'host', str, '127.0.0.1', 'Address the dashboard listens on.'),
     Setting('AOD_UI_PORT', 'port', _port, 8080, 'Port the dashboard listens on.'),
     Setting('AOD_UI_DATA_DIR', 'data_dir', Path, Path('data'),
-            "Folder for the dashboard's own data (session records, people, audit trail, and the archive of every "
-            'session read from AoD, in its archive/ folder).'),
+            "Folder for the dashboard's own data (session records, people, audit trail, the archive of every "
+            'session read from AoD in its archive/ folder, and the search index of that archive, search.sqlite).'),
     Setting('AOD_UI_STORAGE_SECRET', 'storage_secret', str, '',
             'Secret that signs the browser session cookie; at least 32 characters outside demo mode.', secret=True),
     Setting('AOD_UI_TITLE', 'title', str, 'AoD Dashboard', 'Name shown in the header and the browser tab.'),
@@ -202,6 +202,10 @@ SETTINGS: tuple[Setting, ...] = (
             'Archived events are written to disk as they come and made durable (fsync) at least this often, and '
             'whenever a session ends; 0 makes every write durable at once. A power cut loses at most this long of '
             'events, which the dashboard reads again from AoD.'),
+    Setting('AOD_UI_SEARCH', 'search', _bool, True,
+            'Index every archived session for search (in search.sqlite beside the archive): the list searches the '
+            'transcripts, and find in a session reaches output the page no longer holds. false: the list searches '
+            'prompts only, and find in a session what the page holds.'),
     Setting('AOD_UI_BACKFILL_RATE', 'backfill_rate', _positive_float, 2.0,
             'Reading finished sessions the archive lacks: at most this many streams started (and deletion checks) '
             'per second.'),
@@ -275,6 +279,7 @@ class Settings:
     retention_rate: float = 5.0
     archive_days: float = 0.0
     archive_fsync_seconds: float = 1.0
+    search: bool = True
     backfill_rate: float = 2.0
     backfill_streams: int = 2
     stuck_pending_minutes: float = 15.0

@@ -7,6 +7,8 @@
     python -m bench --only load                   the 100-viewer websocket load test (also one of the tests)
     python -m bench --only archive                the archive at AoD's pace: first and later opens, a backfill
     python -m bench --quick --only api            API followers beside page viewers, tiny
+    python -m bench --only search                 the search index: 10,000 sessions / 10 million lines, and live
+                                                  latency with and without indexing
 
 Each scenario's raw results (every repeat's rows) go to bench/results/<scenario>.json (or `--out`); then
 `python -m bench.report` writes the tables into docs/benchmarks.md and the README.

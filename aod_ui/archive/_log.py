@@ -148,6 +148,7 @@ class SessionLog:
                         self._fail(self.archive.describe(error))
                         return
                     lines = lines[1:]
+                first = self.total - len(self._pending) - len(lines)  # events archived before these
                 now = time.monotonic()
                 sync = now - self._last_sync >= self.archive.fsync_interval
                 try:
@@ -158,6 +159,8 @@ class SessionLog:
                 if sync:
                     self._last_sync = now
                 self.archive.wrote(written)
+                if self.archive.listener is not None:
+                    self.archive.listener.written(self.session_id, first, lines)
         finally:
             self._idle.set()
 

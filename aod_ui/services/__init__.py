@@ -10,6 +10,7 @@ from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
 from ._reruns import Reruns
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
+from ._search import SearchPage, SearchService
 from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
 from ._templates import Template, TemplateService
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
@@ -36,6 +37,8 @@ __all__ = [
     'RetentionPolicy',
     'RetentionService',
     'RunReport',
+    'SearchPage',
+    'SearchService',
     'SessionDetail',
     'SessionEvent',
     'SessionFacts',

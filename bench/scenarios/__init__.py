@@ -1,11 +1,11 @@
 """The benchmark scenarios, each registered in `bench.registry.SCENARIOS` by its module. A new scenario is a module
 here that calls `register(Scenario(...))`, imported below."""
 
-from . import api, archive, connections, finished, latency, load, page_load, scaling, soak, throughput
+from . import api, archive, connections, finished, latency, load, page_load, scaling, search, soak, throughput
 from .load import websocket_load
 
-__all__ = ['api', 'archive', 'connections', 'finished', 'latency', 'load', 'page_load', 'scaling', 'soak', 'throughput',
-           'websocket_load']
+__all__ = ['api', 'archive', 'connections', 'finished', 'latency', 'load', 'page_load', 'scaling', 'search', 'soak',
+           'throughput', 'websocket_load']
 
 from ..registry import SCENARIOS
 
