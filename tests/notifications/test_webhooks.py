@@ -140,3 +140,17 @@ async def test_only_admins_manage_hooks_and_send_tests(service, receiver):
         await asyncio.sleep(0.02)
     await asyncio.sleep(0.1)
     assert [json.loads(b)['event'] for _, b in receiver.received] == ['session.test', 'session.failed']
+
+
+async def test_the_timestamp_comes_from_the_injected_clock(receiver):
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    hooks = WebhookService(memory_store(), clock=lambda: 1_800_000_000.5, sleep=no_sleep, timeout=0.5)
+    hook = await hooks.add(ADMIN, receiver.url, 'json')
+    assert (await hooks.deliver(hook, EVENT))['at'] == 1_800_000_000.5
+    [(headers, body)] = receiver.received
+    assert headers['x-aod-timestamp'] == '1800000000' and json.loads(body)['sent_at'] == 1_800_000_000
+    assert verify(hook.secret, headers, body, now=1_800_000_100, seen={})
+    assert not verify(hook.secret, headers, body, now=1_800_000_301, seen={})
+    await hooks.aclose()
