@@ -24,15 +24,20 @@ from .services import (
     Actor,
     ApiTokenService,
     AuditService,
+    FairShare,
     FleetService,
+    Notifications,
     PeopleService,
+    Reruns,
     RetentionPolicy,
     RetentionService,
     SearchService,
     SessionService,
+    TemplateService,
     TokenService,
     TokenVault,
     Upstreams,
+    WebhookService,
 )
 from .settings import Settings
 from .upstream import Upstream
@@ -56,6 +61,10 @@ class System:
         self.retention: RetentionService | None = None  # type: ignore[assignment]
         self._retention_task: asyncio.Task | None = None
         self.fleet: FleetService | None = None  # type: ignore[assignment]
+        self.reruns: Reruns = None  # type: ignore[assignment]  # set in startup
+        self.templates: TemplateService = None  # type: ignore[assignment]  # set in startup
+        self.webhooks = WebhookService(self.store)
+        self.notifications: Notifications = None  # type: ignore[assignment]  # set in startup
         self._sessions: SessionService | None = None
         self.finder: SearchService = None  # type: ignore[assignment]  # set in startup
         self._ready: asyncio.Event | None = None
@@ -150,9 +159,14 @@ class System:
                                    make=lambda personal: Upstream(url, personal, timeout=timeout),
                                    fallback=self.settings.token_fallback)
         self.tokens = TokenService(self.upstreams, self.store, self_service=self.settings.self_service_tokens)
-        self._sessions = SessionService(self.upstreams, self.store, self.hubs)
-        self.finder = SearchService(self._sessions, self.search)
         settings = self.settings
+        self._sessions = SessionService(self.upstreams, self.store, self.hubs, fair_share=FairShare(
+            self.store, role_limits=settings.active_session_limits, monthly_budget=settings.monthly_budget_usd))
+        self.finder = SearchService(self._sessions, self.search)
+        self.reruns = Reruns(self._sessions)
+        self.templates = TemplateService(self._sessions)
+        self.notifications = Notifications(self._sessions, self.webhooks, public_url=settings.public_url)
+        self.background(spawn_detached(self.notifications.run(), 'session events'))
         self.retention = RetentionService(
             self.store, self.upstreams, lambda: self._sessions._upstream_sessions(fresh=True),  # type: ignore[union-attr]
             self._sessions._agent_name, rate=settings.retention_rate,
@@ -182,6 +196,7 @@ class System:
         for task in self._background:
             task.cancel()
         await self.hubs.stop_all()
+        await self.webhooks.aclose()
         await asyncio.to_thread(self.search.stop)
         if self._upstream is not None:
             await self._upstream.aclose()

@@ -13,11 +13,13 @@ from ..components.find_bar import FindBar
 from ..components.followup_box import FollowUpBox
 from ..components.page_guard import page_guard
 from ..components.raw_view import RawView
+from ..components.rerun_panel import RerunPanel
 from ..components.session_actions import SessionActions
 from ..components.session_settings import SessionSettings
 from ..components.stage_timeline import StageTimeline
 from ..components.status_badge import StatusBadge
 from ..components.transcript_view import TranscriptView
+from ..components.watch_toggle import WatchToggle
 from ..errors import AodUiError, NotAllowed
 from ..hub import Batch, HubState
 from ..services import Actor, SessionDetail
@@ -112,6 +114,9 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor, fin
             may_act_upstream = detail.may_act and not detail.deleted_upstream
             actions = SessionActions(system, row.id, may_act=may_act_upstream, on_status=lambda s: set_status(s))
         SessionSettings(system, row, actor, may_act=detail.may_act)
+        reruns = RerunPanel(system, row, actor)
+        if row.recorded:
+            WatchToggle(system, row, actor)
         if detail.deleted_upstream:
             days = system.settings.archive_days
             ui.label('Deleted upstream: AoD no longer has this session. It is shown from the dashboard\'s archive'
@@ -168,6 +173,7 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor, fin
         badge.set_status(status)
         actions.set_status(status)
         followup.set_status(status)
+        reruns.set_status(status)
         if status != 'pending':
             timeline.settle()
         describe()
