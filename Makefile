@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench bench-smoke mutation clean
+.PHONY: run test lint bench bench-smoke bench-report mutation clean
 
 run: $(VENV)/.installed
 	$(PY) main.py
@@ -17,6 +17,12 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m bench
+
+bench-smoke: $(VENV)/.installed
+	$(PY) -m bench --quick --soak 0.3 --out /tmp/aod-ui-bench-quick
+
+bench-report: $(VENV)/.installed
+	$(PY) -m bench.report
 
 # Mutation testing of the core, one module at a time (slow: see docs/testing.md). MODULES=path/to/module.py ... to
 # measure some; the report in docs/testing.md is rewritten from the results either way.

@@ -3,12 +3,13 @@ the app's, and returns the arguments for `ui.run`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from nicegui import app, core
+from nicegui import Client, app, core
 
 from . import __version__, collector
 from .api import mount_api
@@ -78,6 +79,9 @@ def build(settings: Settings) -> System:
             'live_streams': len(system.hubs),
             'viewers': sum(hub.viewer_count for hub in system.hubs),
             'archive': archive,
+            # what a soak counts to find leaks: NiceGUI's clients (connected pages) and the event loop's tasks
+            'clients': len(Client.instances),
+            'tasks': len(asyncio.all_tasks()),
         }
         return JSONResponse(body, status_code=status)
 

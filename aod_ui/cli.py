@@ -11,6 +11,7 @@
     python main.py users untoken NAME
     python main.py tokens rotate             (the new key is read from standard input)
     python main.py retention --dry-run | --apply
+    python main.py search reindex            (rebuild the search index from the archive, with progress)
 
 Passwords are read from the terminal (twice), or from standard input when it is not a terminal; never from an
 argument, where they would end up in the shell's history and the process list.
@@ -24,6 +25,7 @@ import contextlib
 import getpass
 import os
 import sys
+import time
 from collections.abc import Callable
 
 from .errors import AodUiError
@@ -62,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
                                                                                               required=True)
     tokens.add_parser('rotate', help='re-encrypt every stored token under a new key, read from standard input '
                       '(then set AOD_UI_TOKEN_KEY to it)')
+    search = sub.add_parser('search', help='the full-text index of the archive').add_subparsers(dest='action',
+                                                                                             required=True)
+    search.add_parser('reindex', help='rebuild the index from the archive, with progress (best while the '
+                                      'dashboard is stopped; it rebuilds a damaged index by itself)')
     retention = sub.add_parser('retention', help='show (--dry-run) or apply (--apply) the retention policy now')
     mode = retention.add_mutually_exclusive_group(required=True)
     mode.add_argument('--dry-run', action='store_true', help='list what the policy would stop and delete, and why')
@@ -218,6 +224,19 @@ async def _retention(settings: Settings, apply: bool) -> int:
     return 0
 
 
+def _reindex(settings: Settings, out: Callable[[str], None] = print) -> int:
+    from .search import SearchIndex
+    index = SearchIndex(settings.data_dir / 'search.sqlite', settings.data_dir / 'archive')
+    started = time.monotonic()
+
+    def progress(done: int, count: int, lines: int) -> None:
+        if done == count or done % 50 == 0:
+            out(f'{done} of {count} sessions, {lines:,} lines indexed ({time.monotonic() - started:.1f} s)')
+    lines = index.rebuild(progress)
+    out(f'The search index holds {lines:,} lines ({index.path}).')
+    return 0
+
+
 def serve(settings: Settings) -> None:
     from nicegui import app, ui
     from nicegui.storage import Storage
@@ -244,6 +263,8 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(asyncio.run(_users(settings, args)))
         elif args.command == 'retention':
             raise SystemExit(asyncio.run(_retention(settings, apply=args.apply)))
+        elif args.command == 'search':
+            raise SystemExit(_reindex(settings))
         elif args.command == 'tokens':
             raise SystemExit(_rotate(settings))
     except AodUiError as error:

@@ -93,6 +93,16 @@ def _agent_days(text: str) -> dict[str, float]:
     return result
 
 
+def _role_counts(text: str) -> dict[str, int]:
+    result = {}
+    for item in _words(text):
+        role, sep, count = item.partition('=')
+        if not sep or role.strip().lower() not in {'admin', 'member', 'viewer'}:
+            raise ValueError(f'expected role=count with a role of admin, member or viewer, not {item!r}')
+        result[role.strip().lower()] = _non_negative_int(count)
+    return result
+
+
 def _choice(*options: str) -> Callable[[str], str]:
     def cast(text: str) -> str:
         value = text.strip().lower()
@@ -110,8 +120,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('AOD_UI_HOST', 'host', str, '127.0.0.1', 'Address the dashboard listens on.'),
     Setting('AOD_UI_PORT', 'port', _port, 8080, 'Port the dashboard listens on.'),
     Setting('AOD_UI_DATA_DIR', 'data_dir', Path, Path('data'),
-            "Folder for the dashboard's own data (session records, people, audit trail, and the archive of every "
-            'session read from AoD, in its archive/ folder).'),
+            "Folder for the dashboard's own data (session records, people, audit trail, the archive of every "
+            'session read from AoD in its archive/ folder, and the search index of that archive, search.sqlite).'),
     Setting('AOD_UI_STORAGE_SECRET', 'storage_secret', str, '',
             'Secret that signs the browser session cookie; at least 32 characters outside demo mode.', secret=True),
     Setting('AOD_UI_TITLE', 'title', str, 'AoD Dashboard', 'Name shown in the header and the browser tab.'),
@@ -192,6 +202,10 @@ SETTINGS: tuple[Setting, ...] = (
             'Archived events are written to disk as they come and made durable (fsync) at least this often, and '
             'whenever a session ends; 0 makes every write durable at once. A power cut loses at most this long of '
             'events, which the dashboard reads again from AoD.'),
+    Setting('AOD_UI_SEARCH', 'search', _bool, True,
+            'Index every archived session for search (in search.sqlite beside the archive): the list searches the '
+            'transcripts, and find in a session reaches output the page no longer holds. false: the list searches '
+            'prompts only, and find in a session what the page holds.'),
     Setting('AOD_UI_BACKFILL_RATE', 'backfill_rate', _positive_float, 2.0,
             'Reading finished sessions the archive lacks: at most this many streams started (and deletion checks) '
             'per second.'),
@@ -204,6 +218,14 @@ SETTINGS: tuple[Setting, ...] = (
             'The operations page flags running sessions without activity for longer than this.'),
     Setting('AOD_UI_AOD_SESSION_LIMIT', 'aod_session_limit', int, 100,
             'AoD\'s concurrent session limit per token, until a 429 from AoD tells the real one.'),
+    Setting('AOD_UI_ACTIVE_SESSION_LIMITS', 'active_session_limits', _role_counts, {},
+            'Fair share: how many sessions each person of a role may have active (pending or running) at once, for '
+            'example member=3,admin=10; a role not named, or 0, has no limit. An admin may set another limit for '
+            'one person on People.'),
+    Setting('AOD_UI_MONTHLY_BUDGET_USD', 'monthly_budget_usd', _non_negative, 0.0,
+            "Fair share: each person's monthly budget in US dollars, counted from the costs the agents reported in "
+            'the sessions they launched this calendar month (UTC). New session warns at 80 %; at 100 % launches '
+            'are refused unless an admin allows more. 0: no budget. People may set another per person.'),
     Setting('AOD_UI_API_RATE', 'api_rate', _positive_float, 120.0,
             'HTTP API: requests a minute each personal access token may make (in bursts of up to as many); more are '
             'answered 429 with Retry-After. Following a session\'s events is one request however long it lasts.'),
@@ -257,11 +279,14 @@ class Settings:
     retention_rate: float = 5.0
     archive_days: float = 0.0
     archive_fsync_seconds: float = 1.0
+    search: bool = True
     backfill_rate: float = 2.0
     backfill_streams: int = 2
     stuck_pending_minutes: float = 15.0
     silent_running_minutes: float = 30.0
     aod_session_limit: int = 100
+    active_session_limits: dict[str, int] = field(default_factory=dict)
+    monthly_budget_usd: float = 0.0
     token_fallback: str = 'refuse'
     token_key: str = field(default='', repr=False)
     self_service_tokens: bool = False

@@ -19,18 +19,25 @@ from .archive import Archive
 from .archive._follower import Follower
 from .errors import ConfigError
 from .hub import HubRegistry, spawn_detached
+from .search import SearchIndex
 from .services import (
     Actor,
     ApiTokenService,
     AuditService,
+    FairShare,
     FleetService,
+    Notifications,
     PeopleService,
+    Reruns,
     RetentionPolicy,
     RetentionService,
+    SearchService,
     SessionService,
+    TemplateService,
     TokenService,
     TokenVault,
     Upstreams,
+    WebhookService,
 )
 from .settings import Settings
 from .upstream import Upstream
@@ -54,12 +61,21 @@ class System:
         self.retention: RetentionService | None = None  # type: ignore[assignment]
         self._retention_task: asyncio.Task | None = None
         self.fleet: FleetService | None = None  # type: ignore[assignment]
+        self.reruns: Reruns = None  # type: ignore[assignment]  # set in startup
+        self.templates: TemplateService = None  # type: ignore[assignment]  # set in startup
+        self.webhooks = WebhookService(self.store)
+        self.notifications: Notifications = None  # type: ignore[assignment]  # set in startup
         self._sessions: SessionService | None = None
+        self.finder: SearchService = None  # type: ignore[assignment]  # set in startup
         self._ready: asyncio.Event | None = None
         self.startup_error: str | None = None
         self.archive = Archive(settings.data_dir / 'archive', fsync_interval=settings.archive_fsync_seconds)
         """Every session's events on disk; its index is read here, like the store, before anything is served."""
         self.archive.open()
+        self.search = SearchIndex(settings.data_dir / 'search.sqlite', self.archive.folder, enabled=settings.search)
+        """The full-text index of the archive, fed as it is written (its writer thread starts with the system)."""
+        if settings.search:
+            self.archive.listener = self.search
         self.follower: Follower | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
                                 hold=settings.stream_hold, archive=self.archive)
@@ -114,6 +130,7 @@ class System:
     async def startup(self) -> None:
         if self._ready is None:
             self._ready = asyncio.Event()
+        self.search.start()
         try:
             await self._start()
         except Exception as error:
@@ -142,8 +159,14 @@ class System:
                                    make=lambda personal: Upstream(url, personal, timeout=timeout),
                                    fallback=self.settings.token_fallback)
         self.tokens = TokenService(self.upstreams, self.store, self_service=self.settings.self_service_tokens)
-        self._sessions = SessionService(self.upstreams, self.store, self.hubs)
         settings = self.settings
+        self._sessions = SessionService(self.upstreams, self.store, self.hubs, fair_share=FairShare(
+            self.store, role_limits=settings.active_session_limits, monthly_budget=settings.monthly_budget_usd))
+        self.finder = SearchService(self._sessions, self.search)
+        self.reruns = Reruns(self._sessions)
+        self.templates = TemplateService(self._sessions)
+        self.notifications = Notifications(self._sessions, self.webhooks, public_url=settings.public_url)
+        self.background(spawn_detached(self.notifications.run(), 'session events'))
         self.retention = RetentionService(
             self.store, self.upstreams, lambda: self._sessions._upstream_sessions(fresh=True),  # type: ignore[union-attr]
             self._sessions._agent_name, rate=settings.retention_rate,
@@ -173,6 +196,8 @@ class System:
         for task in self._background:
             task.cancel()
         await self.hubs.stop_all()
+        await self.webhooks.aclose()
+        await asyncio.to_thread(self.search.stop)
         if self._upstream is not None:
             await self._upstream.aclose()
         if self.upstreams is not None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +26,9 @@ from typing import Any
 
 import httpx
 
-from .harness import OBSERVER, emission_times, launch, percentile, stats, wait_finished
+from .harness import launch, stats, wait_finished
+from .light import LightRun
+from .measure import OBSERVER, emission_times, percentile
 
 __all__ = ['FULL', 'JUDGES', 'SMOKE', 'make_token', 'run']
 
@@ -112,18 +113,14 @@ def _followers(url: str, token: str, session_id: str, count: int) -> Followed:
 def run(browser: Any, simulator: Any, dashboard: Any, *, followers: int, viewers: int, rate: int,
         seconds: float) -> list[dict[str, Any]]:
     """Measure once; see the module docstring."""
-    from .light import run_viewers
     token = make_token(browser, dashboard.url)
     wait = 6 + followers // 25
     session_id = launch(simulator, f'scenario: chatty\nrate: {rate}\nevents: {int(rate * seconds)}\nwait: {wait}')
     before = stats(simulator)['streams_opened']
     pool = multiprocessing.get_context('spawn').Pool(1)
     followers_done = pool.apply_async(_followers, (dashboard.url, token, session_id, followers))
-    box: dict[str, Any] = {}
     light = [f'/sessions/{session_id}'] * max(0, viewers - 1)
-    page_thread = threading.Thread(target=lambda: box.update(report=asyncio.run(
-        run_viewers(dashboard.url, light, wait + seconds + 3))), daemon=True)
-    page_thread.start()
+    light_run = LightRun('ws', dashboard.url, light, wait + seconds + 120) if light else None
     context = browser.new_context()
     page = context.new_page()
     page.goto(f'{dashboard.url}/sessions/{session_id}')
@@ -140,10 +137,10 @@ def run(browser: Any, simulator: Any, dashboard: Any, *, followers: int, viewers
     page_latencies = [at - emitted[int(tick)] for tick, at in seen.items()
                       if int(tick) in emitted and emitted[int(tick)] >= start]
     context.close()
-    page_thread.join(wait + seconds + 60)
-    report = box.get('report')
-    if report is None or report.errors or report.connected != len(light):
-        raise RuntimeError(f'light page viewers failed: {report}')
+    if light_run is not None:
+        report = light_run.finish()
+        if report.errors or report.connected != len(light):
+            raise RuntimeError(f'light page viewers failed: {report.errors[:3]}, {report.connected} connected')
     label = f'1 session: {followers} API followers + {viewers} page viewers, {rate} events/s'
     note = (f'{len(followed.latencies)} API samples from {followed.finished}/{followers} followers to the end; '
             f'{len(page_latencies)} page samples in 1 Chromium page beside {len(light)} light websocket viewers')

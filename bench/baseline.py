@@ -1,5 +1,6 @@
 """The comparator: the plain per-viewer SSE proxy the pattern suggests. Every browser tab opens its own upstream
-`aod-sdk` stream, which is re-streamed as `text/event-stream` to an `EventSource` page that appends text.
+`aod-sdk` stream, re-streamed as `text/event-stream` to an `EventSource` page that appends text. Like the pattern's
+example it shares one `aod.AsyncClient` (one connection pool) for the whole process.
 
 Run: python -m bench.baseline --port 8790 --aod-url http://127.0.0.1:8777 --token aod_...
 """
@@ -8,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aod
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,6 +24,7 @@ PAGE = '''<!doctype html><html><head><meta charset="utf-8"><title>session</title
 <body><pre id="out"></pre><script>
 const out = document.getElementById('out');
 const source = new EventSource('/stream/SESSION');
+source.onopen = () => { window.__open = true; };
 source.onmessage = (message) => {
   const event = JSON.parse(message.data);
   if (event.type === 'output') out.appendChild(document.createTextNode(event.data));
@@ -32,26 +37,33 @@ source.onmessage = (message) => {
 
 
 def create_app(aod_url: str, token: str) -> Starlette:
+    # an upstream stream is held open as long as its viewer watches: no pool limit, or the 101st viewer would wait
+    client = aod.AsyncClient(base_url=aod_url, token=token, transport=httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=100)))
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        async with client:
+            yield
+
     async def page(request: Request) -> HTMLResponse:
         return HTMLResponse(PAGE.replace('SESSION', request.path_params['session_id']))
 
     async def stream(request: Request) -> StreamingResponse:
         session_id = request.path_params['session_id']
 
-        async def events():
-            async with aod.AsyncClient(base_url=aod_url, token=token) as client:  # one upstream stream per viewer
-                async with client.sessions.stream(session_id) as upstream:
-                    async for event in upstream:
-                        yield f'data: {json.dumps({"type": event.type, "id": event.id, **event.extra})}\n\n'
+        async def events() -> AsyncIterator[str]:
+            async with client.sessions.stream(session_id) as upstream:  # one upstream stream per viewer
+                async for event in upstream:
+                    yield f'data: {json.dumps({"type": event.type, "id": event.id, **event.extra})}\n\n'
         return StreamingResponse(events(), media_type='text/event-stream')
 
     async def sessions(request: Request) -> JSONResponse:
-        async with aod.AsyncClient(base_url=aod_url, token=token) as client:
-            response = await client._http.get('/sessions')
-            return JSONResponse(response.json())
+        response = await client._http.get('/sessions')
+        return JSONResponse(response.json())
 
     return Starlette(routes=[Route('/sessions/{session_id}', page), Route('/stream/{session_id}', stream),
-                             Route('/sessions', sessions)])
+                             Route('/sessions', sessions)], lifespan=lifespan)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """The processes a benchmark runs (simulator, our dashboard, the baseline proxy), each on its own loopback port in
-its own process, and the measuring tools shared by the scenarios."""
+its own process, and the helpers the scenarios share to drive them."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networki
                  '--enable-precise-memory-info', '--js-flags=--expose-gc']
 CODEX = '4da27759-2d82-5f2c-94ba-fdfac39fe770'
 """The simulator's plain-text agent (its `chatty` scenario writes `tick N` lines)."""
+CLAUDE = 'ccf41d40-81ce-5053-9c0b-40ee8344003f'
+"""The simulator's stream-json agent `code-review` (its `chatty` scenario writes assistant messages `tick N`): the
+dashboard's structured view."""
+AGENTS = {'stream-json': CLAUDE, 'plain text': CODEX}
+CLOCK_TICKS = os.sysconf('SC_CLK_TCK')
 
 
 def free_port() -> int:
@@ -47,6 +52,17 @@ class Process:
                 if line.startswith('VmRSS:'):
                     return int(line.split()[1]) / 1024
         return 0.0
+
+    @property
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the process used so far, from /proc."""
+        with open(f'/proc/{self.popen.pid}/stat') as stat:
+            parts = stat.read().rsplit(')', 1)[1].split()
+        return (int(parts[11]) + int(parts[12])) / CLOCK_TICKS
+
+    @property
+    def open_fds(self) -> int:
+        return len(os.listdir(f'/proc/{self.popen.pid}/fd'))
 
 
 def _start(name: str, args: list[str], url: str, probe: str, env: dict[str, str] | None = None,
@@ -72,13 +88,15 @@ def _start(name: str, args: list[str], url: str, probe: str, env: dict[str, str]
 
 
 @contextmanager
-def stack(*, time_scale: float = 0.05):
-    """Simulator, our dashboard and the baseline, started fresh and stopped afterwards."""
+def stack(*, time_scale: float = 0.05, paced: bool = True):
+    """Simulator, our dashboard and the baseline, started fresh and stopped afterwards. The simulator paces its
+    streams like AoD unless `paced` is false."""
     processes: list[Process] = []
     try:
         port = free_port()
         simulator = _start('simulator', ['-m', 'aod_ui.simulator', '--port', str(port), '--token', TOKEN, '--control',
-                                         '--stamp-events', '--time-scale', str(time_scale), '--max-active', '100000'],
+                                         '--stamp-events', '--time-scale', str(time_scale), '--max-active', '100000',
+                                         *([] if paced else ['--no-pacing'])],
                            f'http://127.0.0.1:{port}', '/health')
         processes.append(simulator)
         data = Path(tempfile.mkdtemp(prefix='bench-dashboard-'))
@@ -107,6 +125,10 @@ def sim(simulator: Process) -> httpx.Client:
     return httpx.Client(base_url=simulator.url, headers={'Authorization': f'Bearer {TOKEN}'}, timeout=60)
 
 
+def health(dashboard: Process) -> dict:
+    return httpx.get(f'{dashboard.url}/healthz', timeout=30).json()
+
+
 def launch(simulator: Process, prompt: str, agent: str = CODEX) -> str:
     with sim(simulator) as client:
         answer = client.post('/sessions', json={'agent_id': agent, 'prompt': prompt})
@@ -118,29 +140,13 @@ def stats(simulator: Process) -> dict:
     return httpx.get(f'{simulator.url}/_sim/stats', timeout=10).json()
 
 
-def emission_times(simulator: Process, session_id: str) -> dict[int, float]:
-    """`tick N` → when the simulator emitted it (its `emitted_at` stamp), from the session's full replay."""
-    import json
-    times: dict[int, float] = {}
-    with sim(simulator) as client, client.stream('GET', f'/sessions/{session_id}/stream') as response:
-        for line in response.iter_lines():
-            if not line.startswith('data: '):
-                continue
-            event = json.loads(line[6:])
-            if event.get('type') == 'output' and 'emitted_at' in event:
-                for text in event['data'].splitlines():
-                    if text.startswith('tick '):
-                        times[int(text[5:])] = event['emitted_at']
-    return times
-
-
 def settle(dashboard: Process, timeout: float = 30) -> None:
     """Wait until no viewer of an earlier scenario is left in the dashboard (a closed page's client goes
     `reconnect_timeout` after its socket), and for the collection of what they left two seconds later, so each
     scenario starts from a dashboard with no one watching."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if httpx.get(f'{dashboard.url}/healthz', timeout=10).json().get('viewers') == 0:
+        if health(dashboard).get('viewers') == 0:
             time.sleep(3)
             return
         time.sleep(0.5)
@@ -158,27 +164,7 @@ def wait_finished(simulator: Process, session_id: str, timeout: float = 120) -> 
     raise TimeoutError(f'session {session_id} did not finish')
 
 
-OBSERVER = '''() => {
-  window.__seen = {}; window.__observerStart = Date.now() / 1000;
-  const scan = (text, now) => {
-    for (const match of text.matchAll(/tick (\\d+)/g)) {
-      if (!(match[1] in window.__seen)) window.__seen[match[1]] = now;
-    }
-  };
-  new MutationObserver((records) => {
-    const now = Date.now() / 1000;
-    for (const record of records) {
-      if (record.type === 'characterData') scan(record.target.textContent || '', now);
-      for (const node of record.addedNodes) scan(node.textContent || '', now);
-    }
-  }).observe(document.body, {childList: true, subtree: true, characterData: true});
-  scan(document.body.innerText, Date.now() / 1000);
-}'''
-"""Records when each `tick N` first reaches the page's DOM (the browser and the simulator share this clock)."""
-
-
-def percentile(values: list[float], fraction: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+def terminate(simulator: Process, session_ids: list[str]) -> None:
+    with sim(simulator) as client:
+        for session_id in session_ids:
+            client.post(f'/sessions/{session_id}/terminate')

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from storage import run_io
 from storage._files import ensure_private_folder, replace_file
@@ -25,12 +25,22 @@ from ..errors import StorageError
 from ._files import SessionFiles, WriteHook, valid_id
 from ._log import SessionLog, is_disk_full
 
-__all__ = ['Archive', 'ArchiveUsage']
+__all__ = ['Archive', 'ArchiveListener', 'ArchiveUsage']
 
 log = logging.getLogger(__name__)
 USAGE_FILE = 'usage.json'
 SAMPLE_EVERY = 3600.0
 """Seconds between two size samples kept for the growth figure (30 days of them)."""
+
+
+class ArchiveListener(Protocol):
+    """Told what the archive wrote, on the event loop (no I/O): the search index."""
+
+    def written(self, session_id: str, first: int, lines: list[str]) -> None: ...
+
+    def prompts(self, session_id: str, prompts: dict[str, str]) -> None: ...
+
+    def removed(self, session_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,8 @@ class Archive:
         self.problem_sessions: set[str] = set()
         self.written_since_start = 0
         self._samples: list[tuple[float, int]] = []
+        self.listener: ArchiveListener | None = None
+        """Told of every write (the search index), when there is one."""
 
     def open(self) -> None:
         """Read the index (blocking: call through `run_io` from async code)."""
@@ -113,6 +125,12 @@ class Archive:
 
     def note_complete(self, session_id: str, meta: dict[str, Any]) -> None:
         self._index[session_id] = dict(meta)
+        self._tell_prompts(session_id, meta)
+
+    def _tell_prompts(self, session_id: str, meta: dict[str, Any]) -> None:
+        prompts = (meta.get('info') or {}).get('prompts')
+        if self.listener is not None and isinstance(prompts, dict):
+            self.listener.prompts(session_id, prompts)
 
     async def remember(self, session_id: str, info: dict[str, Any]) -> None:
         """Keep what AoD says about an archived session (status, times, prompts) for when AoD no longer has it."""
@@ -120,6 +138,7 @@ class Archive:
         if meta is None or meta.get('info') == {**meta.get('info', {}), **info}:
             return
         meta['info'] = {**meta.get('info', {}), **info}
+        self._tell_prompts(session_id, meta)
         await self._write_meta(session_id, meta)
 
     async def mark_deleted(self, session_id: str) -> None:
@@ -140,6 +159,8 @@ class Archive:
     async def remove(self, session_id: str) -> int:
         """Delete a session's archive; returns the bytes freed."""
         self._index.pop(session_id, None)
+        if self.listener is not None:
+            self.listener.removed(session_id)
         if not valid_id(session_id):
             return 0
         return await run_io(SessionFiles(self.folder, session_id).remove)

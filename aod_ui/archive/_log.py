@@ -82,7 +82,8 @@ class SessionLog:
     def __init__(self, archive: Archive, session_id: str) -> None:
         self.archive = archive
         self.session_id = session_id
-        self.files = SessionFiles(archive.folder, session_id, write=archive.write_hook)
+        # The archive's write hook is looked up at each write: a full disk fails every session's appends at once.
+        self.files = SessionFiles(archive.folder, session_id, write=lambda fd, data: archive.write_hook(fd, data))
         self.broken: str | None = None
         self.total = 0
         self.rows = 0
@@ -148,6 +149,7 @@ class SessionLog:
                         self._fail(self.archive.describe(error))
                         return
                     lines = lines[1:]
+                first = self.total - len(self._pending) - len(lines)  # events archived before these
                 now = time.monotonic()
                 sync = now - self._last_sync >= self.archive.fsync_interval
                 try:
@@ -158,6 +160,8 @@ class SessionLog:
                 if sync:
                     self._last_sync = now
                 self.archive.wrote(written)
+                if self.archive.listener is not None:
+                    self.archive.listener.written(self.session_id, first, lines)
         finally:
             self._idle.set()
 

@@ -80,6 +80,20 @@ class RawView:
         self.following = self.start + WINDOW >= total
         self.render()
 
+    def show_line(self, line: int) -> tuple[LiveText, int] | None:
+        """Page the window to a line (a match found in the session), holding it still there; returns the block
+        that shows it and the line's place in that block (None when the hub no longer holds the line)."""
+        if not self.lines.first <= line < self.lines.line_count:
+            return None
+        if not self.start <= line < self.start + WINDOW:
+            self.start = max(self.lines.first, line - line % BLOCK - WINDOW // 2)
+        self.following = self.start + WINDOW >= self.lines.line_count
+        self.render()
+        for block, first in zip(self._blocks, self._block_start, strict=True):
+            if first <= line < first + BLOCK:
+                return block, line - first
+        return None
+
     def grow(self) -> None:
         """New lines arrived: extend the tail while following."""
         total = self.lines.line_count

@@ -322,6 +322,24 @@ class TranscriptView:
             self.following_tail = False
         self._update_earlier()
 
+    def show_at(self, position: int) -> _EntryView | None:
+        """Page the window to top-level entry `position` (a match found in the session; the tail is no longer
+        followed when the window moved); returns its view (None when the hub no longer holds it)."""
+        first = self.transcript.top_dropped
+        if not first <= position < self._total:
+            return None
+        if not self._start <= position < self._end:
+            self._drop_front(len(self._shown))
+            self._start = max(first, position - 10)
+            self._append(self._start, min(self._total, self._start + WINDOW))
+            self._update_earlier()
+            self.following_tail = False
+        return self._views.get(self._top[position - first].key)
+
+    def view_of(self, entry: Entry) -> _EntryView | None:
+        """The view of an entry in the window (nested ones too), if it is shown."""
+        return self._views.get(entry.key)
+
     def jump_to_latest(self) -> None:
         """Show the latest window again (after reading history)."""
         self._drop_front(len(self._shown))

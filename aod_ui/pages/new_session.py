@@ -8,6 +8,9 @@ from nicegui import ui
 
 from ..auth import authenticate, login_redirect, require_actor
 from ..components import frame
+from ..components.launch_limits import LaunchLimitNotice
+from ..components.rerun_panel import rerun_request
+from ..components.templates_panel import TemplatesPanel
 from ..errors import AodUiError, UpstreamError
 from ..services import LaunchRequest, can_launch
 from ..system import System
@@ -18,7 +21,7 @@ __all__ = ['register']
 
 def register(system: System) -> None:
     @page(system, '/new')
-    async def new_session_page(request: Request, agent: str = '') -> RedirectResponse | None:
+    async def new_session_page(request: Request, agent: str = '', rerun: str = '') -> RedirectResponse | None:
         actor = await authenticate(system, request)
         if actor is None:
             return login_redirect(request)
@@ -35,9 +38,13 @@ def register(system: System) -> None:
                 ui.label(str(error)).classes('text-negative bg-red-1 rounded p-3').mark('problem')
                 ui.button('Try again', icon='refresh', on_click=lambda: ui.navigate.reload())
                 return
+            notice = LaunchLimitNotice(system, actor)
             by_id = {a.id: a for a in agents}
             by_name = {a.name: a.id for a in agents}
             chosen = agent if agent in by_id else by_name.get(agent, agents[0].id if agents else None)
+            origin = rerun_request(system, actor, rerun)  # "Edit and run": the form starts as that session
+            chosen = origin.agent_id if origin is not None and origin.agent_id in by_id else chosen
+            templates = TemplatesPanel(system, actor, fill=lambda r: fill(r), form=lambda: form())
             with ui.card().classes('w-full max-w-3xl gap-3'):
                 agent_select = ui.select({a.id: a.name for a in agents}, value=chosen, label='Agent') \
                     .props('outlined').classes('w-full').mark('agent')
@@ -60,7 +67,25 @@ def register(system: System) -> None:
                 problem.set_visibility(False)
                 with ui.row().classes('w-full justify-end gap-2'):
                     ui.button('Cancel', on_click=lambda: ui.navigate.to('/')).props('flat')
+                    ui.button('Save as template', icon='bookmark_add', on_click=templates.save) \
+                        .props('flat no-caps').mark('save-template')
                     start = ui.button('Start session', icon='play_arrow').mark('start')
+                    notice.hold(start)
+
+            def fill(request: LaunchRequest) -> None:
+                agent_select.value = request.agent_id if request.agent_id in by_id else agent_select.value
+                prompt.value, repo.value, mount.value = request.prompt, request.repository_url, \
+                    request.repository_mount_path
+                timeout.value, visibility.value = request.timeout or timeout.value, request.visibility
+
+            def form() -> LaunchRequest:
+                value = timeout.value
+                return LaunchRequest(agent_id=agent_select.value or '', prompt=prompt.value or '',
+                                     timeout=int(value) if value is not None else None, repository_url=repo.value or '',
+                                     repository_mount_path=mount.value or '', visibility=visibility.value,
+                                     labels=origin.labels if origin else (), origin=origin.origin if origin else '')
+            if origin is not None:
+                fill(origin)
 
             def show_description() -> None:
                 chosen_agent = by_id.get(agent_select.value or '')
@@ -72,15 +97,11 @@ def register(system: System) -> None:
                 if start.props.get('loading'):
                     return  # a double click or a second Ctrl+Enter while the first launch is under way
                 problem.set_visibility(False)
-                value = timeout.value
-                seconds = int(value) if value is not None else None
-                if seconds is not None and not 10 <= seconds <= 3600:
+                request = form()
+                if request.timeout is not None and not 10 <= request.timeout <= 3600:
                     problem.text = 'The timeout must be between 10 and 3600 seconds.'
                     problem.set_visibility(True)
                     return
-                request = LaunchRequest(agent_id=agent_select.value or '', prompt=prompt.value or '',
-                                        timeout=seconds, repository_url=repo.value or '',
-                                        repository_mount_path=mount.value or '', visibility=visibility.value)
                 start.props('loading')
                 try:
                     session_id = await system.sessions.launch(require_actor(system), request)

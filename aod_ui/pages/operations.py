@@ -19,9 +19,11 @@ from ..components.archive_card import archive_card
 from ..components.charts import bar_chart, stacked_chart
 from ..components.page_guard import PageGuard, page_guard
 from ..components.session_actions import confirm
+from ..components.usage_table import usage_table
+from ..components.webhooks_card import webhooks_card
 from ..errors import AodUiError
 from ..hub import spawn_detached
-from ..services import FleetSummary, RunReport, SessionRow, is_admin
+from ..services import FleetSummary, RunReport, SessionRow, Usage, is_admin
 from ..system import System
 from ._page import page
 
@@ -61,6 +63,7 @@ def register(system: System) -> None:
             problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-2').mark('problem')
             problem.set_visibility(False)
             holder: dict[str, FleetSummary | None] = {'summary': None}
+            shares: dict[str, list[Usage]] = {'usage': []}
             archive_holder: dict[str, ArchiveUsage | None] = {'usage': None}
 
             @ui.refreshable
@@ -133,6 +136,7 @@ def register(system: System) -> None:
                     bar_chart('Cost per agent (USD)', summary.cost_by_agent, decimals=2)
                     bar_chart('Cost per person (USD)', summary.cost_by_person, decimals=2)
                     bar_chart('Mean duration per agent (s)', summary.duration_by_agent, decimals=0)
+                usage_table(shares['usage'])
 
             @ui.refreshable
             def archive_section() -> None:
@@ -145,6 +149,7 @@ def register(system: System) -> None:
             ui.label('Usage').classes('text-lg font-semibold mt-2')
             charts()
             guard = page_guard()
+            webhooks_card(system, guard)
             _retention_card(system, guard)
 
             async def refresh() -> None:
@@ -154,6 +159,7 @@ def register(system: System) -> None:
                 archive_section.refresh()
                 try:
                     holder['summary'] = await system.fleet.summary(guard.presence.actor)
+                    shares['usage'] = await system.sessions.fair_share.everyone(guard.presence.actor)
                 except AodUiError as error:
                     problem.text = f'{error} Showing what was last loaded; retrying.'
                     problem.set_visibility(True)

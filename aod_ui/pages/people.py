@@ -9,6 +9,7 @@ from nicegui import ui
 from .. import format as fmt
 from ..auth import authenticate, login_redirect, require_actor
 from ..components import frame
+from ..components.limits_dialog import limits_summary, open_limits_dialog
 from ..components.token_dialog import open_token_dialog, token_status
 from ..errors import AodUiError
 from ..services import ROLES, is_admin
@@ -58,6 +59,8 @@ def register(system: System) -> None:
                                     if system.tokens is not None and system.tokens.enabled:
                                         ui.label(token_status(system, person.username)).classes('text-xs') \
                                             .mark(f'token-{person.username}')
+                                    ui.label(limits_summary(system, person.username, person.role)) \
+                                        .classes('text-xs opacity-70').mark(f'limits-{person.username}')
                                 if person.disabled:
                                     ui.badge('disabled', color='grey-7')
                                 role = ui.select(list(ROLES), value=person.role, label='Role') \
@@ -81,6 +84,9 @@ def register(system: System) -> None:
                                     ui.button('AoD token', icon='key', on_click=lambda name=person.username:
                                               open_token_dialog(system, name, people_list.refresh)) \
                                         .props('flat dense no-caps').mark(f'set-token-{person.username}')
+                                ui.button('Limits', icon='speed', on_click=lambda name=person.username:
+                                          open_limits_dialog(system, name, people_list.refresh)) \
+                                    .props('flat dense no-caps').mark(f'set-limits-{person.username}')
                                 ui.button(icon='delete', on_click=lambda name=person.username: act(
                                     lambda a: system.people.remove(a, name), f'{name} removed.')) \
                                     .props('flat dense round color=negative').tooltip('Remove') \

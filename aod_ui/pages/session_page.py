@@ -9,14 +9,17 @@ from nicegui import ui
 from .. import format as fmt
 from ..auth import authenticate, login_redirect
 from ..components import frame
+from ..components.find_bar import FindBar
 from ..components.followup_box import FollowUpBox
 from ..components.page_guard import page_guard
 from ..components.raw_view import RawView
+from ..components.rerun_panel import RerunPanel
 from ..components.session_actions import SessionActions
 from ..components.session_settings import SessionSettings
 from ..components.stage_timeline import StageTimeline
 from ..components.status_badge import StatusBadge
 from ..components.transcript_view import TranscriptView
+from ..components.watch_toggle import WatchToggle
 from ..errors import AodUiError, NotAllowed
 from ..hub import Batch, HubState
 from ..services import Actor, SessionDetail
@@ -74,7 +77,8 @@ HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live: fol
 
 def register(system: System) -> None:
     @page(system, '/sessions/{session_id}')
-    async def session_page(request: Request, session_id: str) -> RedirectResponse | None:
+    async def session_page(request: Request, session_id: str, find: str = '',
+                           at: int | None = None) -> RedirectResponse | None:
         actor = await authenticate(system, request)
         if actor is None:
             return login_redirect(request)
@@ -89,10 +93,11 @@ def register(system: System) -> None:
                 ui.label(str(error)).classes('text-negative bg-red-1 rounded p-3').mark('problem')
                 ui.button('Try again', icon='refresh', on_click=ui.navigate.reload)
                 return
-            await _session_view(system, detail, actor)
+            await _session_view(system, detail, actor, find, at)
 
 
-async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> None:
+async def _session_view(system: System, detail: SessionDetail, actor: Actor, find: str = '',
+                        at: int | None = None) -> None:
     row = detail.row
     hub = await system.hubs.opened(row.id)  # what the archive holds, loaded before the page shows it
     hub.set_turn_prompts({t.turn_number: t.prompt for t in detail.turns})
@@ -109,6 +114,9 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
             may_act_upstream = detail.may_act and not detail.deleted_upstream
             actions = SessionActions(system, row.id, may_act=may_act_upstream, on_status=lambda s: set_status(s))
         SessionSettings(system, row, actor, may_act=detail.may_act)
+        reruns = RerunPanel(system, row, actor)
+        if row.recorded:
+            WatchToggle(system, row, actor)
         if detail.deleted_upstream:
             days = system.settings.archive_days
             ui.label('Deleted upstream: AoD no longer has this session. It is shown from the dashboard\'s archive'
@@ -130,6 +138,7 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
         facts.text = ' · '.join(parts)
     describe()
 
+    find_slot = ui.element('div').classes('w-full')
     with ui.tabs().classes('w-full').props('align=left dense') as tabs:
         structured_tab = ui.tab('Transcript', icon='forum')
         raw_tab = ui.tab('Raw output', icon='terminal')
@@ -146,6 +155,10 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
         with ui.tab_panel(raw_tab).classes('p-0'):
             raw = RawView(hub.transcript.raw.lines)
     tabs.on_value_change(lambda e: raw.set_active(e.value == raw_tab.props['name']))
+    with find_slot:
+        finder = FindBar(system.finder, actor, row.id, hub.transcript, transcript, raw, query=find, at=at,
+                         raw_shown=lambda: tabs.value == raw_tab.props['name'], left_tail=lambda: set_following(False))
+    tabs.on_value_change(finder.search)
 
     followup = FollowUpBox(system, row.id, may_act=may_act_upstream)
 
@@ -160,6 +173,7 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
         badge.set_status(status)
         actions.set_status(status)
         followup.set_status(status)
+        reruns.set_status(status)
         if status != 'pending':
             timeline.settle()
         describe()
@@ -239,5 +253,7 @@ async def _session_view(system: System, detail: SessionDetail, actor: Actor) -> 
     guard.on_down(viewer.close)
     system.sessions.access_changed.subscribe(lambda session_id: session_id == row.id and may_watch())
     on_state(hub.state)
-    if replay:
+    if find:
+        await finder.search()
+    elif replay:
         scroll_to_end()

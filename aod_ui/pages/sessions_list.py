@@ -13,6 +13,7 @@ from .. import theme
 from ..auth import authenticate, login_redirect
 from ..components import frame
 from ..components.page_guard import page_guard
+from ..components.search_results import SearchResults
 from ..errors import AodUiError
 from ..services import SessionRow, filter_rows, in_scope, is_admin
 from ..system import System
@@ -86,7 +87,7 @@ def register(system: System) -> None:
             with ui.row().classes('w-full items-end gap-3 flex-wrap'):
                 ui.label('Sessions').classes('text-2xl font-semibold mr-2')
                 scope_toggle = ui.toggle(scopes, value=state['scope']).props('dense no-caps').mark('scope')
-                search = ui.input(placeholder='Search prompts (/)', value=state['q']) \
+                search = ui.input(placeholder='Search prompts and transcripts (/)', value=state['q']) \
                     .props('dense outlined clearable debounce=300') \
                     .classes('w-64 max-sm:w-full').mark('search')
                 search.props('data-search')
@@ -101,6 +102,7 @@ def register(system: System) -> None:
                 count = ui.label().classes('text-sm opacity-70')
             problem = ui.label().classes('w-full text-negative bg-red-1 rounded p-2').mark('problem')
             problem.set_visibility(False)
+            results = SearchResults(system.finder, actor, lambda: guard.allows())
             table = ui.table(columns=COLUMNS, rows=[], row_key='id').classes('w-full').props('flat bordered') \
                 .mark('sessions-table')
             table.add_slot('body-cell-status', STATUS_SLOT)
@@ -136,6 +138,8 @@ def register(system: System) -> None:
             rows = in_scope(rows, state['scope'], actor.username)
             if state['person']:
                 rows = [r for r in rows if r.owner == state['person']]
+            listed = {r.id for r in filter_rows(rows, state['status'], state['agent'], '')}
+            await results.show(state['q'], lambda r: r.id in listed, key=tuple(sorted(listed)))
             matching = filter_rows(rows, state['status'], state['agent'], state['q'], actor.username)
             pages = max(1, -(-len(matching) // PAGE_SIZE))
             state['page'] = min(state['page'], pages)

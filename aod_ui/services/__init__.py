@@ -2,13 +2,19 @@
 
 from ._api_tokens import TOKEN_PREFIX, ApiCaller, ApiTokenService, TokenBucket, TokenRefused
 from ._audit import AuditService
+from ._fair_share import FairShare, Usage
 from ._fleet import FleetService, FleetSummary, SessionFacts
 from ._listing import filter_rows, in_scope
+from ._notifications import Notifications
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
+from ._reruns import Reruns
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
+from ._search import SearchPage, SearchService
 from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
+from ._templates import Template, TemplateService
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
+from ._webhooks import SessionEvent, Webhook, WebhookService
 
 __all__ = [
     'ROLES',
@@ -17,27 +23,38 @@ __all__ = [
     'ApiCaller',
     'ApiTokenService',
     'AuditService',
+    'FairShare',
     'FleetService',
     'FleetSummary',
     'LaunchRequest',
     'LoginRefused',
+    'Notifications',
     'OidcPolicy',
     'PeopleService',
     'PlanItem',
     'RateLimiter',
+    'Reruns',
     'RetentionPolicy',
     'RetentionService',
     'RunReport',
+    'SearchPage',
+    'SearchService',
     'SessionDetail',
+    'SessionEvent',
     'SessionFacts',
     'SessionRow',
     'SessionService',
+    'Template',
+    'TemplateService',
     'TokenBucket',
     'TokenInfo',
     'TokenRefused',
     'TokenService',
     'TokenVault',
     'Upstreams',
+    'Usage',
+    'Webhook',
+    'WebhookService',
     'can_act',
     'can_launch',
     'can_view',

@@ -22,6 +22,7 @@ from storage import SessionRecord, Store, Visibility, run_io
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
 from ..hub import HubRegistry
 from ..upstream import AgentInfo, SessionInfo, Upstream
+from ._fair_share import FairShare
 from ._history import Export, archived_info, archived_session, archived_turns, export_events
 from ._policy import Actor, can_act, can_launch, can_view
 from ._rows import LaunchRequest, SessionDetail, SessionRow, first_line
@@ -38,7 +39,7 @@ class SessionService(SessionSettings):
     """The rules for listing, starting, following up, stopping and deleting sessions."""
 
     def __init__(self, upstreams: Upstreams | Upstream, store: Store, hubs: HubRegistry, *, list_ttl: float = 2.0,
-                 agents_ttl: float = 60.0) -> None:
+                 agents_ttl: float = 60.0, fair_share: FairShare | None = None) -> None:
         self.upstreams = upstreams if isinstance(upstreams, Upstreams) else Upstreams(upstreams, store=store)
         self.store = store
         self.hubs = hubs
@@ -49,6 +50,8 @@ class SessionService(SessionSettings):
         self._agents_cache: tuple[float, dict[str, AgentInfo]] | None = None
         self._agent_names: dict[str, str] = {}
         self._launches: dict[tuple[str, str, str], asyncio.Future[str]] = {}
+        self.fair_share = (fair_share or FairShare(store)).attach(self._upstream_sessions, self._merged_sessions,
+                                                                  hubs.archive)
         self.export_wait = 20.0
         """Seconds a download waits for a session that is still being read from AoD before it says what is missing."""
         self.access_changed = Event[str]()
@@ -221,7 +224,8 @@ class SessionService(SessionSettings):
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._launches[key] = future
         try:
-            session_id = await self._launch(actor, request, prompt)
+            async with self.fair_share.admit(actor):
+                session_id = await self._launch(actor, request, prompt)
         except BaseException as error:
             future.set_exception(error)
             future.exception()
@@ -249,7 +253,7 @@ class SessionService(SessionSettings):
         agent_name = self._agent_name(request.agent_id)
         record = SessionRecord(session_id=ack.id, agent_id=request.agent_id, agent_name=agent_name, prompt=prompt,
                                owner=actor.username, visibility=cast(Visibility, request.visibility),
-                               labels=list(request.labels),
+                               labels=list(request.labels), origin=request.origin or None, timeout=request.timeout,
                                created_at=time.time(), resources=[dict(r) for r in resources or []])
         await run_io(self.store.sessions.add, record)
         self.invalidate()

@@ -28,8 +28,9 @@ from ._entries import (
     TurnEntry,
 )
 from ._export import iter_jsonl, iter_text
-from ._lines import LineIndex, RawLine
+from ._lines import LineDemux, LineIndex, RawLine
 from ._raw import RawLog
+from ._readable import entry_text, readable_line
 from ._status import status_after
 from ._text import DISPLAY_LIMIT, clip, one_line, summarize_tool
 from ._transcript import MERGE_CHARS, MERGE_LINES, Transcript
@@ -43,6 +44,7 @@ __all__ = [
     'EntryKind',
     'ErrorEntry',
     'ExitEntry',
+    'LineDemux',
     'LineIndex',
     'LinesEntry',
     'MessageEntry',
@@ -63,9 +65,11 @@ __all__ = [
     'Transcript',
     'TurnEntry',
     'clip',
+    'entry_text',
     'iter_jsonl',
     'iter_text',
     'one_line',
+    'readable_line',
     'status_after',
     'summarize_tool',
 ]

@@ -57,6 +57,19 @@ class LineDemux:
         """Complete the unfinished lines (stdout first, then stderr)."""
         return [RawLine(self._turn_now, stream, ''.join(parts)) for stream, parts in self._take_parts()]
 
+    def saved(self) -> dict[str, Any]:
+        """The turn and the unfinished lines, as JSON, for `restored` (a reader that resumes later)."""
+        return {'turn': self.turn, 'parts': {s: ''.join(p) for s, p in self._parts.items() if p}}
+
+    @classmethod
+    def restored(cls, saved: dict[str, Any]) -> LineDemux:
+        demux = cls()
+        demux.turn = saved.get('turn')
+        for stream, text in (saved.get('parts') or {}).items():
+            if stream in demux._parts and text:
+                demux._parts[stream] = [text]
+        return demux
+
     def pending(self) -> list[RawLine]:
         """The unfinished lines, without completing them."""
         return [RawLine(self._turn_now, s, ''.join(p)) for s, p in self._parts.items() if p]

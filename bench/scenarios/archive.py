@@ -11,7 +11,7 @@ AoD does), side by side with the plain proxy, which replays the session from AoD
 from __future__ import annotations
 
 import contextlib
-import os
+import dataclasses
 import tempfile
 import time
 from collections.abc import Iterator
@@ -19,8 +19,10 @@ from pathlib import Path
 
 import httpx
 
-from .harness import ROOT, TOKEN, Process, _start, free_port, launch, sim, wait_finished
-from .scenarios import Row, latency
+from ..harness import ROOT, TOKEN, Process, _start, free_port, launch, sim, wait_finished
+from ..measure import ms, percentile
+from ..registry import Context, Row, Scenario, Target, register
+from .latency import _one as latency_of
 
 __all__ = ['backfill', 'first_and_later_open']
 
@@ -100,42 +102,42 @@ def first_and_later_open(browser, simulator: Process, baseline: Process, lines: 
     ]
 
 
-def _cpu_seconds(process: Process) -> float:
-    with open(f'/proc/{process.popen.pid}/stat') as stat:
-        fields = stat.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+def _p99(ctx: Context, ours: Process, viewers: int, rate: int, seconds: float) -> float | None:
+    """Live latency p99 (ms) of one stream-json session on `ours`, every viewer in place before its output."""
+    got = latency_of(dataclasses.replace(ctx, dashboard=ours), 'ours', 'stream-json', False, 1, viewers, 1, rate,
+                     seconds)
+    return ms(percentile(got['chromium'] + got['light'], 0.99))
 
 
 def _archived(process: Process) -> int:
     return int(httpx.get(f'{process.url}/healthz', timeout=10).json()['archive'].get('complete', 0))
 
 
-def backfill(browser, simulator: Process, baseline: Process, sessions: int, *, viewers: int, rate: int,
-             seconds: float) -> list[Row]:
+def backfill(ctx: Context, sessions: int, *, viewers: int, rate: int, seconds: float) -> list[Row]:
     """Memory and CPU while the dashboard backfills `sessions` finished sessions, and live latency meanwhile."""
+    simulator, baseline = ctx.simulator, ctx.baseline
     data = Path(tempfile.mkdtemp(prefix='bench-backfill-'))
     with dashboard(simulator, data) as ours:
-        quiet = latency(browser, simulator, ours, baseline, sessions=1, viewers=viewers, rate=rate, seconds=seconds)
+        quiet_p99 = _p99(ctx, ours, viewers, rate, seconds)
         already = _archived(ours)
         now = time.time()
         seeds = [{'token': TOKEN, 'status': 'completed', 'prompt': f'backfill {n}', 'turns': 2,
                   'created_at': now - 3600 - n * 60} for n in range(sessions)]
         with httpx.Client(timeout=120) as client:
             client.post(f'{simulator.url}/_sim/sessions', json=seeds).raise_for_status()
-        rss, cpu, started = [ours.rss_mb], _cpu_seconds(ours), time.monotonic()
-        base_rss, base_cpu = baseline.rss_mb, _cpu_seconds(baseline)
+        rss, cpu, started = [ours.rss_mb], ours.cpu_seconds, time.monotonic()
+        base_rss, base_cpu = baseline.rss_mb, baseline.cpu_seconds
         while _archived(ours) == already and time.monotonic() - started < 60:  # the follower's next scan
             time.sleep(0.2)
-        busy = latency(browser, simulator, ours, baseline, sessions=1, viewers=viewers, rate=rate, seconds=seconds)
+        busy_p99 = _p99(ctx, ours, viewers, rate, seconds)
         deadline = time.monotonic() + 120 + sessions
         while _archived(ours) < already + sessions and time.monotonic() < deadline:
             rss.append(ours.rss_mb)
             time.sleep(0.5)
         elapsed = time.monotonic() - started
         archived = _archived(ours) - already
-        cpu_share = (_cpu_seconds(ours) - cpu) / elapsed
-        base_share = (_cpu_seconds(baseline) - base_cpu) / elapsed
-    quiet_p99, busy_p99 = quiet[-1].ours, busy[-1].ours
+        cpu_share = (ours.cpu_seconds - cpu) / elapsed
+        base_share = (baseline.cpu_seconds - base_cpu) / elapsed
     scenario = f'backfill of {sessions} finished sessions'
     return [
         Row(scenario, 'dashboard memory, highest (MB)', max(rss), base_rss, '—', 'http',
@@ -146,3 +148,24 @@ def backfill(browser, simulator: Process, baseline: Process, sessions: int, *, v
             'chromium + light', met=None if busy_p99 is None or quiet_p99 is None else busy_p99 <= 1.1 * quiet_p99,
             note='baseline column: the same dashboard without a backfill'),
     ]
+
+
+def run(ctx: Context) -> list[Row]:
+    rows = first_and_later_open(ctx.browser, ctx.simulator, ctx.baseline, 2000 if ctx.quick else 100_000)
+    rows += backfill(ctx, 20 if ctx.quick else 200, viewers=2 if ctx.quick else 10, rate=20 if ctx.quick else 50,
+                     seconds=3 if ctx.quick else 8)
+    return rows
+
+
+def _at_most(limit: float):
+    return lambda ours, _theirs: ours is not None and ours <= limit
+
+
+register(Scenario(
+    'archive', 'The archive at AoD\'s pace', run,
+    targets={'later open (s)': Target('≤ 1 s', _at_most(1.0)),
+             'open after a restart (s)': Target('≤ 1 s', _at_most(1.0)),
+             'live latency p99 during the backfill (ms)': Target(
+                 'within 10 % of without (the baseline column)',
+                 lambda ours, quiet: ours is not None and quiet is not None and ours <= 1.1 * quiet)},
+    explain=__doc__ or ''))

@@ -1,0 +1,341 @@
+"""The search index: every readable output line of every archived session, in SQLite FTS5 beside the archive.
+
+It is derived data. The archive feeds it as it writes (`written`, on the event loop, no I/O); one writer thread
+of its own turns the events into lines (`LineDemux`, as the pages cut them) and what a person reads of each line
+(`readable_line`), and writes them in batches, one transaction per batch. Each session's place (events indexed,
+lines, the unfinished line) is stored with its rows, so a restart resumes; a batch that does not follow on from
+it (a gap after a crash) re-reads that session from the archive. A damaged file is discarded and rebuilt from the
+archive, in the writer thread, while searches answer from what is indexed so far and say so.
+
+Visibility is part of every query: a search names the sessions the person may see (and that match the list's
+filters), and rows of any other session are never read, counted or cut into a snippet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..archive import SessionFiles, valid_id
+from ..errors import StorageError
+from ..transcript import LineDemux, readable_line
+from ._query import parse_query
+from ._reading import CORRUPT, Damaged, Results, lines_of, search
+
+__all__ = ['SearchIndex']
+
+log = logging.getLogger(__name__)
+SCHEMA = 1
+BATCH = 20_000
+"""At most this many queued jobs go into one transaction."""
+TEXT_LIMIT = 4000
+"""Characters of one line kept for searching and showing (the archive keeps the line whole)."""
+Progress = Callable[[int, int, int], None]
+"""Called with sessions done, sessions in all, lines indexed."""
+
+
+@dataclass
+class _Place:
+    sid: int
+    events: int = 0
+    lines: int = 0
+    demux: LineDemux = field(default_factory=LineDemux)
+    dirty: bool = False
+
+
+class SearchIndex:
+    """The full-text index of the archive (`AOD_UI_DATA_DIR/search.sqlite`)."""
+
+    def __init__(self, path: Path, archive_folder: Path, *, enabled: bool = True) -> None:
+        self.path = path
+        self.archive_folder = archive_folder
+        self.enabled = enabled
+        """False with `AOD_UI_SEARCH=false`: nothing is indexed and searches say so."""
+        self._jobs: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._places: dict[str, _Place] = {}
+        self.rebuilding: tuple[int, int] | None = None
+        """(sessions done, sessions in all) while the index is rebuilt from the archive."""
+        self.problem: str | None = None
+        self._fresh = False
+
+    # -- the archive's side (event loop, no I/O) ------------------------------------------------------------------
+
+    def written(self, session_id: str, first: int, lines: list[str]) -> None:
+        """Archive lines of a session were written; `first` is the number of events archived before them."""
+        self._jobs.put(('events', session_id, first, lines))
+
+    def prompts(self, session_id: str, prompts: dict[str, str]) -> None:
+        self._jobs.put(('prompts', session_id, prompts))
+
+    def removed(self, session_id: str) -> None:
+        self._jobs.put(('remove', session_id))
+
+    # -- the writer thread ----------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Open (or rebuild) the index and start its writer thread."""
+        if self._thread is None and self.enabled:
+            self._thread = threading.Thread(target=self._run, name='search index writer', daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread is not None:
+            self._jobs.put(('stop',))
+            self._thread.join(timeout)
+            self._thread = None
+
+    def settle(self, timeout: float = 60.0) -> bool:
+        """Wait (blocking) until everything handed over so far is written; False on timeout."""
+        done = threading.Event()
+        self._jobs.put(('mark', done))
+        return done.wait(timeout)
+
+    def _run(self) -> None:
+        conn = self._open()
+        while True:
+            jobs = [self._jobs.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(jobs) < BATCH:
+                    jobs.append(self._jobs.get_nowait())
+            try:
+                with conn:
+                    for job in jobs:
+                        if job[0] != 'mark' and job[0] != 'stop':
+                            self._apply(conn, job)
+                    self._save_places(conn)
+                self.problem = None
+            except sqlite3.DatabaseError as error:
+                conn = self._failed(conn, error)
+            for job in jobs:
+                if job[0] == 'mark':
+                    job[1].set()
+            if any(job[0] == 'stop' for job in jobs):
+                conn.close()
+                return
+
+    def _failed(self, conn: sqlite3.Connection, error: sqlite3.DatabaseError) -> sqlite3.Connection:
+        self._places.clear()
+        if getattr(error, 'sqlite_errorname', '') in CORRUPT:
+            log.error('the search index %s is damaged (%s); rebuilding it from the archive', self.path, error)
+            conn.close()
+            self._discard()
+            conn = self._open()
+        else:  # a full disk, say: the batch was rolled back, and with the places forgotten, the next write of each
+            # of its sessions finds a gap after its stored place and reads that session again from the archive
+            self.problem = (f'The search index {self.path} cannot be written ({error}); searches may miss the latest '
+                            'output until it can.')
+            log.error(self.problem)
+        return conn
+
+    def _apply(self, conn: sqlite3.Connection, job: tuple[Any, ...]) -> None:
+        kind, session_id = job[0], job[1]
+        if kind == 'events':
+            first, lines = job[2], job[3]
+            place = self._place(conn, session_id)
+            if first > place.events:  # a gap (a crash between the archive's write and the index's): read it again
+                self._reindex(conn, session_id)
+                return
+            skip = place.events - first
+            self._feed(conn, place, (json.loads(line)['e'] for line in lines[skip:]))
+        elif kind == 'prompts':
+            place = self._place(conn, session_id)
+            conn.execute('DELETE FROM lines WHERE sid = ? AND line = -1', (place.sid,))
+            rows = [(place.sid, -1, int(turn), 'prompt', None, str(text)[:TEXT_LIMIT])
+                    for turn, text in job[2].items() if str(turn).isdigit() and str(text).strip()]
+            self._insert(conn, rows)
+        elif kind == 'remove':
+            self._remove(conn, session_id)
+        elif kind == 'reindex':
+            self._rebuild(conn, job[2] if len(job) > 2 else None)
+
+    def _place(self, conn: sqlite3.Connection, session_id: str) -> _Place:
+        place = self._places.get(session_id)
+        if place is None:
+            row = conn.execute('SELECT sid, events, lines, state FROM sessions WHERE id = ?', (session_id,)).fetchone()
+            if row is None:
+                sid = conn.execute('INSERT INTO sessions(id, events, lines, state) VALUES (?, 0, 0, ?)',
+                                   (session_id, '{}')).lastrowid
+                place = _Place(sid=int(sid or 0))
+            else:
+                place = _Place(sid=row[0], events=row[1], lines=row[2], demux=LineDemux.restored(json.loads(row[3])))
+            self._places[session_id] = place
+        return place
+
+    def _feed(self, conn: sqlite3.Connection, place: _Place, events: Iterable[Any]) -> None:
+        rows: list[tuple[Any, ...]] = []
+        for payload in events:
+            place.events += 1
+            if not isinstance(payload, dict):
+                continue
+            cursor = payload.get('id') if isinstance(payload.get('id'), int) else None
+            for turn, stream, text in place.demux.push(payload):
+                kind, readable = readable_line(text[:TEXT_LIMIT * 4], stream)
+                if readable.strip():
+                    rows.append((place.sid, place.lines, turn, kind, cursor, readable[:TEXT_LIMIT]))
+                place.lines += 1
+        place.dirty = True
+        self._insert(conn, rows)
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        last = conn.execute('SELECT coalesce(max(rowid), 0) FROM lines').fetchone()[0]
+        conn.executemany('INSERT INTO lines(sid, line, turn, kind, cursor, text) VALUES (?, ?, ?, ?, ?, ?)', rows)
+        conn.execute('INSERT INTO fts(rowid, text) SELECT rowid, text FROM lines WHERE rowid > ?', (last,))
+
+    def _save_places(self, conn: sqlite3.Connection) -> None:
+        dirty = [(p.events, p.lines, json.dumps(p.demux.saved()), p.sid) for p in self._places.values() if p.dirty]
+        conn.executemany('UPDATE sessions SET events = ?, lines = ?, state = ? WHERE sid = ?', dirty)
+        for place in self._places.values():
+            place.dirty = False
+        if len(self._places) > 2000:  # places are cheap to read again; finished sessions need none
+            self._places.clear()
+
+    def _remove(self, conn: sqlite3.Connection, session_id: str) -> None:
+        self._places.pop(session_id, None)
+        row = conn.execute('SELECT sid FROM sessions WHERE id = ?', (session_id,)).fetchone()
+        if row is None:
+            return
+        conn.execute("INSERT INTO fts(fts, rowid, text) SELECT 'delete', rowid, text FROM lines WHERE sid = ?", row)
+        conn.execute('DELETE FROM lines WHERE sid = ?', row)
+        conn.execute('DELETE FROM sessions WHERE sid = ?', row)
+
+    def _reindex(self, conn: sqlite3.Connection, session_id: str) -> int:
+        """Index one session again from its archive; returns its lines."""
+        self._remove(conn, session_id)
+        if not valid_id(session_id):
+            return 0
+        files = SessionFiles(self.archive_folder, session_id)
+        place = self._place(conn, session_id)
+        try:
+            self._feed(conn, place, files.events())
+            meta = files.read_meta() or {}
+        except (OSError, ValueError) as error:
+            log.warning('session %s cannot be indexed from its archive (%s)', session_id, error)
+            return place.lines
+        prompts = (meta.get('info') or {}).get('prompts')
+        if isinstance(prompts, dict):
+            self._apply(conn, ('prompts', session_id, prompts))
+        return place.lines
+
+    def _rebuild(self, conn: sqlite3.Connection, progress: Progress | None = None) -> int:
+        """Index every archived session again (each in its own transaction); returns the lines indexed."""
+        ids = sorted({name.split('.', 1)[0] for name in _names(self.archive_folder)
+                      if name.endswith(('.jsonl', '.jsonl.gz'))})
+        conn.commit()
+        with conn:
+            conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
+            conn.execute('DELETE FROM lines')
+            conn.execute('DELETE FROM sessions')
+        self._places.clear()
+        total = 0
+        for done, session_id in enumerate(ids, 1):
+            self.rebuilding = (done - 1, len(ids))
+            with conn:
+                total += self._reindex(conn, session_id)
+                self._save_places(conn)
+            if progress is not None:
+                progress(done, len(ids), total)
+        self.rebuilding = None
+        return total
+
+    # -- opening, repair, rebuilding ------------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, check_same_thread=False)  # `with conn:` is one transaction
+        with contextlib.suppress(OSError):
+            self.path.chmod(0o600)
+        conn.execute('PRAGMA journal_mode=WAL')
+        conn.execute('PRAGMA synchronous=NORMAL')
+        conn.execute('PRAGMA busy_timeout=10000')
+        version = conn.execute('PRAGMA user_version').fetchone()[0]
+        if version != SCHEMA:
+            conn.executescript(f'''
+                DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS lines; DROP TABLE IF EXISTS sessions;
+                CREATE TABLE sessions(sid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, events INTEGER NOT NULL,
+                                      lines INTEGER NOT NULL, state TEXT NOT NULL);
+                CREATE TABLE lines(rowid INTEGER PRIMARY KEY, sid INTEGER NOT NULL, line INTEGER NOT NULL,
+                                   turn INTEGER, kind TEXT NOT NULL, cursor INTEGER, text TEXT NOT NULL);
+                CREATE INDEX lines_at ON lines(sid, line);
+                CREATE VIRTUAL TABLE fts USING fts5(text, content='lines', content_rowid='rowid',
+                                                    tokenize='unicode61 remove_diacritics 2');
+                PRAGMA user_version = {SCHEMA};''')
+            self._fresh = True
+        conn.execute('SELECT count(*) FROM sessions').fetchone()
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        """The index, opened; a damaged file is discarded and the index rebuilt from the archive."""
+        self._fresh = False
+        try:
+            conn = self._connect()
+        except sqlite3.DatabaseError as error:
+            log.error('the search index %s is damaged (%s); rebuilding it from the archive', self.path, error)
+            self._discard()
+            conn = self._connect()
+        if self._fresh:
+            self._rebuild(conn)
+        return conn
+
+    def _discard(self) -> None:
+        for suffix in ('', '-wal', '-shm'):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f'{self.path}{suffix}').unlink()
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Rebuild the whole index from the archive now, in this thread (the `search reindex` command)."""
+        self._fresh = False
+        try:
+            conn = self._connect()
+        except sqlite3.DatabaseError:
+            self._discard()
+            conn = self._connect()
+        try:
+            return self._rebuild(conn, progress)
+        finally:
+            conn.close()
+
+    # -- searching (blocking: call through `run_io`) ---------------------------------------------------------------
+
+    def search(self, text: str, session_ids: Iterable[str], *, limit: int = 20, offset: int = 0) -> Results:
+        """The best matches of `text` among these sessions (and no other), with their neighbouring lines (blocking:
+        call through `run_io`)."""
+        if not self.enabled:
+            return Results([], 0, parse_query(text).words,
+                           note='Search in transcripts is turned off here (AOD_UI_SEARCH).')
+        try:
+            results = search(self.path, text, session_ids, limit=limit, offset=offset)
+        except Damaged:
+            self._jobs.put(('reindex', ''))
+            raise StorageError('The search index is damaged; it is being rebuilt from the archive. '
+                               'Search again in a moment.') from None
+        return replace(results, note=results.note or self._note())
+
+    def lines_of(self, session_id: str) -> int:
+        """How many output lines of a session are indexed (0 when none, or when the index cannot be read)."""
+        return lines_of(self.path, session_id) if self.enabled else 0
+
+    def _note(self) -> str | None:
+        if self.rebuilding is not None:
+            done, count = self.rebuilding
+            return (f'The search index is being rebuilt from the archive ({done} of {count} sessions so far): '
+                    'some matches may be missing.')
+        return self.problem
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return [entry.name for entry in folder.iterdir()]
+    except FileNotFoundError:
+        return []

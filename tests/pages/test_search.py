@@ -1,0 +1,106 @@
+"""Search through the pages: across sessions from the list, opening the session at the line; find in a session."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from nicegui import app, ui
+from nicegui.testing import User
+
+from ..helpers import CODEX
+from .support import eventually, label_texts
+from .test_archive_pages import archived_session
+
+
+async def indexed_session(prompt: str, agent: str | None = None) -> str:
+    session_id = await archived_session(prompt, *([agent] if agent else []))
+    assert await asyncio.to_thread(app.state.aod_system.search.settle)
+    app.state.aod_system.sessions.invalidate()  # the list is cached for 2 s
+    return session_id
+
+
+async def test_a_search_from_the_list_finds_the_line_and_opens_the_session_there(user: User):
+    await user.open('/')
+    word = f'quokka{uuid.uuid4().hex[:8]}'  # the simulator is shared with other tests: a word only this one uses
+    session_id = await indexed_session(f'Fix the flaky {word} test\nscenario: success')
+    await indexed_session('Something else entirely\nscenario: success')
+    await user.open(f'/?q=flaky+{word}')
+    await user.should_see(marker='search-hit')
+    with user:
+        links = [e for e in user.find(marker='search-hit').elements if isinstance(e, ui.link)]
+    assert links and all(f'/sessions/{session_id}?find=flaky+{word}' in link.props['href'] for link in links)
+    assert len(label_texts(user, 'search-hit-title')) == len(links)
+    await user.should_see(marker='search-count')
+    await user.open(links[0].props['href'])
+    await eventually(lambda: label_texts(user, 'find-count') and 'of' in label_texts(user, 'find-count')[0])
+    with user:
+        assert user.find(marker='find').elements.pop().value == f'flaky {word}'
+
+
+async def test_search_combines_with_the_lists_filters(user: User):
+    await user.open('/')
+    word = f'quokka{uuid.uuid4().hex[:8]}'
+    await indexed_session(f'Fix the flaky {word} test\nscenario: success')
+    await user.open(f'/?q={word}')
+    await user.should_see(marker='search-hit')
+    await user.open(f'/?q={word}&status=running')
+    await user.should_see(marker='search-none')
+
+
+async def test_find_in_a_long_session_pages_the_raw_window_to_the_match(user: User):
+    await user.open('/')
+    session_id = await indexed_session('scenario: huge\nlines: 4000', CODEX)
+    await user.open(f'/sessions/{session_id}')
+    await user.should_see('Agent exited with code 0', retries=100)
+    user.find('Raw output').click()
+    await eventually(lambda: label_texts(user, 'raw-info') and 'Lines 2' in label_texts(user, 'raw-info')[0])
+    user.find(marker='find').type('log line 17: ok')
+    await eventually(lambda: label_texts(user, 'find-count') == ['1 of 1'])
+    info = label_texts(user, 'raw-info')[0]
+    assert info.startswith('Lines 1–'), info  # the window went back to the match, 2,000 lines before the tail
+
+
+async def test_find_in_the_transcript_steps_through_matches(user: User):
+    await user.open('/')
+    session_id = await indexed_session('scenario: chatty\nevents: 30')  # a Claude agent: one entry a tick
+    await user.open(f'/sessions/{session_id}')
+    await user.should_see('Agent exited with code 0', retries=100)
+    user.find(marker='find').type('tick')
+    await eventually(lambda: label_texts(user, 'find-count') and label_texts(user, 'find-count')[0].startswith('1 of'))
+    user.find(marker='find-next').click()
+    await eventually(lambda: label_texts(user, 'find-count')[0].startswith('2 of'))
+    user.find(marker='find-previous').click()
+    user.find(marker='find-previous').click()
+    count = label_texts(user, 'find-count')[0]
+    total = count.split(' of ')[1]
+    assert count == f'{total} of {total}'  # previous from the first is the last
+
+
+async def test_find_lists_matches_in_output_the_page_no_longer_holds(user: User):
+    await user.open('/')
+    session_id = await indexed_session('scenario: huge\nlines: 9000', CODEX)  # longer than AOD_UI_STREAM_HOLD
+    await user.open(f'/sessions/{session_id}')
+    await user.should_see('Agent exited with code 0', retries=100)
+    user.find(marker='find').type('build log line 17: ok')
+    await eventually(lambda: label_texts(user, 'find-count') == ['No matches'])
+    await user.should_see('1 match in earlier output this page no longer holds')
+    await user.should_see(marker='search-line')
+    user.find(marker='find').clear().type('build log line 8999: ok')  # held: found in the page, none listed
+    await eventually(lambda: label_texts(user, 'find-count') == ['1 of 1'])
+    await user.should_not_see('in earlier output')
+
+
+async def test_find_pages_the_transcript_window_back_and_offers_the_way_to_the_tail(user: User):
+    await user.open('/')
+    session_id = await indexed_session('scenario: chatty\nevents: 400')  # 400 entries: more than the window holds
+    await user.open(f'/sessions/{session_id}')
+    await user.should_see('Agent exited with code 0', retries=100)
+    await user.should_see(marker='show-earlier')
+    await user.should_not_see(marker='jump')
+    user.find(marker='find').type('tick 5')
+    await eventually(lambda: label_texts(user, 'find-count') == ['1 of 11'])  # tick 5, tick 50 … tick 59
+    await user.should_see(marker='jump')  # the window went back to the first match, away from the tail
+    await user.should_not_see('Agent exited with code 0')
+    user.find(marker='jump').click()
+    await user.should_see('Agent exited with code 0')
