@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench bench-smoke bench-report clean
+.PHONY: run test lint bench bench-smoke bench-report mutation clean
 
 run: $(VENV)/.installed
 	$(PY) main.py
@@ -24,6 +24,11 @@ bench-smoke: $(VENV)/.installed
 bench-report: $(VENV)/.installed
 	$(PY) -m bench.report
 
+# Mutation testing of the core, one module at a time (slow: see docs/testing.md). MODULES=path/to/module.py ... to
+# measure some; the report in docs/testing.md is rewritten from the results either way.
+mutation: $(VENV)/.installed
+	$(PY) tools/mutation.py run $(MODULES)
+
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))."; exit 1; }
@@ -34,4 +39,4 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache screenshots
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache screenshots .mutation

@@ -6,12 +6,13 @@ saying what happened and what to do; nothing in them ever carries the AoD token.
     ├── StorageError         the dashboard's own data file cannot be read or written
     ├── UpstreamError        AoD answered with an error, or did not answer (see `UpstreamError.kind`)
     └── ActionError          a person asked for something the rules do not allow right now
-        └── NotAllowed       the person may not do this (answers like "not found" where it must not leak)
+        ├── NotAllowed       the person may not do this (answers like "not found" where it must not leak)
+        └── LimitReached     a launch past the person's fair share (active sessions, monthly budget)
 """
 
 from __future__ import annotations
 
-__all__ = ['ActionError', 'AodUiError', 'ConfigError', 'NotAllowed', 'StorageError', 'UpstreamError']
+__all__ = ['ActionError', 'AodUiError', 'ConfigError', 'LimitReached', 'NotAllowed', 'StorageError', 'UpstreamError']
 
 
 class AodUiError(Exception):
@@ -48,3 +49,12 @@ class ActionError(AodUiError):
 
 class NotAllowed(ActionError):
     """The person may not see or do this."""
+
+
+class LimitReached(ActionError):
+    """A launch refused by the fair-share rules: `active` of `limit` sessions (None when the budget refused it)."""
+
+    def __init__(self, message: str, active: int, limit: int | None) -> None:
+        super().__init__(message)
+        self.active = active
+        self.limit = limit

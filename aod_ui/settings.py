@@ -93,6 +93,16 @@ def _agent_days(text: str) -> dict[str, float]:
     return result
 
 
+def _role_counts(text: str) -> dict[str, int]:
+    result = {}
+    for item in _words(text):
+        role, sep, count = item.partition('=')
+        if not sep or role.strip().lower() not in {'admin', 'member', 'viewer'}:
+            raise ValueError(f'expected role=count with a role of admin, member or viewer, not {item!r}')
+        result[role.strip().lower()] = _non_negative_int(count)
+    return result
+
+
 def _choice(*options: str) -> Callable[[str], str]:
     def cast(text: str) -> str:
         value = text.strip().lower()
@@ -208,6 +218,14 @@ SETTINGS: tuple[Setting, ...] = (
             'The operations page flags running sessions without activity for longer than this.'),
     Setting('AOD_UI_AOD_SESSION_LIMIT', 'aod_session_limit', int, 100,
             'AoD\'s concurrent session limit per token, until a 429 from AoD tells the real one.'),
+    Setting('AOD_UI_ACTIVE_SESSION_LIMITS', 'active_session_limits', _role_counts, {},
+            'Fair share: how many sessions each person of a role may have active (pending or running) at once, for '
+            'example member=3,admin=10; a role not named, or 0, has no limit. An admin may set another limit for '
+            'one person on People.'),
+    Setting('AOD_UI_MONTHLY_BUDGET_USD', 'monthly_budget_usd', _non_negative, 0.0,
+            "Fair share: each person's monthly budget in US dollars, counted from the costs the agents reported in "
+            'the sessions they launched this calendar month (UTC). New session warns at 80 %; at 100 % launches '
+            'are refused unless an admin allows more. 0: no budget. People may set another per person.'),
     Setting('AOD_UI_API_RATE', 'api_rate', _positive_float, 120.0,
             'HTTP API: requests a minute each personal access token may make (in bursts of up to as many); more are '
             'answered 429 with Retry-After. Following a session\'s events is one request however long it lasts.'),
@@ -267,6 +285,8 @@ class Settings:
     stuck_pending_minutes: float = 15.0
     silent_running_minutes: float = 30.0
     aod_session_limit: int = 100
+    active_session_limits: dict[str, int] = field(default_factory=dict)
+    monthly_budget_usd: float = 0.0
     token_fallback: str = 'refuse'
     token_key: str = field(default='', repr=False)
     self_service_tokens: bool = False

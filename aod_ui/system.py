@@ -25,12 +25,16 @@ from .services import (
     ApiTokenService,
     AuditService,
     FleetService,
+    Notifications,
     PeopleService,
+    Reruns,
     RetentionService,
     SearchService,
     SessionService,
+    TemplateService,
     TokenService,
     Upstreams,
+    WebhookService,
 )
 from .settings import Settings
 from .upstream import Upstream
@@ -55,6 +59,10 @@ class System:
         self.retention: RetentionService | None = None  # type: ignore[assignment]
         self._retention_task: asyncio.Task | None = None
         self.fleet: FleetService | None = None  # type: ignore[assignment]
+        self.reruns: Reruns = None  # type: ignore[assignment]  # set in startup
+        self.templates: TemplateService = None  # type: ignore[assignment]  # set in startup
+        self.webhooks = WebhookService(self.store)
+        self.notifications: Notifications = None  # type: ignore[assignment]  # set in startup
         self._sessions: SessionService | None = None
         self._services: Services | None = None
         self.finder: SearchService = None  # type: ignore[assignment]  # set in startup
@@ -148,6 +156,10 @@ class System:
         self._upstream, self.upstreams, self.tokens = services.shared, services.upstreams, services.tokens
         self._sessions, self.retention, self.fleet = services.sessions, services.retention, services.fleet
         self.finder = SearchService(self._sessions, self.search)
+        self.reruns = Reruns(self._sessions)
+        self.templates = TemplateService(self._sessions)
+        self.notifications = Notifications(self._sessions, self.webhooks, public_url=self.settings.public_url)
+        self.background(spawn_detached(self.notifications.run(), 'session events'))
         self._retention_task = spawn_detached(
             self.retention.scheduled(self.settings.retention_interval_minutes * 60), 'scheduled retention')
         self.follower = Follower(self.archive, self.hubs, self._sessions.aod_sessions,
@@ -166,6 +178,7 @@ class System:
         for task in self._background:
             task.cancel()
         await self.hubs.stop_all()
+        await self.webhooks.aclose()
         await asyncio.to_thread(self.search.stop)
         if self._services is not None:
             await self._services.aclose()

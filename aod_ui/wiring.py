@@ -9,6 +9,7 @@ from storage import Store
 from .archive import Archive
 from .hub import HubRegistry
 from .services import (
+    FairShare,
     FleetService,
     RetentionPolicy,
     RetentionService,
@@ -62,7 +63,8 @@ def build_services(settings: Settings, store: Store, *, url: str | None = None, 
                           fallback=settings.token_fallback)
     if hubs is None:  # (not `hubs or ...`: a registry with no hubs yet is falsy, having a length)
         hubs = HubRegistry(upstreams.for_session, hold=settings.stream_hold, archive=archive)
-    sessions = SessionService(upstreams, store, hubs)
+    sessions = SessionService(upstreams, store, hubs, fair_share=FairShare(
+        store, role_limits=settings.active_session_limits, monthly_budget=settings.monthly_budget_usd))
     retention = RetentionService(store, upstreams, lambda: sessions.aod_sessions(fresh=True), sessions.agent_name,
                                  policy=retention_policy(settings), rate=settings.retention_rate, archive=archive)
     fleet = FleetService(sessions, store, upstreams, session_limit=settings.aod_session_limit,

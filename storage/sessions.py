@@ -73,6 +73,10 @@ class SessionRecord:
     """The resources it was launched with (for example `{type, url, mount_path}`), without any token."""
     title: str | None = None
     """An optional short name people gave it."""
+    origin: str | None = None
+    """The session this one runs again ("Run again", "Edit and run"), by id; None for a fresh launch."""
+    timeout: int | None = None
+    """Seconds per turn it was launched with (None: AoD's default), so it can be run again alike."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.session_id, str) or not self.session_id:
@@ -81,6 +85,9 @@ class SessionRecord:
             _text(getattr(self, name), name)
         if self.title is not None:
             _text(self.title, 'title')
+        if self.origin is not None:
+            _text(self.origin, 'origin')
+        self.timeout = None if self.timeout is None else int(self.timeout)
         if self.visibility not in _VISIBILITIES:
             raise ValueError(f'visibility must be one of {_VISIBILITIES}, not {self.visibility!r}')
         if isinstance(self.labels, str):
@@ -98,7 +105,7 @@ class SessionRecord:
             'prompt': self.prompt, 'owner': self.owner, 'visibility': self.visibility, 'labels': list(self.labels),
             'pinned': self.pinned, 'created_at': self.created_at,
             'followups': [item.to_dict() for item in self.followups],
-            'resources': thaw(self.resources), 'title': self.title,
+            'resources': thaw(self.resources), 'title': self.title, 'origin': self.origin, 'timeout': self.timeout,
         }
 
     @classmethod
@@ -125,6 +132,8 @@ class SessionRecord:
                             for item in get('followups', ())]
         record.resources = [thaw(resource) for resource in get('resources', ())]
         record.title = get('title')
+        record.origin = get('origin')
+        record.timeout = get('timeout')
         return record
 
 

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import ActionError, AodUiError, ConfigError, NotAllowed, StorageError, UpstreamError
+from ..errors import ActionError, AodUiError, ConfigError, LimitReached, NotAllowed, StorageError, UpstreamError
 from ..services import TokenRefused
 from ..services._sessions import NOT_FOUND
 
@@ -43,6 +43,8 @@ def _for_dashboard_error(error: AodUiError) -> JSONResponse:
         # the services answer "no such session" for sessions a person may not see, so nothing leaks; that one
         # sentence is a 404, every other refusal a 403
         return problem(404, 'not_found', message) if message == NOT_FOUND else problem(403, 'forbidden', message)
+    if isinstance(error, LimitReached):  # the person's fair share: a later retry may pass, as with AoD's own 429
+        return problem(429, 'limit_reached', message)
     if isinstance(error, ActionError):
         return problem(409, 'conflict', message)
     if isinstance(error, UpstreamError):

@@ -82,7 +82,8 @@ class SessionLog:
     def __init__(self, archive: Archive, session_id: str) -> None:
         self.archive = archive
         self.session_id = session_id
-        self.files = SessionFiles(archive.folder, session_id, write=archive.write_hook)
+        # The archive's write hook is looked up at each write: a full disk fails every session's appends at once.
+        self.files = SessionFiles(archive.folder, session_id, write=lambda fd, data: archive.write_hook(fd, data))
         self.broken: str | None = None
         self.total = 0
         self.rows = 0

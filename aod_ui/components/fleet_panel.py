@@ -11,11 +11,12 @@ from .. import format as fmt
 from .. import theme
 from ..archive import ArchiveUsage
 from ..errors import AodUiError
-from ..services import FleetSummary, SessionRow
+from ..services import FleetSummary, SessionRow, Usage
 from ..system import System
 from .archive_card import archive_card
 from .charts import bar_chart, stacked_chart
 from .page_guard import PageGuard
+from .usage_table import usage_table
 
 __all__ = ['FleetPanel']
 
@@ -42,6 +43,8 @@ class FleetPanel(ui.column):
         self.guard = guard
         self.summary: FleetSummary | None = None
         self.usage: ArchiveUsage | None = None
+        self.shares: list[Usage] = []
+        """Each person's share of the sessions and the budget (fair share)."""
         self.classes('w-full gap-4 p-0')
         with self:
             self.problem = ui.label().classes(f'{theme.PROBLEM} w-full p-2').mark('problem')
@@ -59,6 +62,7 @@ class FleetPanel(ui.column):
         self.archive.refresh()
         try:
             self.summary = await self.system.fleet.summary(self.guard.presence.actor)
+            self.shares = await self.system.sessions.fair_share.everyone(self.guard.presence.actor)
         except AodUiError as error:
             self.problem.text = f'{error} Showing what was last loaded; retrying.'
             self.problem.set_visibility(True)
@@ -142,3 +146,4 @@ class FleetPanel(ui.column):
             bar_chart('Cost per agent (USD)', summary.cost_by_agent, decimals=2)
             bar_chart('Cost per person (USD)', summary.cost_by_person, decimals=2)
             bar_chart('Mean duration per agent (s)', summary.duration_by_agent, decimals=0)
+        usage_table(self.shares)

@@ -11,6 +11,7 @@ from .. import theme
 from ..auth import end_sign_in
 from ..services import Actor, is_admin
 from ..system import System
+from .browser_notices import BrowserNotices
 from .page_guard import PageGuard
 from .tailwind import preload
 from .token_dialog import open_token_dialog
@@ -26,6 +27,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
     ui.colors(primary=theme.PRIMARY)
     preload()
     dark = ui.dark_mode(app.storage.user.get('dark'))
+    BrowserNotices(system, actor)
 
     async def sign_out() -> None:
         # an action of this page's own websocket: another site cannot sign anyone out with a link or a form

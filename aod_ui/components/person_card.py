@@ -10,6 +10,7 @@ from nicegui import ui
 from .. import format as fmt
 from ..services import ROLES, Actor
 from ..system import System
+from .limits_dialog import limits_summary, open_limits_dialog
 from .people_dialogs import ask_link, ask_password
 from .token_dialog import open_token_dialog, token_status
 
@@ -35,6 +36,8 @@ class PersonCard(ui.card):
                         .classes('text-xs opacity-70 break-all').mark(f'identity-{name}')
                 if tokens:
                     ui.label(token_status(system, name)).classes('text-xs').mark(f'token-{name}')
+                ui.label(limits_summary(system, name, person.role)).classes('text-xs opacity-70') \
+                    .mark(f'limits-{name}')
             if person.disabled:
                 ui.badge('disabled', color='grey-7')
             role = ui.select(list(ROLES), value=person.role, label='Role').props('dense outlined').classes('w-32') \
@@ -54,6 +57,8 @@ class PersonCard(ui.card):
             if tokens:
                 ui.button('AoD token', icon='key', on_click=lambda: open_token_dialog(system, name, refresh)) \
                     .props('flat dense no-caps').mark(f'set-token-{name}')
+            ui.button('Limits', icon='speed', on_click=lambda: open_limits_dialog(system, name, refresh)) \
+                .props('flat dense no-caps').mark(f'set-limits-{name}')
             ui.button(icon='delete', on_click=lambda: act(lambda a: system.people.remove(a, name),
                                                           f'{name} removed.')) \
                 .props('flat dense round color=negative').tooltip('Remove').mark(f'remove-{name}')

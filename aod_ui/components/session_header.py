@@ -12,10 +12,12 @@ from ..hub import HubState, SessionHub
 from ..services import Actor, SessionDetail
 from ..system import System
 from ..transcript import StageEntry
+from .rerun_panel import RerunPanel
 from .session_actions import SessionActions
 from .session_settings import SessionSettings
 from .stage_timeline import StageTimeline
 from .status_badge import StatusBadge
+from .watch_toggle import WatchToggle
 
 __all__ = ['HUB_TEXT', 'SessionHeader', 'hub_text', 'reading_text']
 
@@ -61,6 +63,9 @@ class SessionHeader(ui.card):
                 self.actions = SessionActions(system, row.id, may_act=detail.may_act and not detail.deleted_upstream,
                                               on_status=on_status)
             SessionSettings(system, row, actor, may_act=detail.may_act)
+            self.reruns = RerunPanel(system, row, actor)
+            if row.recorded:
+                WatchToggle(system, row, actor)
             if detail.deleted_upstream:
                 days = system.settings.archive_days
                 ui.label('Deleted upstream: AoD no longer has this session. It is shown from the dashboard\'s archive'
@@ -89,6 +94,7 @@ class SessionHeader(ui.card):
         self.pending = status == 'pending'
         self.badge.set_status(status)
         self.actions.set_status(status)
+        self.reruns.set_status(status)
         if not self.pending:
             self.timeline.settle()
         self.describe()

@@ -196,6 +196,7 @@ class SessionHub(Archiving):
                     continue
                 self._set_state(HubState('connecting' if self.connections == 0 else 'reconnecting'))
                 before = self.cursor
+                self._reconnect = False  # this connection is the reconnect asked for; failures from here back off
                 try:
                     await self._read_once()
                 except UpstreamError as error:

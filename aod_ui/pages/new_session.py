@@ -6,6 +6,9 @@ from nicegui import ui
 
 from .. import theme
 from ..components.launch_form import LaunchForm
+from ..components.launch_limits import LaunchLimitNotice
+from ..components.rerun_panel import rerun_request
+from ..components.templates_panel import TemplatesPanel
 from ..errors import AodUiError
 from ..services import can_launch
 from ..system import System
@@ -17,7 +20,7 @@ __all__ = ['register']
 def register(system: System) -> None:
     @page(system, '/new', 'New session', heading=True, gate=can_launch,
           refusal='Your role may watch sessions but not start them. Ask an admin for the member role.')
-    async def new_session_page(view: View, agent: str = '') -> None:
+    async def new_session_page(view: View, agent: str = '', rerun: str = '') -> None:
         try:
             # AoD scopes agents to the token's owner: with personal tokens, the person's own agents
             agents = [a for a in await system.sessions.agents(view.actor) if not a.archived]
@@ -25,4 +28,7 @@ def register(system: System) -> None:
             ui.label(str(error)).classes(f'{theme.PROBLEM} p-3').mark('problem')
             ui.button('Try again', icon='refresh', on_click=ui.navigate.reload)
             return
-        LaunchForm(system, agents, agent)
+        notice = LaunchLimitNotice(system, view.actor)
+        origin = rerun_request(system, view.actor, rerun)  # "Edit and run": the form starts as that session
+        templates = TemplatesPanel(system, view.actor, fill=lambda r: form.fill(r), form=lambda: form.request())
+        form = LaunchForm(system, agents, agent, origin=origin, on_save=templates.save, notice=notice)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..components.fleet_panel import FleetPanel
 from ..components.retention_card import RetentionCard
+from ..components.webhooks_card import webhooks_card
 from ..services import is_admin
 from ..system import System
 from ._page import View, page
@@ -17,5 +18,6 @@ def register(system: System) -> None:
           refusal='Only admins may see the fleet and run retention.')
     async def operations_page(view: View) -> None:
         fleet = FleetPanel(system, view.guard)
+        webhooks_card(system, view.guard)
         RetentionCard(system, view.guard)
         await fleet.refresh()

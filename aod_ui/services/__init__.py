@@ -3,14 +3,19 @@
 from ._api_tokens import SCOPES as TOKEN_SCOPES
 from ._api_tokens import TOKEN_PREFIX, ApiCaller, ApiTokenService, TokenBucket, TokenRefused
 from ._audit import AuditService
+from ._fair_share import FairShare, Usage
 from ._fleet import FleetService, FleetSummary, SessionFacts
 from ._listing import LIST_SCOPES, ListFilter, filter_rows, in_scope
+from ._notifications import Notifications
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
+from ._reruns import Reruns
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
 from ._search import SearchPage, SearchService
 from ._sessions import AgentInfo, LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
+from ._templates import Template, TemplateService
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
+from ._webhooks import SessionEvent, Webhook, WebhookService
 
 __all__ = [
     'LIST_SCOPES',
@@ -22,30 +27,39 @@ __all__ = [
     'ApiCaller',
     'ApiTokenService',
     'AuditService',
+    'FairShare',
     'FleetService',
     'FleetSummary',
     'LaunchRequest',
     'ListFilter',
     'LoginRefused',
+    'Notifications',
     'OidcPolicy',
     'PeopleService',
     'PlanItem',
     'RateLimiter',
+    'Reruns',
     'RetentionPolicy',
     'RetentionService',
     'RunReport',
     'SearchPage',
     'SearchService',
     'SessionDetail',
+    'SessionEvent',
     'SessionFacts',
     'SessionRow',
     'SessionService',
+    'Template',
+    'TemplateService',
     'TokenBucket',
     'TokenInfo',
     'TokenRefused',
     'TokenService',
     'TokenVault',
     'Upstreams',
+    'Usage',
+    'Webhook',
+    'WebhookService',
     'can_act',
     'can_launch',
     'can_view',

@@ -12,30 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from storage import Store, run_io
+from storage import Store
 
 from ..errors import AodUiError, NotAllowed
 from ..status import FINISHED
-from ..transcript import ResultEntry, StageEntry, Transcript
+from ._facts import SessionFacts, facts_of
 from ._policy import Actor, is_admin
 from ._sessions import SessionRow, SessionService
 from ._tokens import Upstreams
 
-__all__ = ['FleetService', 'FleetSummary', 'SessionFacts']
-
-
-@dataclass(frozen=True)
-class SessionFacts:
-    """What a finished session's stream tells: cost and duration from the final result, and why it failed."""
-
-    cost_usd: float | None = None
-    duration_ms: int | None = None
-    failed_stage: str | None = None
-    failure: str | None = None
+__all__ = ['FleetService', 'FleetSummary', 'SessionFacts', 'facts_of']
 
 
 @dataclass
@@ -67,8 +57,9 @@ class FleetService:
 
     def __init__(self, sessions: SessionService, store: Store, upstreams: Upstreams, *, session_limit: int = 100,
                  stuck_pending_minutes: float = 15, silent_running_minutes: float = 30, days: int = 14,
-                 reads_per_refresh: int = 25) -> None:
+                 reads_per_refresh: int = 25, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.sessions = sessions
+        self._clock = clock
         self.store = store
         self.upstreams = upstreams
         self.session_limit = session_limit
@@ -89,7 +80,7 @@ class FleetService:
             raise NotAllowed('Only admins may see the fleet.')
         await self.probe()
         rows = await self.sessions.list(actor)
-        now = datetime.now(UTC)
+        now = self._clock()
         by_status = Counter(r.status for r in rows)
         active = by_status['pending'] + by_status['running']
         shared = self.upstreams.shared
@@ -143,44 +134,15 @@ class FleetService:
             recent_errors=sorted((e for c in self.upstreams.every() for e in c.recent_errors), reverse=True)[:15])
 
     async def _learn(self, finished: list[SessionRow]) -> None:
+        """Learn the facts of up to `reads_per_refresh` finished sessions not known yet, newest first (shared with
+        the fair share's monthly costs: each session's archive is read once)."""
         unknown = [r for r in sorted(finished, key=lambda r: r.created_at or datetime.min.replace(tzinfo=UTC),
                                      reverse=True) if r.id not in self._facts][:self.reads_per_refresh]
-        for row in unknown:
-            cached = self.store.kv.get(f'facts.v2:{row.id}')
-            if cached is not None:
-                self._facts[row.id] = SessionFacts(**cached)
-        to_read = [r for r in unknown if r.id not in self._facts]
-        results = await asyncio.gather(*(self._read(r.id) for r in to_read), return_exceptions=True)
-        for row, result in zip(to_read, results, strict=True):
+        results = await asyncio.gather(*(self._read(r.id) for r in unknown), return_exceptions=True)
+        for row, result in zip(unknown, results, strict=True):
             if isinstance(result, SessionFacts):
                 self._facts[row.id] = result
-                await run_io(self.store.kv.set, f'facts.v2:{row.id}', dict(result.__dict__))
 
     async def _read(self, session_id: str) -> SessionFacts | None:
-        """The facts of a session archived to its end; None for one that is not yet (it is never stored as final
-        then: the archive's follower reads it in the background, and a later refresh learns it)."""
-        archive = self.sessions.hubs.archive
-        if archive is None or not archive.complete(session_id):
-            return None
-        events = await archive.events(session_id)
-        if not archive.complete(session_id):  # removed or reopened meanwhile
-            return None
-        return await run_io(facts_of, events)
-
-
-def facts_of(events: list[dict[str, Any]]) -> SessionFacts:
-    """Cost and duration from the final results, and the failing stage, of a whole session's events."""
-    transcript = Transcript()
-    for event in events:
-        transcript.feed(event)
-    transcript.flush()
-    facts: dict[str, Any] = {}
-    for entry in transcript.entries:
-        if isinstance(entry, ResultEntry):
-            facts['cost_usd'] = entry.cost_usd if entry.cost_usd is None else (facts.get('cost_usd') or 0) + \
-                entry.cost_usd
-            facts['duration_ms'] = (facts.get('duration_ms') or 0) + (entry.duration_ms or 0)
-        elif isinstance(entry, StageEntry) and entry.state == 'failed':
-            facts['failed_stage'] = entry.name
-            facts['failure'] = (entry.message or 'failed')[:200]
-    return SessionFacts(**facts)
+        """The facts of a session archived to its end; None for one that is not yet (never stored as final then)."""
+        return await self.sessions.fair_share.facts.facts(session_id)

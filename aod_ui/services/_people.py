@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from nicegui import Event
 
@@ -57,9 +57,10 @@ class RateLimiter:
 
     MAX_KEYS = 10_000
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, limit: int, window: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self.window = window
+        self._clock = clock
         self._failures: dict[str, deque[float]] = {}
         self._noted: dict[str, float] = {}
 
@@ -76,14 +77,14 @@ class RateLimiter:
 
     def blocked_for(self, key: str, now: float | None = None) -> float:
         """Seconds until `key` may try again; 0 when it may now."""
-        now = time.monotonic() if now is None else now
+        now = self._clock() if now is None else now
         failures = self._recent(key, now)
         return self.window - (now - failures[0]) if len(failures) >= self.limit else 0.0
 
     def reserve(self, key: str, now: float | None = None) -> tuple[float, float]:
         """Take a place for an attempt now: returns (0, its time), or (seconds to wait, 0) when the key is full.
         There is no await between the check and the taking, so simultaneous attempts are counted one by one."""
-        now = time.monotonic() if now is None else now
+        now = self._clock() if now is None else now
         wait = self.blocked_for(key, now)
         if wait > 0:
             return wait, 0.0
@@ -113,7 +114,7 @@ class RateLimiter:
         return True
 
     def fail(self, key: str, now: float | None = None) -> None:
-        self._failures.setdefault(key, deque()).append(time.monotonic() if now is None else now)
+        self._failures.setdefault(key, deque()).append(self._clock() if now is None else now)
 
     def clear(self, key: str) -> None:
         self._failures.pop(key, None)
@@ -131,11 +132,12 @@ class PeopleService(ProviderAccounts):
     """The rules for signing in and for managing people."""
 
     def __init__(self, store: Store, *, account_limit: int = 5, address_limit: int = 20,
-                 window: float = 15 * 60, recheck_admin: bool = True) -> None:
+                 window: float = 15 * 60, recheck_admin: bool = True,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self._recheck_admin = recheck_admin
-        self.by_account = RateLimiter(account_limit, window)
-        self.by_address = RateLimiter(address_limit, window)
+        self.by_account = RateLimiter(account_limit, window, clock=clock)
+        self.by_address = RateLimiter(address_limit, window, clock=clock)
         self.changed = Event[str]()
         """Fired with a username after that person's rights changed: a new role, disabled, removed, linked to
         another identity, or their sign-ins ended (by the identity provider's word or an admin). Pages and live

@@ -128,9 +128,10 @@ class RetentionService:
     """Plans and runs the retention policy."""
 
     def __init__(self, store: Store, upstreams: Upstreams, list_sessions: Callable, agent_name: Callable[[str | None],
-                 str], *, policy: RetentionPolicy, rate: float = 5.0, stop_wait: float = 30.0, archive: Any = None
-                 ) -> None:
+                 str], *, policy: RetentionPolicy, rate: float = 5.0, stop_wait: float = 30.0, archive: Any = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.store = store
+        self._clock = clock
         self.archive = archive
         """The `aod_ui.archive.Archive`, if the dashboard archives sessions."""
         self.upstreams = upstreams
@@ -181,7 +182,7 @@ class RetentionService:
 
     async def plan(self, now: datetime | None = None) -> list[PlanItem]:
         """Exactly what a run would do now, oldest first, and why."""
-        now = now or datetime.now(UTC)
+        now = now or self._clock()
         sessions: list[SessionInfo] = await self._list_sessions()
         records = {r.session_id: r for r in self.store.sessions.all()}
         items = []
@@ -215,7 +216,8 @@ class RetentionService:
 
     async def _remove_copy(self, item: PlanItem, report: RunReport) -> str:
         record = self.store.sessions.get(item.session_id)
-        still = {session_id for session_id, _ in self.archive.expired(self.policy.archive_days)} \
+        still = {session_id for session_id, _ in self.archive.expired(self.policy.archive_days,
+                                                                       self._clock().timestamp())} \
             if self.archive is not None else set()
         if item.session_id not in still or (record is not None and record.pinned):
             report.skipped += 1
@@ -289,12 +291,12 @@ class RetentionService:
         if item.action == 'remove copy':
             return await self._remove_copy(item, report)
         client = self.upstreams.for_session(item.session_id)
-        record = self.store.sessions.get(item.session_id)
         try:
             await self._pace()
             info = await client.get_session(item.session_id)
+            record = self.store.sessions.get(item.session_id)  # read after the waits: a pin made meanwhile counts
             agent = (record.agent_name if record and record.agent_name else self._agent_name(info.agent_id))
-            decision = self.policy.decide(info, record, agent, datetime.now(UTC))
+            decision = self.policy.decide(info, record, agent, self._clock())
             if decision is None:
                 report.skipped += 1
                 return 'skipped'

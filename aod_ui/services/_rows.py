@@ -84,3 +84,5 @@ class LaunchRequest:
     repository_mount_path: str = ''
     visibility: str = 'team'
     labels: tuple[str, ...] = field(default_factory=tuple)
+    origin: str = ''
+    """The session this one runs again, if any (see `services/_reruns.py`)."""

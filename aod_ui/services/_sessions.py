@@ -22,6 +22,7 @@ from storage import SessionRecord, Store, Visibility, run_io
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
 from ..hub import HubRegistry
 from ..upstream import AgentInfo, SessionInfo, Upstream
+from ._fair_share import FairShare
 from ._history import Export, archived_info, archived_session, archived_turns, export_events
 from ._policy import Actor, can_act, can_launch, can_view
 from ._rows import LaunchRequest, SessionDetail, SessionRow, first_line
@@ -39,7 +40,7 @@ class SessionService(SessionSettings):
     """The rules for listing, starting, following up, stopping and deleting sessions."""
 
     def __init__(self, upstreams: Upstreams, store: Store, hubs: HubRegistry, *, list_ttl: float = 2.0,
-                 agents_ttl: float = 60.0) -> None:
+                 agents_ttl: float = 60.0, fair_share: FairShare | None = None) -> None:
         self.upstreams = upstreams
         self.store = store
         self.hubs = hubs
@@ -50,6 +51,8 @@ class SessionService(SessionSettings):
         self._agents_cache: tuple[float, dict[str, AgentInfo]] | None = None
         self._agent_names: dict[str, str] = {}
         self._launches = SingleFlight[str]()
+        self.fair_share = (fair_share or FairShare(store)).attach(self.aod_sessions, self._merged_sessions,
+                                                                  hubs.archive)
         self.export_wait = 20.0
         """Seconds a download waits for a session that is still being read from AoD before it says what is missing."""
         self.access_changed = Event[str]()
@@ -210,7 +213,11 @@ class SessionService(SessionSettings):
         if not request.agent_id:
             raise ActionError('Choose an agent first.')
         return await self._launches.run((actor.username, request.agent_id, prompt),
-                                        lambda: self._launch(actor, request, prompt))
+                                        lambda: self._admitted_launch(actor, request, prompt))
+
+    async def _admitted_launch(self, actor: Actor, request: LaunchRequest, prompt: str) -> str:
+        async with self.fair_share.admit(actor):
+            return await self._launch(actor, request, prompt)
 
     async def _launch(self, actor: Actor, request: LaunchRequest, prompt: str) -> str:
         resources = None
@@ -229,7 +236,7 @@ class SessionService(SessionSettings):
         agent_name = self.agent_name(request.agent_id)
         record = SessionRecord(session_id=ack.id, agent_id=request.agent_id, agent_name=agent_name, prompt=prompt,
                                owner=actor.username, visibility=cast(Visibility, request.visibility),
-                               labels=list(request.labels),
+                               labels=list(request.labels), origin=request.origin or None, timeout=request.timeout,
                                created_at=time.time(), resources=[dict(r) for r in resources or []])
         await run_io(self.store.sessions.add, record)
         self.invalidate()

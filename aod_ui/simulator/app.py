@@ -215,4 +215,5 @@ class _Api:
 
     async def stream(self, request: Request, owner: str) -> Response:
         session = self._session(request, owner)
+        self.state.stats.note_cursor(request.headers.get('last-event-id'), request.query_params.get('since'))
         return stream_response(self.state, session, read_cursor(request))

@@ -205,10 +205,21 @@ class Stats:
     #: Reads of the log by all streams (each sends at most `stream_rows` rows when paced).
     stream_reads: int = 0
     requests: Counter[str] = field(default_factory=Counter)
+    cursors: Counter[str] = field(default_factory=Counter)
+    """How stream requests gave their cursor: `header` (Last-Event-ID only), `query` (`?since=` only), `both`
+    (agreeing), `mismatch` (both, differing) or `none`. The real server lets the header win and accepts `since`
+    alone, so only this tells a test whether a client resumes the way the contract says."""
+
+    def note_cursor(self, header: str | None, query: str | None) -> None:
+        if header and query:
+            self.cursors['both' if header.strip() == query.strip() else 'mismatch'] += 1
+        else:
+            self.cursors['header' if header else 'query' if query else 'none'] += 1
 
     def to_json(self) -> dict[str, Any]:
         return {'open_streams': self.open_streams, 'streams_opened': self.streams_opened,
-                'stream_reads': self.stream_reads, 'requests': dict(self.requests)}
+                'stream_reads': self.stream_reads, 'requests': dict(self.requests),
+                'stream_cursors': dict(self.cursors)}
 
 
 class SimState:

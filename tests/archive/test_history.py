@@ -12,7 +12,7 @@ import pytest
 
 from aod_ui.archive import Archive
 from aod_ui.archive._follower import Follower
-from aod_ui.errors import NotAllowed
+from aod_ui.errors import LimitReached, NotAllowed
 from aod_ui.hub import HubRegistry
 from aod_ui.services import (
     Actor,
@@ -173,3 +173,19 @@ async def test_a_follow_up_reopens_a_session_archived_whole_and_archives_the_new
     events = await world.archive.events(session_id)
     assert [e.get('turn') for e in events if e.get('type') == 'turn_start'] == [1, 2, 3]
     assert world.archive.complete(session_id)
+
+
+async def test_the_monthly_budget_counts_the_costs_of_whole_archives(world, upstream):
+    done = await archived(world, ALICE, 'scenario: success', 'team')
+    running = await world.sessions.launch(ALICE, LaunchRequest(agent_id=BUG_FIX, prompt='scenario: long'))
+    share = world.sessions.fair_share
+    assert world.store.kv.get(f'facts.v2:{done}') is None  # nobody asked yet: Operations has not been opened
+    share.monthly_budget = 1000.0
+    usage = await share.usage(ALICE)
+    cost = world.store.kv.get(f'facts.v2:{done}')['cost_usd']
+    assert cost > 0 and usage.cost_usd == pytest.approx(cost)  # read from the archive, and kept
+    assert share.facts.cached(running) is None
+    share.monthly_budget = cost / 2
+    with pytest.raises(LimitReached, match='budget'):
+        await world.sessions.launch(ALICE, LaunchRequest(agent_id=BUG_FIX, prompt='one more'))
+    await upstream.terminate(running)

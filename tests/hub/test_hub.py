@@ -184,6 +184,29 @@ async def test_bursts_are_batched_and_a_lone_event_goes_at_once(backlog_registry
     assert outputs >= 2000
     assert viewer.batches < outputs / 10
 
+    # one output a second: each comes alone, long after the last push, and must reach the viewer on the next
+    # turns of the event loop, not after a batch interval (counted in loop turns, so a busy machine cannot fail it)
+    loop = asyncio.get_running_loop()
+    lone = registry.hub(await launch(upstream, 'scenario: chatty\nrate: 1\nevents: 4'))
+    quiet = Recorder()
+    pushed_at = [0.0]
+    checked: list[bool] = []
+
+    def on_events(batch: Batch) -> None:
+        quiet.on_events(batch)
+        pushed_at[0] = loop.time()
+
+    def feeding(payload: dict, feed=lone.transcript.feed) -> list:
+        if payload.get('type') == 'output' and loop.time() - pushed_at[0] > 0.7:
+            # queued before the hub schedules its push: two hops later that push has run, if it went at once
+            loop.call_soon(loop.call_soon, lambda: checked.append(payload in quiet.events))
+        return feed(payload)
+
+    lone.transcript.feed = feeding  # type: ignore[method-assign]
+    lone.join(on_events)
+    await eventually(lambda: ended(quiet), timeout=30)
+    assert len(checked) >= 2 and all(checked)
+
 
 async def test_hub_stops_when_the_last_viewer_leaves(upstream, registry, simulator):
     session_id = await launch(upstream, 'scenario: long')

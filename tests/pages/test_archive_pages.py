@@ -44,6 +44,12 @@ async def test_a_full_disk_is_said_and_live_viewing_goes_on(user: User, caplog):
     system = app.state.aod_system
     await system.wait_ready()
 
+    # A session already being archived when the disk fills must fail its appends too (a full disk is not per file)
+    writing = (await system.upstream.create_session(agent_id=CODEX, prompt='scenario: long')).id
+    hub = system.hubs.hub(writing)
+    hub.follow()
+    await eventually(lambda: hub.rows_read > 0, 30)
+
     def full(fd: int, data: bytes) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     system.archive.write_hook = full
@@ -57,6 +63,9 @@ async def test_a_full_disk_is_said_and_live_viewing_goes_on(user: User, caplog):
     await user.open('/operations')
     await user.should_see(marker='archive-problem', retries=50)
     await user.should_see('The disk holding the archive')
+    await eventually(lambda: writing in system.archive.problem_sessions, 30)  # its later output was refused too
+    assert system.archive.problem is not None
+    await system.upstream.terminate(writing)
     system.archive.write_hook = os.write
     assert await system.archive.probe()
     health = (await user.http_client.get('/healthz')).json()

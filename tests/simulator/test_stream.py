@@ -170,11 +170,15 @@ def test_open_stream_ends_at_its_own_turns_exit_despite_a_quick_follow_up(client
 def test_terminate_ends_an_open_stream(client: aod.Client) -> None:
     ack = client.sessions.create(agent_id=CODE_REVIEW, prompt='scenario: long')
     seen: list[aod.StreamEvent] = []
+    stopped = False
     with client.sessions.stream(ack.id) as events:
         for event in events:
             seen.append(event)
-            if len([e for e in seen if e.type == 'output']) == 5:
+            # once only: when the fifth output is the last before `terminated`, the count is still five when
+            # `terminated` arrives, and a second terminate would rightly be refused with 409
+            if not stopped and len([e for e in seen if e.type == 'output']) == 5:
                 client.sessions.terminate(ack.id)
+                stopped = True
     assert seen[-1].type == 'terminated'
     assert seen[-1].extra['message'] == 'Session terminated'
     assert seen[-1].id == row_ids(seen)[-1]

@@ -1,0 +1,307 @@
+"""The retention rules at both edges of every age limit (with an injected clock), and the re-check a run makes of
+each session right before acting on it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from nicegui import core
+
+from aod_ui.errors import ActionError
+from aod_ui.hub import HubRegistry
+from aod_ui.services import RetentionPolicy, RetentionService, SessionService, Upstreams
+from aod_ui.simulator import SimulatorConfig, SimulatorServer
+from aod_ui.upstream import Upstream
+from aod_ui.upstream._models import SessionInfo
+from storage import SessionRecord, memory_store
+
+from ..helpers import BUG_FIX, CODE_REVIEW
+
+TOKEN = 'aod_retention_rules_token_0123456789'
+T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+EPSILON = timedelta(seconds=1)
+POLICY = RetentionPolicy(days=30, stuck_hours=12, agent_days={'code-review': 90})
+
+
+def info(status: str, *, ended: datetime = T0, created: datetime | None = None, agent: str = BUG_FIX) -> SessionInfo:
+    return SessionInfo.from_json({'id': 'x', 'agent_id': agent, 'status': status, 'provider': 'anthropic',
+                                  'created_at': (created or ended).isoformat(), 'updated_at': ended.isoformat(),
+                                  'turn_count': 1, 'current_turn': 1, 'resources': []})
+
+
+RECORD = SessionRecord(session_id='x', agent_id=BUG_FIX, agent_name='bug-fix', prompt='p', owner='olga')
+
+
+@pytest.mark.parametrize('status', ['completed', 'failed', 'terminated'])
+def test_finished_sessions_are_kept_until_exactly_their_age_limit(status):
+    assert POLICY.decide(info(status), RECORD, 'bug-fix', T0 + timedelta(days=30) - EPSILON) is None
+    action, reason = POLICY.decide(info(status), RECORD, 'bug-fix', T0 + timedelta(days=30) + EPSILON)
+    assert action == 'delete' and reason.startswith(f'{status} 30.0 days ago (limit 30 days)')
+
+
+def test_the_age_of_a_finished_session_counts_from_its_end():
+    long_run = info('completed', created=T0 - timedelta(days=20), ended=T0)
+    assert POLICY.decide(long_run, RECORD, 'bug-fix', T0 + timedelta(days=30) - EPSILON) is None
+
+
+def test_an_agent_limit_wins_over_the_general_one_by_name_or_id():
+    review = info('completed', agent=CODE_REVIEW)
+    assert POLICY.decide(review, RECORD, 'code-review', T0 + timedelta(days=31)) is None
+    assert POLICY.decide(review, RECORD, 'code-review', T0 + timedelta(days=90) - EPSILON) is None
+    assert POLICY.decide(review, RECORD, 'code-review', T0 + timedelta(days=90) + EPSILON)[0] == 'delete'
+    by_id = RetentionPolicy(days=30, agent_days={CODE_REVIEW: 90})
+    assert by_id.decide(review, None, 'renamed', T0 + timedelta(days=90) - EPSILON) is None
+    assert by_id.decide(review, None, 'renamed', T0 + timedelta(days=90) + EPSILON)[0] == 'delete'
+
+
+@pytest.mark.parametrize('status', ['pending', 'running'])
+def test_active_sessions_are_stuck_after_exactly_the_stuck_limit(status):
+    active = info(status, created=T0, ended=T0 + timedelta(hours=11))
+    assert POLICY.decide(active, RECORD, 'bug-fix', T0 + timedelta(hours=12) - EPSILON) is None
+    action, reason = POLICY.decide(active, RECORD, 'bug-fix', T0 + timedelta(hours=12) + EPSILON)
+    assert action == 'stop+delete' and reason == f'still {status} after 12.0 hours (limit 12 h)'
+
+
+def test_zero_switches_a_rule_off_and_pinned_or_undated_sessions_are_kept():
+    far = T0 + timedelta(days=10_000)
+    off = RetentionPolicy(days=0, stuck_hours=0)
+    assert not off.enabled
+    assert off.decide(info('completed'), RECORD, 'bug-fix', far) is None
+    assert off.decide(info('running'), RECORD, 'bug-fix', far) is None
+    assert RetentionPolicy(agent_days={'bug-fix': 1}).enabled
+    assert POLICY.decide(info('completed'), replace(RECORD, pinned=True), 'bug-fix', far) is None
+    assert POLICY.decide(info('running'), replace(RECORD, pinned=True), 'bug-fix', far) is None
+    undated = SessionInfo.from_json({'id': 'x', 'status': 'completed', 'provider': 'anthropic'})
+    assert POLICY.decide(undated, RECORD, 'bug-fix', far) is None
+
+
+# -- runs against a simulator -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def server():
+    simulator = SimulatorServer(SimulatorConfig(port=0, tokens=(TOKEN,), time_scale=0.01, control=True, seed=13)
+                                ).start_in_thread()
+    yield simulator
+    simulator.stop_thread()
+
+
+def seed(server: SimulatorServer, count: int, at: datetime = T0) -> list[str]:
+    body = [{'token': TOKEN, 'agent_id': BUG_FIX, 'status': 'completed', 'created_at': at.isoformat(),
+             'updated_at': at.isoformat(), 'prompt': f'old task {n}'} for n in range(count)]
+    answer = httpx.post(f'{server.url}/_sim/sessions', json=body, timeout=30)
+    return [s['id'] for s in answer.json()['data']]
+
+
+def alive(server: SimulatorServer, session_ids: list[str]) -> set[str]:
+    with httpx.Client(base_url=server.url, headers={'Authorization': f'Bearer {TOKEN}'}, timeout=30) as client:
+        return {s['id'] for s in client.get('/sessions').json()['data']} & set(session_ids)
+
+
+async def retention_for(server: SimulatorServer, store, session_ids: list[str], now: datetime) -> RetentionService:
+    core.loop = asyncio.get_running_loop()
+    upstreams = Upstreams(Upstream(server.url, TOKEN, timeout=30), store=store)
+    sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session))
+
+    async def these() -> list[SessionInfo]:  # the module's simulator is shared: each test plans its own sessions
+        return [i for i in await sessions.aod_sessions(fresh=True) if i.id in session_ids]
+    return RetentionService(store, upstreams, these, sessions.agent_name, policy=POLICY, rate=1000, stop_wait=5,
+                            clock=lambda: now)
+
+
+def recorded(store, session_ids: list[str]) -> None:
+    for session_id in session_ids:
+        store.sessions.add(SessionRecord(session_id=session_id, agent_id=BUG_FIX, agent_name='bug-fix', prompt='p',
+                                         owner='olga'))
+
+
+async def test_a_run_uses_the_clock_for_its_plan_and_its_re_check(server):
+    ended = datetime.now(UTC) - timedelta(days=10)  # by the wall clock these are young: only the injected one ages them
+    ids = seed(server, 2, at=ended)
+    store = memory_store()
+    recorded(store, ids)
+    early = await retention_for(server, store, ids, ended + timedelta(days=30) - EPSILON)
+    assert await early.plan() == []
+    assert (await early.run('ada')).deleted == 0
+    late = await retention_for(server, store, ids, ended + timedelta(days=30) + EPSILON)
+    assert sorted(item.session_id for item in await late.plan()) == sorted(ids)
+    assert (await late.run('ada')).deleted == 2
+    assert alive(server, ids) == set()
+
+
+async def test_a_session_pinned_during_a_run_is_left_alone(server):
+    ids = seed(server, 4)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    planned = [item.session_id for item in await service.plan()]
+    assert sorted(planned) == sorted(ids)
+
+    def pin_the_last(report) -> None:  # called after the first session; the run's plan was made before
+        if report.deleted == 1:
+            store.sessions.set_pinned(planned[-1], True)
+    report = await service.run('ada', on_progress=pin_the_last)
+    assert (report.planned, report.deleted, report.skipped) == (4, 3, 1)
+    assert alive(server, ids) == {planned[-1]}
+    assert store.sessions.get(planned[-1]).pinned
+
+
+async def test_a_session_pinned_while_a_run_was_cut_short_is_left_alone_on_resume(server):
+    ids = seed(server, 30)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    service.rate = 20  # slow enough to be cut short
+    task = asyncio.get_running_loop().create_task(service.run('retention'))
+    while len(alive(server, ids)) > 25:
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    planned = [item['session_id'] for item in store.kv.get('retention.run')['items']]
+    survivors = [sid for sid in planned if sid in alive(server, ids)]
+    store.sessions.set_pinned(survivors[-1], True)  # pinned while the dashboard was down
+    position = store.kv.get('retention.progress')['next']  # where the cut run stopped
+    assert position > 0
+    resumed = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    report = await resumed.run('ada')
+    assert (report.resumed, report.by, report.planned) == (True, 'retention', 30)  # the cut run, finished
+    assert report.deleted + report.skipped == 30 - position  # from where it stopped, not from the start
+    assert 1 <= report.skipped <= 2  # the pinned one (and the one cut mid-call, already gone)
+    assert alive(server, ids) == {survivors[-1]}
+
+
+def test_exactly_at_a_limit_a_session_is_kept_and_fractions_count():
+    assert POLICY.decide(info('completed'), RECORD, 'bug-fix', T0 + timedelta(days=30)) is None
+    running = info('running', created=T0, ended=T0)
+    assert POLICY.decide(running, RECORD, 'bug-fix', T0 + timedelta(hours=12)) is None
+    half = RetentionPolicy(days=0.5, stuck_hours=0.5)
+    assert half.decide(info('completed'), RECORD, 'bug-fix', T0 + timedelta(hours=13))[0] == 'delete'
+    assert half.decide(running, RECORD, 'bug-fix', T0 + timedelta(minutes=31))[0] == 'stop+delete'
+
+
+def test_the_policy_and_a_report_read_plainly():
+    assert POLICY.describe() == ('delete finished sessions after 30 days; code-review: 90 days; stop and delete '
+                                 'sessions still active after 12 hours; keep archived copies of sessions AoD '
+                                 'deleted; pinned sessions are kept')
+    assert RetentionPolicy().describe() == ('keep finished sessions (no age limit); never stop active sessions; '
+                                            'keep archived copies of sessions AoD deleted; pinned sessions are kept')
+    from aod_ui.services import RunReport
+    report = RunReport(id='r', by='ada', started_at=0, applied=True, planned=5, deleted=2, stopped=1, skipped=1,
+                       deferred=1, failed=[('s', 'boom')])
+    assert report.summary() == ('5 planned, 2 deleted, 0 archived copies removed, 1 stopped, 1 no longer '
+                                'matching, 1 left for the next run (still active), 1 failed')
+    report.resumed = True
+    assert report.summary().endswith('1 failed (resumed after a restart)')
+
+
+def seed_one(server: SimulatorServer, status: str, at: datetime, prompt: str = 'old task') -> str:
+    body = {'token': TOKEN, 'agent_id': BUG_FIX, 'status': status, 'created_at': at.isoformat(),
+            'updated_at': at.isoformat(), 'prompt': prompt}
+    return httpx.post(f'{server.url}/_sim/sessions', json=body, timeout=30).json()['id']
+
+
+async def test_a_stuck_session_is_stopped_then_deleted_and_the_run_is_recorded(server):
+    session_id = seed_one(server, 'running', T0)
+    store = memory_store()
+    store.sessions.add(SessionRecord(session_id=session_id, agent_id=BUG_FIX, agent_name='bug-fix',
+                                     prompt='Fix the flaky test\nand more', owner='olga'))
+    service = await retention_for(server, store, [session_id], T0 + timedelta(hours=13))
+    [item] = await service.plan()
+    assert (item.action, item.reason, item.status, item.agent, item.owner, item.title) == (
+        'stop+delete', 'still running after 13.0 hours (limit 12 h)', 'running', 'bug-fix', 'olga',
+        'Fix the flaky test')
+    report = await service.run('ada')
+    assert (report.planned, report.stopped, report.deleted, report.failed) == (1, 1, 1, [])
+    assert alive(server, [session_id]) == set() and store.sessions.get(session_id) is None
+    lines = [(e.actor, e.action, e.outcome, e.session_id, e.detail) for e in reversed(store.audit.query())]
+    assert lines == [('ada', 'retention delete', 'ok', session_id,
+                      'stop+delete: still running after 13.0 hours (limit 12 h)'),
+                     ('ada', 'retention', 'ok', None, report.summary())]
+    last = service.last_report()
+    assert (last['id'], last['by'], last['deleted'], last['stopped']) == (report.id, 'ada', 1, 1)
+    assert last['finished_at'] >= last['started_at']
+    assert store.kv.get('retention.run') is None and store.kv.get('retention.progress') is None
+    assert not service.running and service.current is None
+
+
+async def test_a_session_deleted_by_someone_else_meanwhile_is_skipped_and_forgotten(server):
+    ids = seed(server, 2)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    planned = [item.session_id for item in await service.plan()]
+    with httpx.Client(base_url=server.url, headers={'Authorization': f'Bearer {TOKEN}'}) as client:
+        def delete_the_next(report) -> None:
+            if report.deleted == 1 and report.skipped == 0:
+                client.delete(f'/sessions/{planned[1]}/delete')
+        report = await service.run('ada', on_progress=delete_the_next)
+    assert (report.deleted, report.skipped, report.failed) == (1, 1, [])
+    assert store.sessions.get(planned[1]) is None
+
+
+async def test_a_failing_delete_is_reported_and_a_refused_one_is_left_for_the_next_run(server):
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    with httpx.Client(base_url=server.url) as control:
+        control.post('/_sim/faults', json={'status_burst': {'route': 'delete', 'status': 503, 'count': 1}})
+        report = await service.run('ada')
+        assert (report.deleted, len(report.failed)) == (0, 1) and report.failed[0][0] == ids[0]
+        assert 'AoD failed to delete session (503' in report.failed[0][1]
+        entries = store.audit.query(action='retention delete')
+        assert (entries[0].outcome, entries[0].session_id) == ('error', ids[0])
+        assert store.audit.query(action='retention')[0].outcome == 'error'
+        control.post('/_sim/faults', json={'status_burst': {'route': 'delete', 'status': 409, 'count': 1}})
+        report = await service.run('ada')
+        assert (report.deleted, report.deferred, report.failed) == (0, 1, [])
+        control.post('/_sim/faults', json={})
+    assert alive(server, ids) == set(ids) and store.sessions.get(ids[0]) is not None
+    assert (await service.run('ada')).deleted == 1
+
+
+async def test_a_pin_made_while_aod_is_asked_about_the_session_counts(server):
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    gets = httpx.get(f'{server.url}/_sim/stats').json()['requests'].get('get', 0)
+    with httpx.Client(base_url=server.url) as control:
+        control.post('/_sim/faults', json={'delay_seconds': 0.5})  # every answer from AoD takes half a second
+        try:
+            task = asyncio.get_running_loop().create_task(service.run('ada'))
+            while control.get('/_sim/stats').json()['requests'].get('get', 0) == gets:
+                await asyncio.sleep(0.01)
+            store.sessions.set_pinned(ids[0], True)  # the run is waiting for AoD's answer about this session
+            report = await task
+        finally:
+            control.post('/_sim/faults', json={})
+    assert (report.deleted, report.skipped) == (0, 1)
+    assert alive(server, ids) == set(ids)
+
+
+async def test_a_second_run_is_refused_while_one_is_under_way(server):
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    with httpx.Client(base_url=server.url) as control:
+        control.post('/_sim/faults', json={'delay_seconds': 0.3})
+        try:
+            task = asyncio.get_running_loop().create_task(service.run('ada'))
+            while service.current is None:
+                await asyncio.sleep(0.01)
+            started = datetime.fromtimestamp(service.current.started_at).strftime('%H:%M:%S')
+            with pytest.raises(ActionError) as refusal:
+                await service.run('bob')
+            assert str(refusal.value) == (f'A retention run is already under way (started by ada at {started}); '
+                                          'wait for it to finish.')
+            assert service.running
+            await task
+        finally:
+            control.post('/_sim/faults', json={})
+    assert not service.running and service.current is None
