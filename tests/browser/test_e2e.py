@@ -209,10 +209,10 @@ def test_phone_layout(browser, dashboard):
 
 def test_keyboard_shortcuts_and_dark_mode(page: Page, dashboard):
     page.goto(dashboard.url)
-    expect(page.get_by_placeholder('Search prompts (/)')).to_be_visible()
+    expect(page.get_by_placeholder('Search prompts and transcripts (/)')).to_be_visible()
     page.locator('body').press('/')
-    expect(page.get_by_placeholder('Search prompts (/)')).to_be_focused()
-    page.get_by_placeholder('Search prompts (/)').press('Escape')
+    expect(page.get_by_placeholder('Search prompts and transcripts (/)')).to_be_focused()
+    page.get_by_placeholder('Search prompts and transcripts (/)').press('Escape')
     page.locator('body').click(position={'x': 5, 'y': 300})
     page.keyboard.press('n')
     page.wait_for_url(re.compile(r'.*/new$'))
