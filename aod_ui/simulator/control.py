@@ -2,7 +2,8 @@
 
     POST /_sim/sessions                  seed one session (object) or many (list); answers the Session(s)
     GET  /_sim/stats                     {"open_streams", "streams_opened", "stream_reads", "requests": {route: n},
-                                          "stream_cursors": {header|query|both|mismatch|none: n}}
+                                          "stream_cursors": {header|query|both|mismatch|none: n},
+                                          "streams_by_session": {session id: n}}
     POST /_sim/tokens/{token}            accept a token (a new owner, or a revoked one restored)
     POST /_sim/tokens/{token}/revoke     the token answers 401 from now on
     GET  /_sim/faults, POST /_sim/faults read or replace the fault settings (`{}` clears them)

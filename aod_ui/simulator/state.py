@@ -205,6 +205,8 @@ class Stats:
     #: Reads of the log by all streams (each sends at most `stream_rows` rows when paced).
     stream_reads: int = 0
     requests: Counter[str] = field(default_factory=Counter)
+    #: Streams opened per session, so a test can count one session's streams while others are read too.
+    streams_by_session: Counter[str] = field(default_factory=Counter)
     cursors: Counter[str] = field(default_factory=Counter)
     """How stream requests gave their cursor: `header` (Last-Event-ID only), `query` (`?since=` only), `both`
     (agreeing), `mismatch` (both, differing) or `none`. The real server lets the header win and accepts `since`
@@ -219,7 +221,7 @@ class Stats:
     def to_json(self) -> dict[str, Any]:
         return {'open_streams': self.open_streams, 'streams_opened': self.streams_opened,
                 'stream_reads': self.stream_reads, 'requests': dict(self.requests),
-                'stream_cursors': dict(self.cursors)}
+                'stream_cursors': dict(self.cursors), 'streams_by_session': dict(self.streams_by_session)}
 
 
 class SimState:

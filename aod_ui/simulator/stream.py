@@ -48,6 +48,7 @@ async def _events(state: SimState, session: SimSession, cursor: int) -> AsyncIte
     stats = state.stats
     stats.open_streams += 1
     stats.streams_opened += 1
+    stats.streams_by_session[session.id] += 1
     # Paced like the real server: one read of at most `stream_rows` rows, then `stream_pause` seconds of sleep, live
     # or replaying. Unpaced: reads in larger steps and waits only for the next row.
     limit = config.stream_rows if config.paced else 256

@@ -146,9 +146,10 @@ async def test_fifty_people_launching_at_once_get_one_session_each(user: User, s
                                    return_exceptions=True)
     ids = [r for r in results if isinstance(r, str)]
     errors = [r for r in results if not isinstance(r, str)]
-    assert not errors or all('sessions are active' in str(e) for e in errors)
+    assert not errors or all('sessions are active' in str(e) for e in errors)  # AoD's limit, reached by others
+    for first, second in zip(results[:50], results[50:], strict=True):  # the double click shares the first's fate
+        assert first == second if isinstance(first, str) else first is second
     assert len(set(ids)) == 50 - len(errors) // 2
-    assert ids[:50] == ids[50:]  # the double click got the first click's session
     after = len(await system_sessions.upstream.list_sessions())
     assert after - before == len(set(ids))
 
