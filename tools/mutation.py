@@ -51,7 +51,8 @@ CORE: dict[str, list[str]] = {
     'aod_ui/services/_audit.py': [],
     'aod_ui/services/_passwords.py': [],
     'aod_ui/hub/_hub.py': ['tests/hub'],
-    'aod_ui/hub/_registry.py': ['tests/hub/test_hub.py::test_many_viewers_share_one_upstream_stream',
+    'aod_ui/hub/_registry.py': ['tests/hub/test_registry.py',
+                                'tests/hub/test_hub.py::test_many_viewers_share_one_upstream_stream',
                                 'tests/hub/test_hub.py::test_hub_stops_when_the_last_viewer_leaves',
                                 'tests/hub/test_hub.py::test_shared_tasks_start_in_a_fresh_context',
                                 'tests/hub/test_hub.py::test_follow_up_reconnects_for_the_next_turn',
@@ -85,7 +86,7 @@ CORE: dict[str, list[str]] = {
     'storage/tables.py': ['tests/storage'],
     'storage/store.py': ['tests/storage/test_storage_store.py'],
     'storage/aio.py': ['tests/storage/test_storage_threads.py'],
-    'storage/schema.py': ['tests/storage/test_storage_store.py'],
+    'storage/schema.py': ['tests/storage/test_storage_store.py', 'tests/storage/test_storage_files.py'],
 }
 SLOW = {  # why a module with tests is not measured yet
     'aod_ui/hub/_hub.py': 'its tests follow live sessions (about 45 s): some 450 mutants take hours on two cores',

@@ -75,8 +75,8 @@ def _detail_text(detail: Any) -> str:
             else:
                 parts.append(str(item))
         return '; '.join(parts)
-    if isinstance(detail, dict):
-        return str(detail.get('detail') or detail)
+    if isinstance(detail, dict):  # an empty object says nothing: the caller's own words then stand
+        return str(detail.get('detail') or detail) if detail else ''
     return str(detail or '').strip()
 
 

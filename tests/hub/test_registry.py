@@ -1,0 +1,70 @@
+"""The registry of hubs: one per session, built over that session's own source, kept while anyone watches it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from nicegui import core
+
+from aod_ui.hub import HubRegistry, spawn_detached
+from aod_ui.simulator import SimulatorServer
+from aod_ui.upstream import Upstream
+
+from ..helpers import CODEX, DASHBOARD_TOKEN, eventually
+
+
+def spawn(coroutine, name):
+    return asyncio.get_running_loop().create_task(coroutine, name=name)
+
+
+@pytest.fixture
+async def upstream(simulator: SimulatorServer) -> AsyncIterator[Upstream]:
+    core.loop = asyncio.get_running_loop()
+    client = Upstream(simulator.url, DASHBOARD_TOKEN, timeout=10)
+    yield client
+    await client.aclose()
+
+
+async def test_each_session_has_one_hub_over_its_own_source(upstream: Upstream) -> None:
+    asked: list[str] = []
+
+    def source_for(session_id: str) -> Upstream:
+        asked.append(session_id)
+        return upstream
+    hubs = HubRegistry(source_for, spawn=spawn, linger=0.1, idle_poll=0.1)
+    first = hubs.hub('session-a')
+    assert hubs.hub('session-a') is first and hubs.get('session-a') is first
+    second = hubs.hub('session-b')
+    assert second is not first and (first.session_id, second.session_id) == ('session-a', 'session-b')
+    assert asked == ['session-a', 'session-b']  # the source is chosen once, for that very session
+    assert len(hubs) == 2 and list(hubs) == [first, second]
+    assert hubs.get('session-c') is None
+    await hubs.stop_all()
+    assert len(hubs) == 0 and list(hubs) == []
+
+
+async def test_a_viewer_of_a_deleted_session_keeps_its_hub_until_it_leaves(upstream: Upstream,
+                                                                         simulator: SimulatorServer) -> None:
+    seeded = simulator.seed_session(token=DASHBOARD_TOKEN, agent_id=CODEX, status='completed')
+    hubs = HubRegistry(lambda _: upstream, spawn=spawn, batch_interval=0.01, linger=0.1, idle_poll=0.1)
+    await upstream.delete(seeded.id)
+    hub = hubs.hub(seeded.id)
+    _, viewer = hub.join(lambda batch: None)
+    await eventually(lambda: hub.state.phase == 'gone' and not hub.running)
+    # the hub has stopped, but someone still looks at it: another viewer must find the same hub, not a new stream
+    assert hubs.get(seeded.id) is hub and hubs.hub(seeded.id) is hub
+    viewer.close()
+    assert hubs.get(seeded.id) is None
+    await hubs.stop_all()
+
+
+async def test_a_shared_task_carries_the_name_it_was_given() -> None:
+    core.loop = asyncio.get_running_loop()
+
+    async def work() -> str:
+        return 'done'
+    task = spawn_detached(work(), 'stream of session s1')
+    assert task.get_name() == 'stream of session s1'
+    assert await task == 'done'
