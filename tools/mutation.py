@@ -58,7 +58,9 @@ CORE: dict[str, list[str]] = {
                                 'tests/hub/test_hub.py::test_follow_up_reconnects_for_the_next_turn',
                                 'tests/hub/test_hub.py::test_deleted_session_reads_as_gone',
                                 'tests/hub/test_guarantees.py::'
-                                'test_the_hub_lingers_after_the_last_viewer_and_a_returning_viewer_keeps_it'],
+                                'test_the_hub_lingers_after_the_last_viewer_and_a_returning_viewer_keeps_it',
+                                'tests/archive/test_archive_hub.py::'
+                                'test_a_finished_archived_session_opens_after_a_restart_without_a_stream'],
     'aod_ui/upstream/_sse.py': ['tests/upstream/test_sse.py'],
     'aod_ui/upstream/_client.py': ['tests/upstream'],
     'aod_ui/upstream/_models.py': ['tests/upstream'],
