@@ -70,3 +70,78 @@ def test_a_starting_dashboard_sweeps_what_browsers_left(simulator, tmp_path: Pat
         assert not abandoned.exists()
     finally:
         dashboard.stop()
+
+
+def test_files_younger_than_the_grace_period_stay(tmp_path: Path) -> None:
+    young = browser(tmp_path, 'young', {'next': '/'}, age=599.5)
+    due = browser(tmp_path, 'due', {'next': '/'}, age=600.0)
+    assert sweep_browser_storage(tmp_path, live, now=NOW) == 1
+    assert young.exists() and not due.exists()
+    assert sweep_browser_storage(tmp_path, live, now=NOW, grace=599.0) == 1
+    assert not young.exists()
+
+
+def test_only_browser_storage_files_are_touched(tmp_path: Path) -> None:
+    others = [tmp_path / 'storage-user-x.json.bak', tmp_path / 'storage-user-y.txt', tmp_path / 'user-z.json',
+              tmp_path / 'notes.json']
+    for path in others:
+        path.write_text('{}')
+        os.utime(path, (NOW - 3600, NOW - 3600))
+    assert sweep_browser_storage(tmp_path, live, now=NOW) == 0
+    assert all(path.exists() for path in others)
+
+
+def test_a_sign_in_needs_a_name_and_a_time_to_count(tmp_path: Path) -> None:
+    asked: list[tuple[str, float]] = []
+
+    def still(username: str, signed_in_at: float) -> bool:
+        asked.append((username, signed_in_at))
+        return True
+    kept = browser(tmp_path, 'whole', {'username': 'ada', 'signed_in_at': 1_799_999_000})
+    gone = [browser(tmp_path, 'no-time', {'username': 'ada'}),
+            browser(tmp_path, 'time-as-text', {'username': 'ada', 'signed_in_at': '1799999000'}),
+            browser(tmp_path, 'name-not-text', {'username': 7, 'signed_in_at': NOW}),
+            browser(tmp_path, 'a-list', [{'username': 'ada', 'signed_in_at': NOW}])]
+    assert sweep_browser_storage(tmp_path, still, now=NOW) == len(gone)
+    assert kept.exists() and not any(path.exists() for path in gone)
+    assert asked == [('ada', 1_799_999_000.0)] and isinstance(asked[0][1], float)
+
+
+def test_without_a_time_given_the_sweep_uses_the_clock(tmp_path: Path) -> None:
+    later = browser(tmp_path, 'later', {'next': '/'})  # an hour before NOW, which is still to come
+    path = tmp_path / 'storage-user-recent.json'
+    path.write_text('{}')
+    os.utime(path, (time.time() - 3600, time.time() - 3600))
+    assert sweep_browser_storage(tmp_path, live) == 1
+    assert later.exists() and not path.exists()
+
+
+async def test_the_sweep_repeats_and_survives_its_own_failures(tmp_path: Path, caplog) -> None:
+    import asyncio
+    import contextlib
+    import logging
+
+    from aod_ui.auth._browsers import sweep_forever
+    folders = [tmp_path / 'missing-file-here', tmp_path]
+    (tmp_path / 'missing-file-here').write_text('')  # a file where a folder should be: the sweep fails
+    path = tmp_path / 'storage-user-left.json'
+    path.write_text('{}')
+    os.utime(path, (time.time() - 3600, time.time() - 3600))
+    calls = []
+
+    def folder() -> Path:
+        calls.append(1)
+        return folders[min(len(calls), 2) - 1]
+    with caplog.at_level(logging.INFO, logger='aod_ui.auth._browsers'):
+        task = asyncio.create_task(sweep_forever(folder, live, lambda: (), interval=0.01))
+        for _ in range(500):
+            if not path.exists():
+                break
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert not path.exists() and len(calls) >= 2
+    messages = [record.getMessage() for record in caplog.records]
+    assert 'sweeping browser storage failed' in messages
+    assert 'removed the storage of 1 browser(s) nobody is signed in on' in messages

@@ -223,6 +223,22 @@ def test_an_older_schema_is_upgraded_after_a_backup(tmp_path: Path) -> None:
     assert AtomicJSONStorage(path, migrations=[add_title]).read() == storage.read()  # once only
 
 
+def test_a_file_runs_only_the_migrations_it_has_not_had(tmp_path: Path) -> None:
+    """A file of schema 2 under three layouts' worth of migrations gets the last two, each once."""
+    path = tmp_path / SESSIONS_FILE
+    path.write_bytes(json.dumps({'_meta': {'schema': 2}, 'sessions': {'a': {'session_id': 'a', 'steps': []}}}).encode())
+
+    def step(name: str):
+        def run(tables: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+            for document in tables['sessions'].values():
+                document['steps'].append(name)
+            return tables
+        return run
+    AtomicJSONStorage(path, migrations=[step('1 to 2'), step('2 to 3'), step('3 to 4')])
+    assert json.loads(path.read_bytes()) == {'_meta': {'schema': 4},
+                                             'sessions': {'a': {'session_id': 'a', 'steps': ['2 to 3', '3 to 4']}}}
+
+
 def test_a_failed_migration_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / SESSIONS_FILE
     original = json.dumps({'_meta': {'schema': 1}, 'sessions': {}}).encode()

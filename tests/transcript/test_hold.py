@@ -69,3 +69,44 @@ def test_a_line_index_has_absolute_positions() -> None:
     assert index.first == 3 and index.line_count == 10 and len(index) == 10
     assert index.lines(2, 5) == [RawLine(1, 'stderr', 'l3'), RawLine(1, 'stdout', 'l4')]
     assert index.texts(-2) == ['l8', 'l9'] and index.texts(8, 100) == ['l8', 'l9']
+
+
+def _stages(transcript: Transcript, count: int) -> None:
+    transcript.feed_many([{'type': 'stage', 'id': n, 'stage': f'step {n}', 'state': 'done'}
+                          for n in range(1, count + 1)])
+
+
+def test_a_hold_lets_go_only_past_a_tenth_more_and_then_down_to_the_hold() -> None:
+    for hold, slack in ((20, 2), (5, 1), (120, 12)):
+        whole = Transcript(hold=hold)
+        _stages(whole, hold + slack)
+        assert (len(whole.raw.events), len(whole.entries), whole.raw.events_dropped) == (hold + slack, hold + slack, 0)
+        past = Transcript(hold=hold)
+        _stages(past, hold + slack + 1)
+        assert (len(past.raw.events), len(past.entries)) == (hold, hold)
+        assert [e.event_id for e in past.entries] == list(range(slack + 2, hold + slack + 2))
+
+
+def test_a_hold_counts_lines_and_keeps_the_latest_entry_however_big() -> None:
+    transcript = Transcript(hold=20, merge_lines=200)
+    transcript.feed({'type': 'turn_start', 'id': 1, 'turn': 1})
+    transcript.feed(output(''.join(f'l{n}\n' for n in range(22)), 2))
+    assert transcript.raw.lines.first == 0  # 22 lines: within the tenth more
+    transcript.feed(output(''.join(f'm{n}\n' for n in range(78)), 3))
+    assert (transcript.raw.lines.first, transcript.raw.lines.line_count) == (80, 100)
+    [only] = transcript.entries  # the turn header went; the one entry holding the latest lines stays
+    assert only.kind == 'stdout_text' and only.lines[-1] == 'm77'
+
+
+def test_the_first_tool_kept_still_takes_its_result() -> None:
+    transcript = Transcript(hold=20)
+    transcript.feed({'type': 'turn_start', 'id': 1, 'turn': 1})
+    for n in range(25):
+        use = {'type': 'tool_use', 'id': f'toolu_{n}', 'name': 'Bash', 'input': {'command': f'step {n}'}}
+        transcript.feed(output(stream_json([{'type': 'assistant', 'message': {'content': [use]}}]), n + 2))
+    first = transcript.top_level()[0]
+    assert isinstance(first, ToolEntry) and first.tool_use_id == 'toolu_5' and len(transcript.top_level()) == 20
+    assert transcript.tool('toolu_4') is None and transcript.tool('toolu_5') is first
+    result = {'type': 'tool_result', 'tool_use_id': 'toolu_5', 'content': 'late but fine'}
+    transcript.feed(output(stream_json([{'type': 'user', 'message': {'content': [result]}}]), 99))
+    assert (first.result, first.status) == ('late but fine', 'done')
