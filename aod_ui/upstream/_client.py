@@ -88,7 +88,6 @@ class Upstream:
         self.base_url = base_url.rstrip('/')
         self.display_url = public_url(self.base_url)
         self._token = token
-        self._timeout = timeout
         self._client = aod.AsyncClient(base_url=self.base_url, token=token,
                                        timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), transport=transport)
         self._http: httpx.AsyncClient = self._client._http  # the SDK's own client: base URL, auth and user agent

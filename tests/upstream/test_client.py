@@ -255,9 +255,12 @@ async def test_refusals_about_one_request_are_not_recorded_as_aod_trouble(upstre
     assert invalid.value.kind == 'invalid' and invalid.value.status == 422
     assert invalid.value.message == ('AoD rejected the request to start session: timeout: Input should be greater '
                                      "than or equal to 10; resources.0.type: Input should be 'github_repository'.")
+    assert invalid.value.detail == ("timeout: Input should be greater than or equal to 10; resources.0.type: Input "
+                                    "should be 'github_repository'")
     with pytest.raises(UpstreamError) as missing:
         await upstream.get_agent('00000000-0000-0000-0000-000000000000')
-    assert (missing.value.kind, missing.value.message) == ('not_found', 'Agent not found')
+    assert (missing.value.kind, missing.value.message, missing.value.detail) == \
+        ('not_found', 'Agent not found', 'Agent not found')
     assert upstream.status.last_error is None and not upstream.recent_errors
 
 
@@ -293,6 +296,12 @@ async def test_an_unreachable_aod_names_its_address_without_credentials() -> Non
         assert upstream.status.reachable is False and upstream.status.last_error == caught.value.message
     finally:
         await upstream.aclose()
+
+
+async def test_only_trailing_slashes_leave_the_address() -> None:
+    upstream = Upstream('http://aod.example/AoDX//', DASHBOARD_TOKEN)
+    assert (upstream.base_url, upstream.display_url) == ('http://aod.example/AoDX', 'http://aod.example/AoDX')
+    await upstream.aclose()
 
 
 async def test_the_recent_errors_keep_the_last_fifty(sim: SimulatorServer) -> None:

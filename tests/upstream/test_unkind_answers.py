@@ -101,5 +101,7 @@ async def test_a_terminate_of_a_terminated_session_has_its_own_kind(upstream: Up
     with pytest.raises(UpstreamError) as refused:
         await upstream.terminate(seeded.id)
     assert (refused.value.kind, refused.value.status) == ('already_terminated', 409)
+    assert (refused.value.message, refused.value.detail) == ('Session is already terminated',
+                                                             'Session is already terminated')
     running = newer.seed_session(token=DASHBOARD_TOKEN, agent_id=CODEX, status='running')
     assert (await upstream.terminate(running.id)).status == 'terminated'
