@@ -168,3 +168,43 @@ def test_a_text_chunk_ends_once_its_lines_reach_the_chunk_size() -> None:
     assert [len(chunk) for chunk in chunks] == [CHUNK_SIZE, len('next\n')]
     chunks = list(iter_text([output(exact[:-1] + '\n', 1), output('next\n', 2)]))
     assert [len(chunk) for chunk in chunks] == [CHUNK_SIZE - 1 + len('next\n')]
+
+
+def test_later_chunks_are_cut_by_the_same_measure() -> None:
+    def event_of_line_length(length: int) -> dict:
+        return {'x': 'a' * (length - len(json.dumps({'x': ''})) - 1)}
+    exact, short, tiny = (event_of_line_length(CHUNK_SIZE), event_of_line_length(CHUNK_SIZE - 1),
+                          event_of_line_length(10))
+    assert [len(chunk) for chunk in iter_jsonl([exact, short, tiny])] == [CHUNK_SIZE, CHUNK_SIZE - 1 + 10]
+    header = len('\n=== Turn 1 ===\n')
+    first = 'a' * (CHUNK_SIZE - header - 1)
+    second = 'b' * (CHUNK_SIZE - 2)  # one short of a chunk with its line break
+    chunks = list(iter_text([output(first + '\n', 1), output(second + '\n', 2), output('c\n', 3)]))
+    assert [len(chunk) for chunk in chunks] == [CHUNK_SIZE, CHUNK_SIZE - 1 + 2]
+
+
+def test_an_unfinished_last_line_is_written_at_the_end() -> None:
+    assert text_of([output('done\nno line break', 1)]) == '\n=== Turn 1 ===\ndone\nno line break\n'
+
+
+def test_multi_line_prompts_and_errors_keep_their_marks_and_indents() -> None:
+    lines = [
+        {'type': 'assistant', 'message': {'content': [{'type': 'tool_use', 'id': 'toolu_t', 'name': 'Task',
+                                                         'input': {'description': 'Dig'}}]}},
+        {'type': 'result', 'parent_tool_use_id': 'toolu_t', 'is_error': True, 'result': 'Failed:\nno tests'},
+        {'type': 'user', 'message': {'content': [{'type': 'text', 'text': '  '},
+                                                 {'type': 'text', 'text': 'first\nsecond'}]}},
+        {'type': 'user', 'message': {'content': [{'type': 'tool_result', 'content': 'orphan'}]}},
+    ]
+    assert text_of([output(stream_json(lines), 1)]) == '''\
+
+=== Turn 1 ===
+$ Task: Dig
+  [result] error
+  Failed:
+  no tests
+[prompt] first
+[prompt] second
+  (result of an unknown tool call)
+    orphan
+'''
