@@ -8,10 +8,10 @@ import asyncio
 from aod_ui.archive import Archive
 from aod_ui.hub import HubRegistry
 
-from ..helpers import BUG_FIX, CODEX, eventually
-from .test_hub import Recorder, ended, launch, registry, spawn, upstream
+from ..helpers import BUG_FIX, CODEX, eventually, spawn
+from .test_hub import Recorder, ended, launch, registry
 
-__all__ = ['registry', 'upstream']  # fixtures shared with test_hub.py
+__all__ = ['registry']  # a fixture shared with test_hub.py
 
 
 class Watcher(Recorder):
