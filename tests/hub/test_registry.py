@@ -68,3 +68,12 @@ async def test_a_shared_task_carries_the_name_it_was_given() -> None:
     task = spawn_detached(work(), 'stream of session s1')
     assert task.get_name() == 'stream of session s1'
     assert await task == 'done'
+
+
+async def test_an_answer_reaches_the_sessions_hub_only(upstream: Upstream) -> None:
+    hubs = HubRegistry(lambda _: upstream, spawn=spawn, linger=0.1, idle_poll=0.1)
+    watched, other = hubs.hub('session-a'), hubs.hub('session-b')
+    hubs.answer('session-a', 'terminated', 2)
+    hubs.answer('session-c', 'failed')  # no hub: nothing to tell
+    assert watched.status == 'terminated' and other.status != 'terminated'
+    await hubs.stop_all()
