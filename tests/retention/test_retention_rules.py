@@ -305,3 +305,69 @@ async def test_a_second_run_is_refused_while_one_is_under_way(server):
         finally:
             control.post('/_sim/faults', json={})
     assert not service.running and service.current is None
+
+
+def test_only_admins_may_see_or_run_the_policy():
+    from aod_ui.errors import NotAllowed
+    from aod_ui.services import Actor
+    for actor in (None, Actor('max', 'member'), Actor('vic', 'viewer')):
+        with pytest.raises(NotAllowed) as refused:
+            RetentionService.authorize(actor)
+        assert str(refused.value) == 'Only admins may see or run the retention policy.'
+    ada = Actor('ada', 'admin')
+    assert RetentionService.authorize(ada) is ada
+
+
+def test_archive_limits_read_plainly():
+    assert RetentionPolicy(archive_days=2.5).describe() == (
+        'keep finished sessions (no age limit); never stop active sessions; remove archived copies 2.5 days after '
+        'AoD deleted the session; pinned sessions are kept')
+    assert RetentionPolicy(archive_days=2.5).enabled and RetentionPolicy(stuck_hours=1).enabled
+    assert not RetentionPolicy(agent_days={'bug-fix': 0}).enabled
+
+
+async def test_a_plan_titles_sessions_by_their_first_line_and_the_last_run_is_kept(server):
+    ids = seed(server, 2)
+    store = memory_store()
+    store.sessions.add(SessionRecord(session_id=ids[0], agent_id=BUG_FIX, agent_name='', prompt='  ' + 'x' * 150
+                                     + '\nsecond line', owner='olga'))
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    assert service.last_run() is None
+    items = {item.session_id: item for item in await service.plan()}
+    first, second = items[ids[0]], items[ids[1]]
+    # without a name kept with the record, the agent is named as AoD's list last named it (here: by its id's start)
+    assert (first.title, first.owner, first.agent) == ('x' * 100, 'olga', BUG_FIX[:8])
+    assert (second.title, second.owner) == ('', '')
+    with httpx.Client(base_url=server.url) as control:
+        control.post('/_sim/faults', json={'status_burst': {'route': 'delete', 'status': 503, 'count': 1}})
+        try:
+            report = await service.run('ada')
+        finally:
+            control.post('/_sim/faults', json={})
+    last = service.last_run()
+    assert last == report and isinstance(last.failed[0], tuple)
+
+
+async def test_a_run_started_in_the_background_refuses_a_second_start(server):
+    from aod_ui.errors import NotAllowed
+    from aod_ui.services import Actor
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    with pytest.raises(NotAllowed):
+        service.start(Actor('max', 'member'))
+    with httpx.Client(base_url=server.url) as control:
+        control.post('/_sim/faults', json={'delay_seconds': 0.2})
+        try:
+            service.start(Actor('ada', 'admin'))
+            while not service.running:
+                await asyncio.sleep(0.01)
+            with pytest.raises(ActionError) as refused:
+                service.start(Actor('ada', 'admin'))
+            assert str(refused.value) == 'A retention run is already under way.'
+            while service.running:
+                await asyncio.sleep(0.02)
+        finally:
+            control.post('/_sim/faults', json={})
+    assert service.last_run().by == 'ada' and alive(server, ids) == set()
