@@ -50,7 +50,8 @@ class World:
             self.made.append(client)
             return client
         self.upstreams = Upstreams(self.shared, vault=self.vault, store=self.store, make=make, fallback=fallback)
-        self.tokens = TokenService(self.upstreams, self.store, self_service=self_service)
+        # without self_service: the default, which lets only admins manage tokens
+        self.tokens = TokenService(self.upstreams, self.store, **({'self_service': True} if self_service else {}))
 
     async def close(self) -> None:
         await self.upstreams.aclose()
@@ -91,6 +92,14 @@ async def test_saving_records_who_set_the_token_and_when(world: World) -> None:
     assert str(unknown.value) == 'There is no person called zed.'
     assert world.vault.info('zed') is None and world.vault.token('zed') is None
     assert world.vault.info('bob') is None and world.vault.token('bob') is None
+
+
+def test_a_token_stored_without_its_setter_reads_as_set_by_nobody() -> None:
+    store = memory_store()
+    store.users.add(User(username='alice'))
+    vault = TokenVault(store, Fernet.generate_key().decode())
+    store.users.update('alice', extra={'aod_token': {'ciphertext': 'x', 'prefix': 'aod_alic…', 'set_at': 1.0}})
+    assert vault.info('alice').set_by == '' and not vault.info('alice').broken
 
 
 async def test_a_token_under_another_key_reads_as_none_and_says_so(world: World, caplog) -> None:
@@ -165,13 +174,21 @@ async def test_with_the_shared_fallback_a_person_without_a_token_uses_the_shared
 
 async def test_shared_mode_serves_everyone_with_the_shared_client(sim: SimulatorServer) -> None:
     shared = Upstream(sim.url, SHARED, timeout=10)
-    upstreams = Upstreams(shared)
+    store = memory_store()
+    store.users.add(User(username='alice'))
     try:
-        assert not upstreams.per_person
-        assert upstreams.for_actor(ALICE) is shared and upstreams.for_owner('alice') is shared
-        assert upstreams.every() == [shared]
+        for upstreams in (Upstreams(shared), Upstreams(shared, store=store)):
+            assert not upstreams.per_person
+            assert upstreams.for_actor(ALICE) is shared and upstreams.for_owner('alice') is shared
+            assert upstreams.for_session('any-session') is shared
+            assert upstreams.every() == [shared]
     finally:
         await shared.aclose()
+
+
+async def test_a_session_without_a_record_goes_through_the_shared_token(world: World) -> None:
+    await world.vault.save('alice', ALICE_TOKEN, 'ada')
+    assert world.upstreams.for_session('not-recorded') is world.shared
 
 
 async def test_a_session_nobody_can_reach_is_not_found(sim: SimulatorServer) -> None:
@@ -222,12 +239,16 @@ async def test_a_personal_token_refused_by_aod_is_marked_broken(world: World, si
 # -- who may set which token ------------------------------------------------------------------------------------
 
 async def test_setting_a_token_is_checked_shaped_and_audited(world: World, sim: SimulatorServer) -> None:
-    for bad in ('abc_alice_personal_token', 'aod_short', 'aod_with a space_0123'):
+    for bad in ('abc_alice_personal_token', 'aod_short', 'aod_1234567', 'aod_with a space_0123'):
         with pytest.raises(ActionError) as shape:
             await world.tokens.set(ADA, 'bob', bad)
         assert str(shape.value) == 'That does not look like an AoD token (they start with aod_).'
+    with pytest.raises(ActionError) as unknown:  # twelve characters: the shape will do, AoD says no
+        await world.tokens.set(ADA, 'bob', 'aod_12345678')
+    assert str(unknown.value) == 'AoD refused this token (401): check that it is complete, active and not expired.'
     info = await world.tokens.set(ADA, 'alice', f'  {SHARED}\n')
     assert info.prefix == 'aod_shar…' and world.vault.token('alice') == SHARED
+    assert (info.set_by, world.vault.info('alice').set_by) == ('ada', 'ada')
     [entry] = world.store.audit.query(action='set token')
     assert (entry.actor, entry.target, entry.detail) == ('ada', 'alice', 'token aod_shar…')
     await world.tokens.remove(ADA, 'alice')
