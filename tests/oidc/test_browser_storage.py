@@ -127,13 +127,20 @@ async def test_the_sweep_repeats_and_survives_its_own_failures(tmp_path: Path, c
     path = tmp_path / 'storage-user-left.json'
     path.write_text('{}')
     os.utime(path, (time.time() - 3600, time.time() - 3600))
+    open_page = tmp_path / 'storage-user-open-page.json'
+    open_page.write_text('{}')
+    os.utime(open_page, (time.time() - 3600, time.time() - 3600))
+    signed_in = tmp_path / 'storage-user-ada.json'
+    signed_in.write_text(json.dumps({'username': 'ada', 'signed_in_at': time.time() - 3600}))
+    os.utime(signed_in, (time.time() - 3600, time.time() - 3600))
     calls = []
 
     def folder() -> Path:
         calls.append(1)
         return folders[min(len(calls), 2) - 1]
     with caplog.at_level(logging.INFO, logger='aod_ui.auth._browsers'):
-        task = asyncio.create_task(sweep_forever(folder, live, lambda: (), interval=0.01))
+        task = asyncio.create_task(sweep_forever(folder, lambda username, at: username == 'ada',
+                                                 lambda: ['open-page'], interval=0.01))
         removed = 'removed the storage of 1 browser(s) nobody is signed in on'
         for _ in range(500):
             if any(record.getMessage() == removed for record in caplog.records):
@@ -143,6 +150,7 @@ async def test_the_sweep_repeats_and_survives_its_own_failures(tmp_path: Path, c
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert not path.exists() and len(calls) >= 2
+    assert open_page.exists() and signed_in.exists()  # the page open now, and the person signed in
     messages = [record.getMessage() for record in caplog.records]
     assert 'sweeping browser storage failed' in messages
     assert removed in messages
