@@ -40,7 +40,10 @@ SKIP = {'node_modules', '__pycache__', '.pytest_cache', 'mutants'}
 CORE: dict[str, list[str]] = {
     # module: the fast tests that measure it (empty: not measurable with fast tests yet)
     'aod_ui/services/_policy.py': ['tests/services/test_policy.py'],
-    'aod_ui/services/_sessions.py': ['tests/services/test_actions.py', 'tests/services/test_session_rules.py'],
+    'aod_ui/services/_sessions.py': ['tests/services/test_actions.py', 'tests/services/test_session_rules.py',
+                                     'tests/tokens/test_merged_list.py',
+                                     'tests/archive/test_history.py::'
+                                     'test_sessions_deleted_upstream_stay_readable_with_their_visibility'],
     'aod_ui/services/_people.py': ['tests/services/test_sign_in.py', 'tests/services/test_people.py'],
     'aod_ui/services/_retention.py': ['tests/retention/test_retention_rules.py',
                                       'tests/services/test_actions.py::test_retention_runs_are_for_admins_only'],

@@ -230,3 +230,49 @@ async def test_without_any_token_the_service_says_what_to_set(simulator: Simulat
     with pytest.raises(UpstreamError) as none:
         await service.agents()
     assert str(none.value) == 'No AoD token is available: set AOD_API_TOKEN or a personal token.'
+
+
+async def test_two_launches_at_once_start_two_sessions(service: SessionService, simulator: SimulatorServer) -> None:
+    first, second = await asyncio.gather(service.launch(MAX, LaunchRequest(agent_id=CODEX, prompt='one')),
+                                         service.launch(ADA, LaunchRequest(agent_id=CODEX, prompt='two')))
+    assert first != second
+    assert (simulator.state.sessions[first].turns[0].prompt, simulator.state.sessions[second].turns[0].prompt) == \
+        ('one', 'two')
+
+
+async def test_the_list_shows_each_visible_session_with_what_the_dashboard_recorded(
+        service: SessionService, simulator: SimulatorServer) -> None:
+    simulator.set_faults(status_burst={'route': 'agents', 'status': 500, 'count': 1})  # names must wait: no matter
+    mine = seeded(simulator, service, 'completed')
+    service.store.sessions.set_pinned(mine, True)
+    service.store.sessions.set_labels(mine, ['docs'])
+    private = seeded(simulator, service, 'completed', owner='ada')
+    service.store.sessions.update(private, visibility='private')
+    unrecorded = simulator.seed_session(token=DASHBOARD_TOKEN, agent_id=CODE_REVIEW, status='failed').id
+    rows = {row.id: row for row in await service.list(MAX)}
+    assert private not in rows and unrecorded not in rows
+    row = rows[mine]
+    assert (row.owner, row.prompt, row.agent_name, row.visibility, row.pinned, row.labels, row.recorded,
+            row.deleted_upstream, row.status, row.turn_count) == \
+        ('max', 'seeded', 'codex-refactor', 'team', True, ('docs',), True, False, 'completed', 1)
+    everything = {row.id: row for row in await service.list(ADA)}
+    assert {mine, private, unrecorded} <= set(everything)
+    stray = everything[unrecorded]
+    assert (stray.owner, stray.prompt, stray.visibility, stray.recorded, stray.pinned, stray.labels) == \
+        (None, '', 'private', False, False, ())
+    assert stray.agent_name == 'code-review'  # the agents were read once the fault was over
+
+
+async def test_stop_then_delete_retries_while_aod_still_counts_the_session_active(
+        service: SessionService, simulator: SimulatorServer) -> None:
+    running = seeded(simulator, service, 'running')
+    simulator.set_faults(status_burst={'route': 'delete', 'status': 409, 'count': 2})
+    await service.stop_then_delete(MAX, running, wait=10)
+    assert service.store.sessions.get(running) is None
+    assert [action for action, _, _ in audit_of(service, running)] == ['stop', 'delete', 'delete', 'delete']
+    stubborn = seeded(simulator, service, 'running')
+    simulator.set_faults(status_burst={'route': 'delete', 'status': 409, 'count': 50})
+    with pytest.raises(ActionError) as refused:
+        await service.stop_then_delete(MAX, stubborn, wait=0.6)
+    assert str(refused.value) == 'The session is still active: stop it first, then delete it.'
+    assert service.store.sessions.get(stubborn) is not None
