@@ -276,3 +276,13 @@ async def test_stop_then_delete_retries_while_aod_still_counts_the_session_activ
         await service.stop_then_delete(MAX, stubborn, wait=0.6)
     assert str(refused.value) == 'The session is still active: stop it first, then delete it.'
     assert service.store.sessions.get(stubborn) is not None
+
+
+async def test_a_page_opening_a_session_tells_its_hub_the_turn_aod_is_at(service: SessionService,
+                                                                        simulator: SimulatorServer) -> None:
+    finished = seeded(simulator, service, 'completed')
+    hub = await service.live(await service.get(MAX, finished))
+    assert hub.status == 'completed'
+    await service.upstream.prompt(finished, 'from another dashboard')  # turn 2: AoD says pending
+    hub = await service.live(await service.get(MAX, finished))
+    assert hub.status in {'pending', 'running'}  # a later turn's status, not an earlier step of turn 1
