@@ -86,6 +86,9 @@ async def test_sessions_deleted_upstream_stay_readable_with_their_visibility(wor
     assert detail.deleted_upstream and detail.row.status == 'completed'
     assert detail.turns[0].prompt.endswith('the private one')
     assert not detail.may_act or detail.deleted_upstream
+    # the archived copy reads like the session did: its id, owner, runtime and resources, and the owner's rights
+    assert (detail.row.id, detail.row.owner, detail.row.visibility, detail.runtime_family, detail.resources,
+            detail.may_act) == (private, 'alice', 'private', 'anthropic', (), True)
     export = await world.sessions.transcript_export(ALICE, private, 'jsonl')
     assert export.complete and ''.join(export.chunks).count('\n') == len(events[private])
 
@@ -100,6 +103,7 @@ async def test_sessions_deleted_upstream_stay_readable_with_their_visibility(wor
         listed = {row.id: row for row in await world.sessions.list(stranger)}
         assert private not in listed and listed[team].deleted_upstream
         assert (await world.sessions.get(stranger, team)).deleted_upstream
+        assert (await world.sessions.get(stranger, team)).may_act is False  # another's session
         text = ''.join((await world.sessions.transcript_export(stranger, team, 'txt')).chunks)
         assert 'the team one' in text
     admin_rows = {row.id: row for row in await world.sessions.list(ADMIN)}

@@ -286,3 +286,14 @@ async def test_a_page_opening_a_session_tells_its_hub_the_turn_aod_is_at(service
     await service.upstream.prompt(finished, 'from another dashboard')  # turn 2: AoD says pending
     hub = await service.live(await service.get(MAX, finished))
     assert hub.status in {'pending', 'running'}  # a later turn's status, not an earlier step of turn 1
+
+
+async def test_who_may_watch_a_live_session_is_asked_again_each_time(service: SessionService,
+                                                                    simulator: SimulatorServer) -> None:
+    team = seeded(simulator, service, 'running', owner='ada')
+    private = seeded(simulator, service, 'running', owner='ada')
+    service.store.sessions.update(private, visibility='private')
+    assert [service.may_watch(actor, team) for actor in (ADA, MAX, VIC)] == [True, True, True]
+    assert [service.may_watch(actor, private) for actor in (ADA, MAX, VIC)] == [True, False, False]
+    service.store.sessions.update(team, visibility='private')  # changed meanwhile: the next check says no
+    assert service.may_watch(MAX, team) is False
