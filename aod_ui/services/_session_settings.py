@@ -36,7 +36,8 @@ class SessionSettings:
 
         def agent_name(self, agent_id: str | None) -> str: ...
 
-        def _authorize(self, actor: Actor, session_id: str, action: str) -> Awaitable[SessionRecord | None]: ...
+        def _authorize(self, actor: Actor, session_id: str, action: str, verb: str = ''
+                       ) -> Awaitable[SessionRecord | None]: ...
 
         def _audit(self, actor: Actor, action: str, session_id: str | None, outcome: str, detail: str
                    ) -> Awaitable[None]: ...
@@ -75,7 +76,7 @@ class SessionSettings:
     async def set_visibility(self, actor: Actor, session_id: str, visibility: str) -> None:
         if visibility not in {'team', 'private'}:
             raise ActionError('Visibility is team or private.')
-        await self._authorize(actor, session_id, 'change visibility of')
+        await self._authorize(actor, session_id, 'visibility change', 'change the visibility of')
         await run_io(self.store.sessions.update, session_id, visibility=visibility)
         self.invalidate()
         self.access_changed.emit(session_id)
@@ -84,14 +85,14 @@ class SessionSettings:
     async def set_labels(self, actor: Actor, session_id: str, labels: builtins.list[str]) -> None:
         """Short tags people give a session to find it again (searchable in the list)."""
         cleaned = sorted({label.strip()[:40] for label in labels if label.strip()})[:20]
-        await self._authorize(actor, session_id, 'label')
+        await self._authorize(actor, session_id, 'labels', 'label')
         await run_io(self.store.sessions.set_labels, session_id, cleaned)
         self.invalidate()
         await self._audit(actor, 'labels', session_id, 'ok', ', '.join(cleaned))
 
     async def set_pinned(self, actor: Actor, session_id: str, pinned: bool) -> None:
         """Pinned sessions are never removed by the retention policy."""
-        await self._authorize(actor, session_id, 'pin')
+        await self._authorize(actor, session_id, 'pin' if pinned else 'unpin')
         await run_io(self.store.sessions.set_pinned, session_id, pinned)
         self.invalidate()
         await self._audit(actor, 'pin' if pinned else 'unpin', session_id, 'ok', '')

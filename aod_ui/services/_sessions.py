@@ -256,7 +256,7 @@ class SessionService(SessionSettings):
         prompt = prompt.strip()
         if not prompt:
             raise ActionError('Write the follow-up prompt first.')
-        await self._authorize(actor, session_id, 'follow-up')
+        await self._authorize(actor, session_id, 'follow-up', 'send a follow-up to')
         ack = await self._upstream_action(actor, 'follow-up', session_id,
                                           lambda: self.upstreams.for_session(session_id).prompt(
                                               session_id, prompt, timeout=timeout))
@@ -365,14 +365,15 @@ class SessionService(SessionSettings):
         return await export_events(archive, self.hubs, session_id, kind, prompts, active=active,
                                    wait=self.export_wait)
 
-    async def _authorize(self, actor: Actor, session_id: str, action: str) -> SessionRecord | None:
+    async def _authorize(self, actor: Actor, session_id: str, action: str, verb: str = '') -> SessionRecord | None:
+        """The record if `actor` may act now; a refusal is audited under the act's own `action` and names `verb`."""
         record = self.store.sessions.get(session_id)
         if not can_view(actor, record):
             await self._audit(actor, action, session_id, 'denied', 'not visible to this person')
             raise NotAllowed(NOT_FOUND)
         if not can_act(actor, record):
             await self._audit(actor, action, session_id, 'denied', 'not the owner')
-            raise NotAllowed(f'Only the person who started this session, or an admin, may {action} it.')
+            raise NotAllowed(f'Only the person who started this session, or an admin, may {verb or action} it.')
         return record
 
     async def _upstream_action(self, actor: Actor, action: str, session_id: str,

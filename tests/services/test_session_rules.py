@@ -297,3 +297,24 @@ async def test_who_may_watch_a_live_session_is_asked_again_each_time(service: Se
     assert [service.may_watch(actor, private) for actor in (ADA, MAX, VIC)] == [True, False, False]
     service.store.sessions.update(team, visibility='private')  # changed meanwhile: the next check says no
     assert service.may_watch(MAX, team) is False
+
+
+async def test_a_refusal_is_recorded_under_the_acts_own_name_and_says_what_was_refused(
+        service: SessionService, simulator: SimulatorServer) -> None:
+    session_id = seeded(simulator, service, 'completed', owner='ada')
+    refusals = {
+        'follow-up': ('send a follow-up to', lambda: service.follow_up(MAX, session_id, 'more')),
+        'visibility change': ('change the visibility of', lambda: service.set_visibility(MAX, session_id, 'private')),
+        'labels': ('label', lambda: service.set_labels(MAX, session_id, ['mine'])),
+        'pin': ('pin', lambda: service.set_pinned(MAX, session_id, True)),
+        'unpin': ('unpin', lambda: service.set_pinned(MAX, session_id, False)),
+        'delete': ('delete', lambda: service.delete(MAX, session_id)),
+    }
+    for action, (verb, act) in refusals.items():
+        with pytest.raises(NotAllowed) as refused:
+            await act()
+        assert str(refused.value) == f'Only the person who started this session, or an admin, may {verb} it.'
+        [entry] = service.store.audit.query(action=action, session_id=session_id)
+        assert (entry.actor, entry.outcome, entry.detail) == ('max', 'denied', 'not the owner')
+    await service.set_visibility(ADA, session_id, 'private')
+    assert [e.outcome for e in service.store.audit.query(action='visibility change')] == ['ok', 'denied']
