@@ -318,3 +318,15 @@ async def test_a_refusal_is_recorded_under_the_acts_own_name_and_says_what_was_r
         assert (entry.actor, entry.outcome, entry.detail) == ('max', 'denied', 'not the owner')
     await service.set_visibility(ADA, session_id, 'private')
     assert [e.outcome for e in service.store.audit.query(action='visibility change')] == ['ok', 'denied']
+
+
+async def test_a_follow_up_records_the_turn_aod_gave_it(service: SessionService, simulator: SimulatorServer) -> None:
+    finished = seeded(simulator, service, 'completed')
+    await service.upstream.prompt(finished, 'from another dashboard\nscenario: success')  # turn 2, not recorded here
+    for _ in range(500):
+        if (await service.upstream.get_session(finished)).status == 'completed':
+            break
+        await asyncio.sleep(0.02)
+    assert await service.follow_up(MAX, finished, 'ours') == 3
+    [followup] = service.store.sessions.get(finished).followups
+    assert (followup.prompt, followup.turn) == ('ours', 3)
