@@ -43,7 +43,9 @@ CORE: dict[str, list[str]] = {
     'aod_ui/services/_sessions.py': ['tests/services/test_actions.py', 'tests/services/test_session_rules.py',
                                      'tests/tokens/test_merged_list.py',
                                      'tests/archive/test_history.py::'
-                                     'test_sessions_deleted_upstream_stay_readable_with_their_visibility'],
+                                     'test_sessions_deleted_upstream_stay_readable_with_their_visibility',
+                                     'tests/archive/test_history.py::'
+                                     'test_a_follow_up_reopens_a_session_archived_whole_and_archives_the_new_turn'],
     'aod_ui/services/_people.py': ['tests/services/test_sign_in.py', 'tests/services/test_people.py'],
     'aod_ui/services/_retention.py': ['tests/retention/test_retention_rules.py',
                                       'tests/services/test_actions.py::test_retention_runs_are_for_admins_only'],
