@@ -215,9 +215,20 @@ async def test_a_session_aod_no_longer_has_reads_as_not_found(service: SessionSe
         await service.get(MAX, vanished)
     assert str(gone.value) == NOT_FOUND
     kept = seeded(simulator, service, 'completed')
+    simulator.set_faults(status_burst={'route': 'agents', 'status': 500, 'count': 1})  # names can wait
     detail = await service.get(MAX, kept)
     assert (detail.row.id, detail.row.owner, detail.row.prompt, detail.may_act, len(detail.turns)) == \
         (kept, 'max', 'seeded', True, 1)
+    info = await service.upstream.get_session(kept)
+    assert (detail.runtime_family, detail.resources, detail.row.created_at, detail.row.updated_at,
+            detail.row.exit_code, detail.row.agent_id) == ('openai', (), info.created_at, info.updated_at, 0, CODEX)
+    private = seeded(simulator, service, 'completed', owner='ada')
+    service.store.sessions.update(private, visibility='private')
+    with pytest.raises(NotAllowed) as hidden:
+        await service.get(MAX, private)
+    assert str(hidden.value) == NOT_FOUND
+    unrecorded = simulator.seed_session(token=DASHBOARD_TOKEN, agent_id=CODE_REVIEW, status='completed').id
+    assert (await service.get(ADA, unrecorded)).row.agent_name == 'code-review'  # the agents were read for it
 
 
 async def test_without_any_token_the_service_says_what_to_set(simulator: SimulatorServer) -> None:
@@ -229,7 +240,8 @@ async def test_without_any_token_the_service_says_what_to_set(simulator: Simulat
     assert str(shared.value) == 'No shared AoD token is configured.'
     with pytest.raises(UpstreamError) as none:
         await service.agents()
-    assert str(none.value) == 'No AoD token is available: set AOD_API_TOKEN or a personal token.'
+    assert (none.value.kind, str(none.value)) == ('auth', 'No AoD token is available: set AOD_API_TOKEN or a '
+                                                  'personal token.')
 
 
 async def test_two_launches_at_once_start_two_sessions(service: SessionService, simulator: SimulatorServer) -> None:
@@ -330,3 +342,17 @@ async def test_a_follow_up_records_the_turn_aod_gave_it(service: SessionService,
     assert await service.follow_up(MAX, finished, 'ours') == 3
     [followup] = service.store.sessions.get(finished).followups
     assert (followup.prompt, followup.turn) == ('ours', 3)
+
+
+async def test_a_stop_tells_an_open_page_the_session_is_terminated(service: SessionService,
+                                                                  simulator: SimulatorServer) -> None:
+    running = seeded(simulator, service, 'running')
+    hub = await service.live(await service.get(MAX, running))
+    assert hub.status == 'running'
+    await service.stop(MAX, running)
+    assert hub.status == 'terminated'
+    elsewhere = seeded(simulator, service, 'running')
+    hub = await service.live(await service.get(MAX, elsewhere))
+    await service.upstream.terminate(elsewhere)  # stopped from another dashboard: this page still says running
+    assert await service.stop(MAX, elsewhere) == 'terminated'
+    assert hub.status == 'terminated'

@@ -85,3 +85,22 @@ async def test_a_persons_launch_goes_through_their_own_token(service: SessionSer
     session_id = await service.launch(Actor('bob', 'member'), LaunchRequest(
         agent_id=agent_id('codex-refactor', owner=BOB_TOKEN), prompt='mine'))
     assert sim.state.sessions[session_id].owner == BOB_TOKEN
+
+
+async def test_with_two_working_tokens_both_are_listed(service: SessionService, sim: SimulatorServer) -> None:
+    await service.upstreams.vault.remove('bob')
+    await service.upstreams.vault.remove('carol')
+    alice = seed(sim, ALICE_TOKEN, 6)
+    shared = seed(sim, SHARED, 7)
+    listed = {info.id for info in await service.aod_sessions(fresh=True)}
+    assert {alice, shared} <= listed
+
+
+async def test_each_person_is_offered_their_own_agents_by_name(service: SessionService) -> None:
+    agents = await service.agents(Actor('bob', 'member'))
+    names = [agent.name for agent in agents]
+    assert names == sorted(names, key=str.lower) and 'codex-refactor' in names
+    assert {agent.id for agent in agents if agent.name == 'codex-refactor'} == {agent_id('codex-refactor',
+                                                                                        owner=BOB_TOKEN)}
+    shared = await service.agents()
+    assert {agent.id for agent in shared if agent.name == 'codex-refactor'} == {agent_id('codex-refactor')}
