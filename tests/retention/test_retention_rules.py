@@ -371,3 +371,34 @@ async def test_a_run_started_in_the_background_refuses_a_second_start(server):
         finally:
             control.post('/_sim/faults', json={})
     assert service.last_run().by == 'ada' and alive(server, ids) == set()
+
+
+async def test_a_scheduled_run_finishes_a_cut_run_at_once_then_runs_on_its_interval(server, caplog):
+    import logging
+    from dataclasses import asdict
+    ids = seed(server, 3)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    plan = await service.plan()
+    store.kv.set('retention.run', {'id': 'cut', 'by': 'ada', 'started_at': 1.0,
+                                   'items': [asdict(item) for item in plan[:1]]})
+    store.kv.set('retention.progress', {'id': 'cut', 'next': 0})
+    task = asyncio.get_running_loop().create_task(service.scheduled(0.2))
+    try:
+        while service.last_run() is None:
+            await asyncio.sleep(0.01)
+        first = service.last_run()
+        assert (first.id, first.by, first.resumed, first.deleted) == ('cut', 'ada', True, 1)  # at once, the cut run
+        with httpx.Client(base_url=server.url) as control, caplog.at_level(logging.ERROR):
+            control.post('/_sim/faults', json={'status_burst': {'route': 'list', 'status': 500, 'count': 1}})
+            while not any('the scheduled retention run failed' in r.getMessage() for r in caplog.records):
+                await asyncio.sleep(0.02)  # the next turn fails; the schedule goes on
+        while service.last_run().id == 'cut':
+            await asyncio.sleep(0.02)
+        assert (service.last_run().by, service.last_run().deleted) == ('retention', 2)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert alive(server, ids) == set()
