@@ -402,3 +402,24 @@ async def test_a_scheduled_run_finishes_a_cut_run_at_once_then_runs_on_its_inter
         with pytest.raises(asyncio.CancelledError):
             await task
     assert alive(server, ids) == set()
+
+
+def test_limits_under_a_day_or_an_hour_still_read_as_limits():
+    assert RetentionPolicy(days=0.5, stuck_hours=0.5, archive_days=0.5).describe() == (
+        'delete finished sessions after 0.5 days; stop and delete sessions still active after 0.5 hours; remove '
+        'archived copies 0.5 days after AoD deleted the session; pinned sessions are kept')
+
+
+async def test_a_plan_is_oldest_first_and_keeps_what_the_records_protect(server):
+    older, newer = seed_one(server, 'completed', T0 - timedelta(days=1)), seed_one(server, 'completed', T0)
+    pinned, review, untitled = (seed_one(server, 'completed', T0 - timedelta(days=2)) for _ in range(3))
+    store = memory_store()
+    recorded(store, [older, newer, pinned, untitled])
+    store.sessions.set_pinned(pinned, True)
+    store.sessions.update(untitled, prompt='   ')
+    store.sessions.add(SessionRecord(session_id=review, agent_id=BUG_FIX, agent_name='code-review', prompt='p',
+                                     owner='olga'))  # its agent's own limit (90 days) counts, by the name recorded
+    service = await retention_for(server, store, [newer, older, pinned, review, untitled], T0 + timedelta(days=40))
+    plan = await service.plan()
+    assert [item.session_id for item in plan] == [untitled, older, newer]
+    assert plan[0].title == ''
