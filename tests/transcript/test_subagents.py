@@ -74,3 +74,27 @@ def test_tool_result_content_of_every_shape_reads_as_text() -> None:
     assert result_text({'type': 'text', 'text': 'an object'}) == '{"type": "text", "text": "an object"}'
     assert mcp_names(['plain', {'name': 'gh'}, 3]) == ['plain', 'gh', '3']
     assert mcp_names('github') == []
+
+
+def test_every_long_text_is_clipped_to_the_display_limit() -> None:
+    transcript = Transcript(display_limit=6)
+    lines = [TASK,
+             {'type': 'result', 'parent_tool_use_id': 'toolu_task', 'subtype': 'success', 'result': 'a long result',
+              'usage': {'note': 'a long usage note'}},
+             {'type': 'user', 'message': {'content': [{'type': 'text', 'text': 'a long prompt'}]}}]
+    transcript.feed_many([{'type': 'turn_start', 'id': 1, 'turn': 1}, output(stream_json(lines), 7),
+                          output('a long plain line\n', 8), {'type': 'stale', 'id': 9, 'message': 'no news for long'}])
+    task = next(e for e in transcript.entries if e.kind == 'tool')
+    result = next(e for e in transcript.entries if e.kind == 'result')
+    assert (result.parent, result.turn, result.event_id) == (task.key, 1, 7) and result.key in task.children
+    assert (result.text, result.usage) == ('a long… (7 more characters)', {'note': 'a long… (11 more characters)'})
+    prompt = next(e for e in transcript.entries if e.kind == 'text')
+    assert prompt.text == 'a long… (7 more characters)'
+    plain = next(e for e in transcript.entries if e.kind == 'stdout_text')
+    assert list(plain.lines) == ['a long… (11 more characters)']
+    stale = next(e for e in transcript.entries if e.kind == 'stale')
+    assert stale.message == 'no new… (10 more characters)'
+
+
+def test_objects_in_results_keep_their_characters() -> None:
+    assert result_text({'text': 'Zoë ✓'}) == '{"text": "Zoë ✓"}'
