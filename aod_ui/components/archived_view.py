@@ -36,8 +36,7 @@ class ArchivedView(ui.column):
         self.window: ArchivedWindow | None = None
         self.classes('w-full gap-2').mark('archived-view')
         with self:
-            with ui.row().classes('w-full items-center gap-2 rounded p-3 bg-amber-1 text-amber-10 '
-                                  'dark:bg-amber-10 dark:text-amber-1'):
+            with ui.row().classes('w-full items-center gap-2 rounded p-3 bg-amber-1 text-amber-10'):
                 ui.icon('inventory_2', size='sm')
                 self.notice = ui.label().classes('flex-1 min-w-0 text-sm').mark('archived-notice')
                 self.back = ui.button('Back to live', icon='sensors', on_click=self.close) \
@@ -113,7 +112,7 @@ class ArchivedView(ui.column):
             self._show(window, None)
 
     def _line(self, shown: ArchivedLine, target: bool) -> ui.row:
-        with ui.row().classes('w-full gap-2 no-wrap items-start py-0.5' + (' bg-amber-2 dark:bg-amber-9 rounded'
+        with ui.row().classes('w-full gap-2 no-wrap items-start py-0.5' + (' bg-amber-2 text-black rounded'
                                                                             if target else '')) as row:
             ui.label(f'{shown.line + 1:,}').classes('opacity-50 w-14 text-right shrink-0 select-none')
             ui.label(KINDS.get(shown.kind, shown.kind)).classes('opacity-60 w-12 shrink-0')
