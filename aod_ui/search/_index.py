@@ -114,7 +114,8 @@ class SearchIndex:
             self._thread = None
 
     def settle(self, timeout: float = 60.0) -> bool:
-        """Wait (blocking) until everything handed over so far is written; False on timeout."""
+        """Wait (blocking) until everything handed over so far is written, or noted behind when it could not be
+        (`behind`, `problem`); False on timeout."""
         done = threading.Event()
         self._jobs.put(('mark', done))
         return done.wait(timeout)
