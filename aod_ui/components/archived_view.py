@@ -64,7 +64,10 @@ class ArchivedView(ui.column):
             return False  # the page holds the whole session
         self.words = parse_query(find).words
         window = await self._read(line)
-        if window is None or line >= window.total - self.held or not window.lines:
+        if window is None:
+            ui.notify(self.problem.text, type='warning', multi_line=True)  # the live view, with the reason
+            return False
+        if line >= window.total - self.held or not window.lines:
             return False  # the page holds it (or the archive has nothing there): the live view shows it
         self._show(window, line)
         self.set_visibility(True)
