@@ -151,3 +151,19 @@ async def test_a_match_the_page_still_holds_opens_in_the_live_view(user: User):
     await user.should_see('Agent exited with code 0', retries=100)
     await user.should_not_see(marker='archived-view')
     await eventually(lambda: label_texts(user, 'find-count') == ['1 of 1'])
+
+
+async def test_an_archive_that_cannot_be_read_is_said_over_the_live_view(user: User):
+    await user.open('/')
+    session_id = await indexed_session('scenario: huge\nlines: 9000', CODEX)
+    system = app.state.aod_system
+    early = next(h for h in system.search.search('build log line 17: ok', [session_id]).hits
+                 if h.text == 'build log line 17: ok')
+    await user.open(f'/sessions/{session_id}')  # the hub holds the session's latest lines (from the archive) ...
+    await user.should_see('Agent exited with code 0', retries=100)
+    packed = system.archive.folder / f'{session_id}.jsonl.gz'  # ... and then the archive is damaged
+    packed.write_bytes(b'not gzip at all' * 10)
+    await user.open(f'/sessions/{session_id}?find=build+log+line+17:+ok&line={early.line}')
+    await user.should_see('cannot be read')
+    await user.should_not_see(marker='archived-view')
+    await user.should_see(marker='find')
