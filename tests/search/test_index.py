@@ -176,3 +176,31 @@ async def test_the_archived_lines_around_a_match_are_numbered_as_the_index_numbe
             [h for h in rows(index, session_id) if h[0] < hit.line]))
     assert window.total == max(line for line, _, _ in rows(index, session_id)) + 1
     assert archived_window(archive.folder, 'no-such-session', 3).lines == []
+
+
+def test_ranking_prefers_more_of_the_words_in_shorter_lines_and_rarer_words_and_then_the_newest():
+    from aod_ui.search._reading import ranked
+    one = (('parser',),)
+    candidates = [(1, 'Parser parser PARSER fails'), (3, 'parser'),
+                  (2, 'the parser, in a very long line with many other words around it, goes on and on and on')]
+    assert ranked(candidates, one, [1.0]) == [1, 3, 2]
+    assert ranked([(4, 'x parser'), (5, 'x parser'), (6, 'y parser')], one, [1.0]) == [6, 5, 4]  # equals: newest
+    two = (('parser',), ('zebra',))
+    lines = [(7, 'parser parser parser zebra'), (8, 'parser zebra zebra zebra')]
+    assert ranked(lines, two, [0.1, 5.0]) == [8, 7]  # the rarer word found more often counts more
+    assert ranked(lines, two, [5.0, 0.1]) == [7, 8]
+    assert ranked([], one, [1.0]) == []
+
+
+async def test_a_rare_word_weighs_more_than_a_common_one(upstream, indexed):
+    from aod_ui.search._reading import _connect, _weights
+    archive, index = indexed
+    await archived(upstream, archive, 'scenario: chatty\nevents: 200', CODEX)  # "tick" in every line
+    await settle(index)
+    conn = _connect(index.path)
+    try:
+        common, rare = _weights(conn, parse_query('tick 117'))
+        assert rare > common > 0
+        assert _weights(conn, parse_query('tick')) == [1.0]  # one phrase: its weight orders nothing
+    finally:
+        conn.close()
