@@ -185,7 +185,7 @@ class SearchIndex:
     def _reopen(self) -> sqlite3.Connection | None:
         try:
             return self._open()
-        except sqlite3.DatabaseError as error:  # locked, or no space for the journal: tried again later
+        except (sqlite3.DatabaseError, OSError) as error:  # locked, no space for the journal: tried again later
             if self._fresh:
                 self._behind.add(EVERYTHING)  # the new index's rebuild did not finish
             self._problem(error)
@@ -194,6 +194,7 @@ class SearchIndex:
 
     def _failed(self, conn: sqlite3.Connection, error: sqlite3.DatabaseError) -> sqlite3.Connection | None:
         self._places.clear()
+        self.rebuilding = None  # a rebuild that failed starts again from the beginning
         conn.close()
         if getattr(error, 'sqlite_errorname', '') in CORRUPT:
             log.error('the search index %s is damaged (%s); rebuilding it from the archive', self.path, error)
@@ -206,7 +207,7 @@ class SearchIndex:
         self._next_try = time.monotonic() + self.retry
         return None
 
-    def _problem(self, error: sqlite3.DatabaseError) -> None:
+    def _problem(self, error: Exception) -> None:
         problem = (f'The search index {self.path} cannot be written ({error}); searches may miss the latest output '
                    'until it can (it then catches up from the archive by itself).')
         if problem != self.problem:
