@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from ..archive import EventLog, Seed, snapshot
+from storage import run_io
+
+from ..archive import EventLog, Line, Seed, event_of, snapshot
+from ..transcript import ChangeSet, changes_of
 from . import _hub  # HubState, at run time (the hub module imports this one)
 
 if TYPE_CHECKING:
@@ -31,6 +34,10 @@ class Archiving:
         _terminal: str | None
         following: bool
         rows_read: int
+        session_id: str
+        state_changed: Any
+        _spawn: Any
+        _earlier_changes: asyncio.Task | None
         archived_complete: bool
         settled: asyncio.Event
         cursor: int | None
@@ -85,6 +92,9 @@ class Archiving:
         self._turns_started.update(seed.turns_started)
         self._endings.update(seed.endings)
         self.rows_read = seed.rows
+        if seed.earlier:
+            self._earlier_changes = self._spawn(self._learn_earlier_changes(seed.earlier),
+                                                f'changes of session {self.session_id}')
         if seed.deleted_upstream or (seed.complete and not self._expect_active):  # (a follow-up reopens it)
             self.archived_complete = seed.complete
             self._terminal = 'archived'
@@ -94,13 +104,25 @@ class Archiving:
             self._set_state(_hub.HubState('gone', "AoD no longer has this session; shown from the dashboard's "
                                                   'archive.'))
 
+    async def _learn_earlier_changes(self, lines: list[Line]) -> None:
+        """What the agent changed before the tail the hub holds, read from the archive in a worker thread and put
+        before what the hub learnt since; the pages hear of it with a repeat of the hub's state."""
+        def scan() -> ChangeSet:
+            return changes_of(event_of(line) for line in lines)
+        earlier = await run_io(scan)
+        self.transcript.changes.merge_before(earlier)
+        self.state_changed.emit(self.state)
+
     async def _settle(self) -> None:
         """After a terminal event: once AoD says the session no longer runs, the archive is complete."""
         if self._terminal not in {'error', 'terminated'} and await self._still_active():
             return
+        if self._earlier_changes is not None:
+            await asyncio.shield(self._earlier_changes)  # so the archive records every change
         if self._log is not None:
             info = snapshot(self._info) if self._info is not None else {}
             info['prompts'] = {str(turn): prompt for turn, prompt in self.transcript.prompts.items()}
+            info['changes'] = self.transcript.changes.summary().to_dict()
             await self._log.finish(info)
         self.archived_complete = True
         self.settled.set()

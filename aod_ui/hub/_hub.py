@@ -62,6 +62,7 @@ class SessionHub(Archiving):
         self._log = log
         self._hold = hold
         self._prepared: asyncio.Future[None] | None = None
+        self._earlier_changes: asyncio.Task | None = None
         self.following = False
         """Read on while the session is active even when nobody watches (so the archive gets every event)."""
         self.rows_read = 0
