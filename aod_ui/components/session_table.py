@@ -1,4 +1,5 @@
-"""The sessions list's table: status, prompt, who started it, when, turns and duration, a page at a time."""
+"""The sessions list's table: status, prompt, who started it, when, turns, duration and what the agent changed, a
+page at a time."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from nicegui import ui
 from .. import format as fmt
 from .. import theme
 from ..services import SessionRow
+from ..transcript import ChangeSummary
 from .paged_table import PagedTable
 
 __all__ = ['SessionTable']
@@ -23,6 +25,7 @@ COLUMNS = [
     {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left'},
     {'name': 'turns', 'label': 'Turns', 'field': 'turns', 'align': 'right', **_NARROW_HIDDEN},
     {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right', **_NARROW_HIDDEN},
+    {'name': 'changes', 'label': 'Changes', 'field': 'changes', 'align': 'left', **_NARROW_HIDDEN},
 ]
 # Vue templates interpolate with {{ }}, which escapes: prompts and names stay text, never markup.
 STATUS_SLOT = r'''
@@ -40,6 +43,15 @@ TITLE_SLOT = r'''
 </q-td>'''
 CREATED_SLOT = r'''
 <q-td :props="props"><span :title="props.row.created_exact">{{ props.row.created }}</span></q-td>'''
+# The links are GitHub addresses the domain built from a strict pattern (`transcript.find_links`).
+CHANGES_SLOT = r'''
+<q-td :props="props">
+  <div v-if="props.row.changed" class="text-xs whitespace-nowrap"><span>{{ props.row.files }}</span>
+    <span class="text-green-8 font-mono">+{{ props.row.added }}</span>
+    <span class="text-red-8 font-mono">−{{ props.row.removed }}</span></div>
+  <a v-for="link in props.row.links" :key="link.url" :href="link.url" target="_blank" rel="noopener noreferrer"
+    class="text-xs text-primary mr-2 whitespace-nowrap" @click.stop>{{ link.label }}</a>
+</q-td>'''
 
 
 def _table_row(row: SessionRow) -> dict:
@@ -50,8 +62,15 @@ def _table_row(row: SessionRow) -> dict:
         'owner': row.owner or '—',
         'created': fmt.relative_time(row.created_at),
         'created_exact': fmt.exact_time(row.created_at), 'turns': row.turn_count,
-        'duration': fmt.duration(row.duration_seconds),
+        'duration': fmt.duration(row.duration_seconds), **_changes(row.changes),
     }
+
+
+def _changes(summary: ChangeSummary | None) -> dict:
+    summary = summary or ChangeSummary()
+    return {'changes': summary.added + summary.removed, 'changed': summary.files > 0,
+            'files': f'{summary.files} file{"" if summary.files == 1 else "s"}', 'added': summary.added,
+            'removed': summary.removed, 'links': [{'url': link.url, 'label': link.label} for link in summary.links]}
 
 
 class SessionTable(PagedTable):
@@ -63,6 +82,7 @@ class SessionTable(PagedTable):
         self.table.add_slot('body-cell-status', STATUS_SLOT)
         self.table.add_slot('body-cell-title', TITLE_SLOT)
         self.table.add_slot('body-cell-created', CREATED_SLOT)
+        self.table.add_slot('body-cell-changes', CHANGES_SLOT)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/sessions/{e.args[1]["id"]}'))
 
     def show_rows(self, rows: list[SessionRow]) -> None:

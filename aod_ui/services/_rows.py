@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..status import ACTIVE
+from ..transcript import ChangeSummary
 from ..upstream import TurnInfo
 
 __all__ = ['LaunchRequest', 'SessionDetail', 'SessionRow', 'first_line']
@@ -41,6 +42,8 @@ class SessionRow:
     labels: tuple[str, ...] = ()
     deleted_upstream: bool = False
     """AoD no longer has the session: it is shown from the dashboard's archive."""
+    changes: ChangeSummary | None = None
+    """Files and lines the agent changed, and the links it reported (None: not known)."""
 
     @property
     def title(self) -> str:

@@ -22,6 +22,7 @@ from storage import SessionRecord, Store, Visibility, run_io
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
 from ..hub import HubRegistry
 from ..upstream import AgentInfo, SessionInfo, Upstream
+from ._changes import change_summary
 from ._fair_share import FairShare
 from ._history import Export, archived_info, archived_session, archived_turns, export_events
 from ._policy import Actor, can_act, can_launch, can_view
@@ -163,6 +164,7 @@ class SessionService(SessionSettings):
             updated_at=info.updated_at, turn_count=info.turn_count, exit_code=info.exit_code,
             recorded=record is not None, pinned=bool(record and record.pinned),
             labels=tuple(record.labels) if record else (), deleted_upstream=deleted,
+            changes=change_summary(self.hubs, info.id),
         )
 
     async def get(self, actor: Actor, session_id: str) -> SessionDetail:
