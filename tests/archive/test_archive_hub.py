@@ -129,3 +129,26 @@ async def test_a_long_archived_session_seeds_its_hub_with_the_tail(unpaced_upstr
         assert held[-hold:] == expected[-hold:]
         assert held[0]['type'] == 'start' and hub.rows_read == sum(e['type'] in {'stage', 'output'}
                                                                   for e in expected)
+
+
+async def test_what_the_agent_changed_is_recorded_and_survives_a_hub_holding_only_the_tail(upstream, folder):
+    session_id = await launch(upstream, 'scenario: success', BUG_FIX)
+    async with registry_for(upstream, open_archive(folder)) as hubs:
+        hub = hubs.hub(session_id)
+        hub.follow()
+        await settled(hub)
+        whole = hub.transcript.changes.summary()
+    assert whole.files == 3 and [link.kind for link in whole.links] == ['branch', 'pull']
+    archive = open_archive(folder)
+    assert archive.meta(session_id)['info']['changes'] == whole.to_dict()  # what the list reads
+    async with registry_for(upstream, archive) as hubs:
+        hubs._options['hold'] = 12
+        hub = await hubs.opened(session_id)
+        states = []
+        hub.state_changed.subscribe(states.append)
+        assert hub.dropped > 0 and hub.transcript.changes.summary() != whole
+        await asyncio.wait_for(hub._earlier_changes, 10)
+        assert hub.transcript.changes.summary() == whole
+        assert list(hub.transcript.changes.files) == ['/workspace/src/csvkit/parse.py',
+                                                      '/workspace/tests/test_parse.py', '/workspace/CHANGELOG.md']
+        assert states, 'the pages hear that the changes grew'
