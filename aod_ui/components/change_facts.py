@@ -21,7 +21,7 @@ class ChangeFacts(ui.row):
         self.classes('items-center gap-2 text-sm').mark('change-facts')
         with self:
             ui.icon('difference').classes('opacity-60')
-            self.text = ui.label().mark('change-counts')
+            self.text = ui.label().classes('whitespace-nowrap').mark('change-counts')
             self.links = ui.row().classes('items-center gap-1')
         self.refresh()
 

@@ -20,13 +20,16 @@ from .tailwind import late
 __all__ = ['ChangesView', 'summary_text']
 
 OPEN_FILES = 5
-"""With at most this many files, every file's diff is open when the view is built."""
+"""A file's diff starts open while the session has changed at most this many files."""
 ADDED, REMOVED = late('text-green-8 dark:text-green-4 font-mono text-xs'), late('text-red-8 dark:text-red-4 font-mono '
                                                                                    'text-xs')
-FILE, FILE_HEADER = late('w-full border rounded-lg'), late('w-full items-center gap-2 no-wrap min-w-0')
+FILE, FILE_HEADER = late('w-full p-0 gap-0 shadow-none'), late('w-full items-center gap-2 no-wrap min-w-0')
 PATH = late('font-mono text-sm truncate flex-1 min-w-0')
 EDIT_HEADER = late('w-full items-center gap-2 text-xs opacity-70 px-2 pt-1')
 LINK_ICONS = {'pull': 'merge', 'commit': 'commit', 'branch': 'fork_right'}
+late('q-chip q-chip--dense q-chip--clickable q-chip--colored q-chip--outline q-chip__icon q-chip__icon--left',
+     'q-chip__content q-focusable q-hoverable q-focus-helper cursor-pointer q-badge q-badge--outline no-underline')
+"""What Quasar gives the link chips and the "not applied" badge, which come with live updates."""
 
 
 def summary_text(summary: ChangeSummary) -> str:
@@ -51,14 +54,15 @@ class _FileView:
         self.view = view
         self.revision = -1
         self.built = -1
-        with ui.expansion(value=expanded).classes(FILE).props('dense').mark('changed-file') as self.expansion:
+        with ui.card().classes(FILE).props('flat bordered').mark('changed-file') as self.card, \
+                ui.expansion(value=expanded).classes('w-full').props('dense') as self.expansion:
             with self.expansion.add_slot('header'), ui.row().classes(FILE_HEADER):
                 ui.icon('description').classes('opacity-60')
                 ui.label(file.path).classes(PATH).tooltip(file.path)
                 self.added = ui.label().classes(ADDED).mark('file-added')
                 self.removed = ui.label().classes(REMOVED).mark('file-removed')
                 self.failed = ui.badge('not applied', color='grey').props('outline')
-            self.body = ui.column().classes('w-full gap-1 pb-2')
+            self.body = ui.column().classes('w-full gap-1 pb-2 px-1')
         self.expansion.on_value_change(lambda e: e.value and self._build_body())
         self.refresh()
 
@@ -122,7 +126,6 @@ class ChangesView:
         changes = self.changes
         if changes.revision == self.revision:
             return
-        first = self.revision < 0
         self.revision = changes.revision
         summary = changes.summary()
         self.summary.text = summary_text(summary)
@@ -134,7 +137,7 @@ class ChangesView:
         if any(a is not b for a, b in zip(shown, changes.files.values(), strict=False)):
             self.files.clear()  # the session's earlier changes came in from its archive: they go first
             self._files.clear()
-        expanded = first and len(changes.files) <= OPEN_FILES
+        expanded = len(changes.files) <= OPEN_FILES
         for path, file in changes.files.items():
             view = self._files.get(path)
             if view is None:

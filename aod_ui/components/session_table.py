@@ -46,9 +46,9 @@ CREATED_SLOT = r'''
 # The links are GitHub addresses the domain built from a strict pattern (`transcript.find_links`).
 CHANGES_SLOT = r'''
 <q-td :props="props">
-  <div v-if="props.row.changed" class="text-xs whitespace-nowrap"><span>{{ props.row.files }}</span>
-    <span class="text-green-8 font-mono">+{{ props.row.added }}</span>
-    <span class="text-red-8 font-mono">−{{ props.row.removed }}</span></div>
+  <div v-if="props.row.changed" class="text-xs whitespace-nowrap">{{ props.row.files }} <span
+    class="text-green-8 font-mono">+{{ props.row.added }}</span> <span
+    class="text-red-8 font-mono">−{{ props.row.removed }}</span></div>
   <a v-for="link in props.row.links" :key="link.url" :href="link.url" target="_blank" rel="noopener noreferrer"
     class="text-xs text-primary mr-2 whitespace-nowrap" @click.stop>{{ link.label }}</a>
 </q-td>'''

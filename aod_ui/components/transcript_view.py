@@ -15,7 +15,7 @@ from typing import Any
 from nicegui import ui
 
 from .. import format as fmt
-from ..markup import markdown_html
+from ..markup import Html, markdown_html
 from ..transcript import (
     Change,
     Entry,
@@ -243,6 +243,7 @@ class TranscriptView:
             self.body = ui.column().classes('w-full gap-2')
         with ui.element('div').classes('hidden') as self.orphanage:
             LiveText()  # so the page loads the live text component up front, not when the first output arrives
+            SafeHtml(Html(''))  # and the one that shows the agent's rendered text
         self._start = self._tail_start(self._total)
         self._append(self._start, self._total)
         self._update_earlier()

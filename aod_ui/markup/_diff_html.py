@@ -27,14 +27,18 @@ DIFF_CSS = '''
 
 
 def diff_html(path: str, lines: Sequence[str]) -> Html:
-    """Diff `lines` (each starting with `+`, `-`, ` `, `@` for a hunk header or `\\`) of the file at `path`."""
+    """Diff `lines` (each starting with `+`, `-`, ` `, `@` for a hunk header or `\\`) of the file at `path`; a bare
+    `@@` starts a hunk without line numbers."""
     code = [line[1:] if line[:1] in '+- ' else '' for line in lines]
     highlighted = highlight_lines('\n'.join(code), lexer_for_path(path)) if lines else []
     parts = ['<pre class="aod-diff aod-hl">']
     for index, line in enumerate(lines):
         sign = line[:1] if line[:1] in _KINDS else ' '
         kind = _KINDS[sign]
-        if sign in '@\\':
+        if line == '@@':  # a hunk of an edit whose line numbers are unknown: the first needs no header
+            if index:
+                parts.append(f'<span class="{kind}">⋯</span>')
+        elif sign in '@\\':
             parts.append(f'<span class="{kind}">{escapeHtml(line)}</span>')
         else:
             body = highlighted[index] if index < len(highlighted) else escapeHtml(code[index])

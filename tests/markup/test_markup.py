@@ -117,3 +117,8 @@ def test_a_diff_is_highlighted_for_its_file_and_escaped() -> None:
     assert '<span class="kn">import</span>' in html
     assert '&lt;script&gt;' in html
     assert problems(diff_html('x.unknownext', ['+<img src=x onerror=alert(1)>'])) == []
+
+
+def test_hunks_without_line_numbers_are_separated_quietly() -> None:
+    html = diff_html('a.txt', ['@@', '-a', '+b', '@@', '+c'])
+    assert html.count('class="aod-hunk"') == 1 and '⋯' in html
