@@ -8,6 +8,7 @@ an image becomes a link to it (nothing is loaded from elsewhere); fenced code is
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,8 @@ __all__ = ['MARKDOWN_CSS', 'markdown_html', 'safe_url']
 SCHEMES = ('http://', 'https://', 'mailto:')
 RENDER_LIMIT = 200_000
 """Longer text is shown as escaped plain text: agent answers are far shorter, and rendering has a cost."""
+CACHE_CHARS = 4_000_000
+"""How much text and HTML the renderings kept for other pages (and page loads) may take."""
 MARKDOWN_CSS = '''
 .aod-md { line-height: 1.6; overflow-wrap: anywhere; }
 .aod-md > :first-child { margin-top: 0; }
@@ -84,9 +87,36 @@ def _parser() -> MarkdownIt:
     return md
 
 
-@functools.lru_cache(maxsize=512)
+class _Rendered:
+    """The latest renderings, up to `CACHE_CHARS` characters of text and HTML together (least recently used go)."""
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[str, Html] = OrderedDict()
+        self.chars = 0
+
+    def get(self, text: str) -> Html | None:
+        html = self.items.get(text)
+        if html is not None:
+            self.items.move_to_end(text)
+        return html
+
+    def put(self, text: str, html: Html) -> None:
+        self.items[text] = html
+        self.chars += len(text) + len(html)
+        while self.chars > CACHE_CHARS and len(self.items) > 1:
+            old, old_html = self.items.popitem(last=False)
+            self.chars -= len(old) + len(old_html)
+
+
+_rendered = _Rendered()
+
+
 def markdown_html(text: str) -> Html:
     """`text` (Markdown written by an agent) as safe HTML in an `aod-md` block; the same text is rendered once
     however many pages show it."""
-    body = f'<pre>{escapeHtml(text)}</pre>' if len(text) > RENDER_LIMIT else _parser().render(text)
-    return Html(f'<div class="aod-md">{body}</div>')
+    html = _rendered.get(text)
+    if html is None:
+        body = f'<pre>{escapeHtml(text)}</pre>' if len(text) > RENDER_LIMIT else _parser().render(text)
+        html = Html(f'<div class="aod-md">{body}</div>')
+        _rendered.put(text, html)
+    return html

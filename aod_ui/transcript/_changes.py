@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -227,8 +226,13 @@ class ChangeSet:
                 self.links[link.url] = link
                 self.revision += 1
 
-    def plain_lines(self, lines: Iterable[str], entry: int | None) -> None:
+    def plain_lines(self, lines: list[str], entry: int | None) -> None:
         """Plain stdout lines (non-Claude runtimes): `git diff`-shaped blocks become edits; links are kept."""
+        if self._plain is None and not self._plain_header:
+            # most output holds neither: one look at the whole batch (in C) instead of several per line
+            joined = '\n'.join(lines)
+            if 'diff --git ' not in joined and '--- ' not in joined and 'github.com/' not in joined:
+                return
         for line in lines:
             self._plain_line(line, entry)
 

@@ -122,3 +122,11 @@ def test_a_diff_is_highlighted_for_its_file_and_escaped() -> None:
 def test_hunks_without_line_numbers_are_separated_quietly() -> None:
     html = diff_html('a.txt', ['@@', '-a', '+b', '@@', '+c'])
     assert html.count('class="aod-hunk"') == 1 and '⋯' in html
+
+
+def test_renderings_are_shared_and_bounded() -> None:
+    from aod_ui.markup import _markdown
+    assert markdown_html('*shared*') is markdown_html('*shared*')
+    for n in range(30):
+        markdown_html(f'{n} ' + 'x' * 200_000)
+    assert _markdown._rendered.chars <= _markdown.CACHE_CHARS
