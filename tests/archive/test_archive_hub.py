@@ -10,6 +10,7 @@ import random
 import pytest
 
 from aod_ui.archive import SessionFiles
+from aod_ui.services._changes import change_summary
 
 from ..helpers import BUG_FIX, CODEX
 from .conftest import key, launch, open_archive, registry_for, replay, stats, wait_finished
@@ -140,8 +141,9 @@ async def test_what_the_agent_changed_is_recorded_and_survives_a_hub_holding_onl
         whole = hub.transcript.changes.summary()
     assert whole.files == 3 and [link.kind for link in whole.links] == ['branch', 'pull']
     archive = open_archive(folder)
-    assert archive.meta(session_id)['info']['changes'] == whole.to_dict()  # what the list reads
+    assert archive.meta(session_id)['info']['changes'] == whole.to_dict()
     async with registry_for(upstream, archive) as hubs:
+        assert change_summary(hubs, session_id) == whole  # what the list shows, with no hub: from the archive
         hubs._options['hold'] = 12
         hub = await hubs.opened(session_id)
         states = []
@@ -152,3 +154,5 @@ async def test_what_the_agent_changed_is_recorded_and_survives_a_hub_holding_onl
         assert list(hub.transcript.changes.files) == ['/workspace/src/csvkit/parse.py',
                                                       '/workspace/tests/test_parse.py', '/workspace/CHANGELOG.md']
         assert states, 'the pages hear that the changes grew'
+        hub.transcript.changes.text('https://github.com/o/r/pull/9')
+        assert change_summary(hubs, session_id).links[-1].label == 'o/r#9'  # with a hub: from the hub, live
