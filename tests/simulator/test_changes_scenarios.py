@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import aod
+import pytest
 
 from aod_ui.transcript import ChangeSummary, Transcript
 
-from .support import BUG_FIX, CODEX, collect
+from .support import BUG_FIX, CODEX, TOKEN, collect, make_server
+
+
+@pytest.fixture(scope='module')
+def client() -> Iterator[aod.Client]:
+    """A server of this module's own: sessions started on the shared one would change what its seed gives the
+    sessions of later tests."""
+    server = make_server(paced=False)
+    with aod.Client(base_url=server.url, token=TOKEN) as sdk:
+        yield sdk
+    server.stop_thread()
 
 
 def changes_of_session(client: aod.Client, agent: str, prompt: str) -> Transcript:
