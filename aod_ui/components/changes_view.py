@@ -9,10 +9,11 @@ labels.
 from __future__ import annotations
 
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 from nicegui import ui
 
-from ..markup import diff_html
+from ..markup import Html, diff_html
 from ..transcript import ChangeSet, ChangeSummary, Edit, FileChanges
 from .safe_html import SafeHtml
 from .tailwind import late
@@ -54,6 +55,8 @@ class _FileView:
         self.view = view
         self.revision = -1
         self.built = -1
+        self.shown: list[tuple[Edit, tuple[bool, int]]] = []
+        """The edits drawn, with what their drawing showed (failed, diff lines)."""
         with ui.card().classes(FILE).props('flat bordered').mark('changed-file') as self.card, \
                 ui.expansion(value=expanded).classes('w-full').props('dense') as self.expansion:
             with self.expansion.add_slot('header'), ui.row().classes(FILE_HEADER):
@@ -80,10 +83,17 @@ class _FileView:
         if self.built == self.file.revision:
             return
         self.built = self.file.revision
-        self.body.clear()
-        with self.body:
-            for edit in self.file.edits:
+        edits = self.file.edits
+        shown = self.shown
+        same = len(shown) <= len(edits) and all(
+            edit is edits[i] and (edit.failed, len(edit.lines)) == state for i, (edit, state) in enumerate(shown))
+        if not same:  # an edit failed after all, or a diff in the output grew: this file is drawn again
+            self.body.clear()
+            shown.clear()
+        with self.body:  # otherwise only the new edits are added
+            for edit in edits[len(shown):]:
                 self._edit(edit)
+                shown.append((edit, (edit.failed, len(edit.lines))))
 
     def _edit(self, edit: Edit) -> None:
         with ui.row().classes(EDIT_HEADER):
@@ -96,7 +106,18 @@ class _FileView:
             ui.label('This diff is too large to keep in the dashboard; download the transcript for it.') \
                 .classes('text-xs opacity-70 px-2')
         elif edit.lines:
-            SafeHtml(diff_html(self.file.path, edit.lines)).classes('w-full').mark('diff')
+            SafeHtml(_diff(self.file.path, edit)).classes('w-full').mark('diff')
+
+
+_DIFFS: WeakKeyDictionary[Edit, tuple[int, Html]] = WeakKeyDictionary()
+"""Each edit's diff as HTML, made once for every page that shows it (again only when its lines grew)."""
+
+
+def _diff(path: str, edit: Edit) -> Html:
+    made = _DIFFS.get(edit)
+    if made is None or made[0] != len(edit.lines):
+        made = _DIFFS[edit] = (len(edit.lines), diff_html(path, edit.lines))
+    return made[1]
 
 
 def _edit_title(edit: Edit) -> str:

@@ -37,6 +37,7 @@ MARKDOWN_CSS = '''
 .aod-md ol { list-style: decimal; padding-left: 1.5em; }
 .aod-md li > p { margin: 0; }
 .aod-md a { color: var(--q-primary); text-decoration: underline; }
+.body--dark .aod-md a { color: #a5b4fc; }
 .aod-md code { font-family: ui-monospace, monospace; font-size: 0.9em; padding: 0.1em 0.3em; border-radius: 4px;
   background: rgba(128, 128, 128, 0.15); }
 .aod-md pre { padding: 0.6em 0.8em; border-radius: 6px; overflow-x: auto; background: rgba(128, 128, 128, 0.1);

@@ -61,7 +61,7 @@ def find_links(text: str) -> list[Link]:
     return links
 
 
-@dataclass
+@dataclass(eq=False)
 class Edit:
     """One change to one file: its diff lines (`+`, `-`, ` `, or `@@` starting a hunk), where it came from, and
     whether it failed. `entry` is the transcript entry it came from (the tool call, or the output block)."""
@@ -74,7 +74,9 @@ class Edit:
     tool_use_id: str = ''
     failed: bool = False
     clipped: bool = False
-    """The diff lines were not kept (the session's change set is full); the counts are still right."""
+    """The diff lines were not kept (the session's change set is full); the counts are still right.
+
+    Edits compare (and hash) by identity: a view may keep what it made of one."""
 
 
 @dataclass
