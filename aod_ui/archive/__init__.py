@@ -36,6 +36,10 @@ class EventLog(Protocol):
 
     async def close(self) -> None: ...
 
+    def info(self) -> dict[str, Any]: ...
+
+    async def remember(self, info: dict[str, Any]) -> None: ...
+
 
 def snapshot(info: Any) -> dict[str, Any]:
     """What AoD said about a session (a `SessionInfo`), as JSON, so it can be shown once AoD no longer has it."""

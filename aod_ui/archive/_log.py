@@ -202,6 +202,16 @@ class SessionLog:
         self._reopened = False
         self.archive.note_complete(self.session_id, {**meta, 'bytes': size})
 
+    def info(self) -> dict[str, Any]:
+        """What the archive keeps about the session beside its events (AoD's last word, prompts, what changed)."""
+        meta = self.archive.meta(self.session_id)
+        info = meta.get('info') if isinstance(meta, dict) else None
+        return info if isinstance(info, dict) else {}
+
+    async def remember(self, info: dict[str, Any]) -> None:
+        """Add to what the archive keeps about the session (see `Archive.remember`)."""
+        await self.archive.remember(self.session_id, info)
+
     async def gone(self) -> None:
         """AoD answered that the session does not exist (any more): keep what was archived, marked."""
         await self.drain()

@@ -156,3 +156,22 @@ async def test_what_the_agent_changed_is_recorded_and_survives_a_hub_holding_onl
         assert states, 'the pages hear that the changes grew'
         hub.transcript.changes.text('https://github.com/o/r/pull/9')
         assert change_summary(hubs, session_id).links[-1].label == 'o/r#9'  # with a hub: from the hub, live
+
+
+async def test_a_session_archived_before_changes_were_recorded_gets_them_recorded_when_opened(upstream, folder):
+    session_id = await launch(upstream, 'scenario: success', BUG_FIX)
+    async with registry_for(upstream, open_archive(folder)) as hubs:
+        hub = hubs.hub(session_id)
+        hub.follow()
+        await settled(hub)
+        whole = hub.transcript.changes.summary()
+    archive = open_archive(folder)
+    meta = archive.meta(session_id)
+    del meta['info']['changes']  # as the archive kept it before
+    SessionFiles(folder, session_id).write_meta(meta)
+    archive = open_archive(folder)
+    async with registry_for(upstream, archive) as hubs:
+        assert change_summary(hubs, session_id) is None
+        hub = await hubs.opened(session_id)
+        await asyncio.wait_for(hub._earlier_changes, 10)
+    assert open_archive(folder).meta(session_id)['info']['changes'] == whole.to_dict()
