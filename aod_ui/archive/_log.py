@@ -231,7 +231,9 @@ class SessionLog:
 
 
 def _head_size(events: list[dict[str, Any]]) -> int:
-    """How many of the chosen events are the head `choose` keeps before the tail (start, stages, a turn header)."""
+    """How many of the chosen events are the head `choose` keeps before the tail (start, stages, a turn header).
+    A tail that itself begins with such events counts them too, so `Seed.earlier` may end with a few of them: they
+    carry nothing the earlier lines are read for."""
     count = 0
     for event in events:
         if event.get('type') not in {'start', 'stage', 'turn_start'}:

@@ -201,7 +201,8 @@ class ChangeSet:
             diffs = [replace_diff(_text(args.get('old_string')), _text(args.get('new_string')))]
         else:
             path = _text(args.get('file_path'))
-            edits = args.get('edits') if isinstance(args.get('edits'), list) else []
+            edits = args.get('edits')
+            edits = edits if isinstance(edits, list) else []
             diffs = [replace_diff(_text(e.get('old_string')), _text(e.get('new_string')))
                      for e in edits if isinstance(e, dict)]
         if not path:
