@@ -3,7 +3,8 @@
 Pure domain code (no NiceGUI, no I/O). `Transcript.feed(event)` applies one stream event and returns the
 `Change`s to render; `Transcript.raw` (a `RawLog`) keeps every event for the raw view and the downloads.
 `Transcript.changes` (a `ChangeSet`) is what the agent changed: diffs by file and the links it reported.
-`status_after(status, events)` is the one rule for what a session's status becomes as its events arrive.
+`status_after(status, events)` is the one rule for what a session's status becomes as its events arrive, and
+`SessionStatus` the session's current status fed by those events and AoD's answers.
 """
 
 from ._changes import ChangeSet, ChangeSummary, Edit, FileChanges, Link, find_links
@@ -33,7 +34,7 @@ from ._export import iter_jsonl, iter_text
 from ._lines import LineDemux, LineIndex, RawLine
 from ._raw import RawLog
 from ._readable import entry_text, readable_line
-from ._status import status_after
+from ._status import SessionStatus, status_after
 from ._text import DISPLAY_LIMIT, clip, one_line, summarize_tool
 from ._transcript import MERGE_CHARS, MERGE_LINES, Transcript, changes_of
 
@@ -59,6 +60,7 @@ __all__ = [
     'RawLine',
     'RawLog',
     'ResultEntry',
+    'SessionStatus',
     'StageEntry',
     'StaleEntry',
     'StderrEntry',
