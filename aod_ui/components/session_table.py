@@ -1,4 +1,5 @@
-"""The sessions list's table: status, prompt, who started it, when, turns and duration, a page at a time."""
+"""The sessions list's table: status, prompt, who started it, when, when it last did something, turns and duration,
+a page at a time."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ COLUMNS = [
     {'name': 'title', 'label': 'Session', 'field': 'title', 'align': 'left'},
     {'name': 'owner', 'label': 'Started by', 'field': 'owner', 'align': 'left', **_NARROW_HIDDEN},
     {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left'},
+    {'name': 'activity', 'label': 'Last activity', 'field': 'activity', 'align': 'left', **_NARROW_HIDDEN},
     {'name': 'turns', 'label': 'Turns', 'field': 'turns', 'align': 'right', **_NARROW_HIDDEN},
     {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right', **_NARROW_HIDDEN},
 ]
@@ -40,6 +42,8 @@ TITLE_SLOT = r'''
 </q-td>'''
 CREATED_SLOT = r'''
 <q-td :props="props"><span :title="props.row.created_exact">{{ props.row.created }}</span></q-td>'''
+ACTIVITY_SLOT = r'''
+<q-td :props="props"><span :title="props.row.activity_exact">{{ props.row.activity }}</span></q-td>'''
 
 
 def _table_row(row: SessionRow) -> dict:
@@ -49,7 +53,9 @@ def _table_row(row: SessionRow) -> dict:
         'recorded': row.recorded, 'deleted': row.deleted_upstream, 'labels': list(row.labels),
         'owner': row.owner or '—',
         'created': fmt.relative_time(row.created_at),
-        'created_exact': fmt.exact_time(row.created_at), 'turns': row.turn_count,
+        'created_exact': fmt.exact_time(row.created_at),
+        'activity': fmt.relative_time(row.last_activity_at), 'activity_exact': fmt.exact_time(row.last_activity_at),
+        'turns': row.turn_count,
         'duration': fmt.duration(row.duration_seconds),
     }
 
@@ -63,6 +69,7 @@ class SessionTable(PagedTable):
         self.table.add_slot('body-cell-status', STATUS_SLOT)
         self.table.add_slot('body-cell-title', TITLE_SLOT)
         self.table.add_slot('body-cell-created', CREATED_SLOT)
+        self.table.add_slot('body-cell-activity', ACTIVITY_SLOT)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/sessions/{e.args[1]["id"]}'))
 
     def show_rows(self, rows: list[SessionRow]) -> None:

@@ -25,7 +25,7 @@ from ..upstream import AgentInfo, SessionInfo, Upstream
 from ._fair_share import FairShare
 from ._history import Export, archived_info, archived_session, archived_turns, export_events
 from ._policy import Actor, can_act, can_launch, can_view
-from ._rows import LaunchRequest, SessionDetail, SessionRow, first_line
+from ._rows import LaunchRequest, SessionDetail, SessionRow, first_line, last_activity
 from ._session_settings import SessionSettings
 from ._single_flight import SingleFlight
 from ._tokens import Upstreams
@@ -163,6 +163,8 @@ class SessionService(SessionSettings):
             updated_at=info.updated_at, turn_count=info.turn_count, exit_code=info.exit_code,
             recorded=record is not None, pinned=bool(record and record.pinned),
             labels=tuple(record.labels) if record else (), deleted_upstream=deleted,
+            last_activity_at=last_activity(info.status, info.created_at, info.updated_at,
+                                           None if deleted else self.hubs.heard_at(info.id)),
         )
 
     async def get(self, actor: Actor, session_id: str) -> SessionDetail:
