@@ -5,6 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from .. import theme
+from ..components.demo_scenarios import DemoScenarios
 from ..components.launch_form import LaunchForm
 from ..components.launch_limits import LaunchLimitNotice
 from ..components.rerun_panel import rerun_request
@@ -32,3 +33,5 @@ def register(system: System) -> None:
         origin = rerun_request(system, view.actor, rerun)  # "Edit and run": the form starts as that session
         templates = TemplatesPanel(system, view.actor, fill=lambda r: form.fill(r), form=lambda: form.request())
         form = LaunchForm(system, agents, agent, origin=origin, on_save=templates.save, notice=notice)
+        if system.settings.demo:  # what the scripted agents can do, above the form whose prompt it writes
+            DemoScenarios(form.prompt).move(target_index=form.parent_slot.children.index(form))
