@@ -11,7 +11,7 @@ from nicegui import ui
 
 from ..simulator import SCENARIOS
 
-__all__ = ['SCENARIO_NAMES', 'DemoScenarios', 'with_scenario']
+__all__ = ['SCENARIO_NAMES', 'DemoScenarios', 'scenario_of', 'with_scenario']
 
 SCENARIO_NAMES = {
     'success': ('Succeeds', 'check_circle',
@@ -35,30 +35,44 @@ def with_scenario(prompt: str, name: str) -> str:
     return f'{kept}\nscenario: {name}' if kept else f'scenario: {name}'
 
 
+def scenario_of(prompt: str) -> str:
+    """The scenario a prompt asks the simulator for (its last `scenario:` line; `success` without one)."""
+    names = [line.split(':', 1)[1].strip().lower() for line in _LINE.findall(prompt)]
+    return names[-1] if names else 'success'
+
+
 class DemoScenarios(ui.card):
-    """Shown above the form in demo mode; `prompt` is the form's prompt field."""
+    """Shown above the form in demo mode; `prompt` is the form's prompt field. The scenario the prompt asks for is
+    marked and described, also when the line is typed by hand."""
 
     def __init__(self, prompt: ui.textarea) -> None:
         super().__init__()
         self.prompt = prompt
-        self.classes('w-full max-w-3xl gap-2 bg-amber-1 dark:bg-grey-9').props('flat bordered').mark('demo-scenarios')
+        self.buttons: dict[str, ui.button] = {}
+        self.classes('w-full max-w-3xl gap-2 bg-amber-50 dark:bg-neutral-900').props('flat bordered').mark('demo-scenarios')
         with self:
-            with ui.row().classes('items-center gap-2'):
-                ui.icon('science', size='sm').classes('text-amber-10')
+            with ui.row().classes('items-center gap-2 no-wrap'):
+                ui.icon('science', size='sm').classes('text-amber-700 dark:text-amber-300')
                 ui.label('Demo mode: the agents here are scripted').classes('font-semibold')
-            ui.label('Pick what the simulated agent does; this writes a line "scenario: NAME" into the prompt, which '
-                     'the simulator reads. Without one, the session succeeds.').classes('text-sm opacity-80')
-            with ui.element('div').classes('grid grid-cols-1 sm:grid-cols-2 gap-2 w-full'):
+            ui.label('Pick what the simulated agent does. This writes a line "scenario: NAME" into the prompt, which '
+                     'the simulator reads; without one, the session succeeds.').classes('text-sm opacity-80')
+            with ui.row().classes('w-full gap-2 flex-wrap'):
                 for name in SCENARIOS:
                     title, icon, text = SCENARIO_NAMES[name]
-                    with ui.button(on_click=lambda n=name: self.pick(n)).props('flat no-caps align=left') \
-                            .classes('w-full text-left').mark(f'scenario-{name}'):
-                        with ui.row().classes('items-start gap-2 no-wrap w-full'):
-                            ui.icon(icon).classes('mt-1')
-                            with ui.column().classes('gap-0 items-start'):
-                                ui.label(f'{title} · {name}').classes('font-medium')
-                                ui.label(text).classes('text-xs opacity-70 normal-case')
+                    self.buttons[name] = ui.button(title, icon=icon, on_click=lambda n=name: self.pick(n)) \
+                        .props('no-caps dense rounded').classes('px-2').tooltip(text).mark(f'scenario-{name}')
+            self.description = ui.label().classes('text-sm').mark('scenario-description')
+        prompt.on_value_change(self.show)
+        self.show()
 
     def pick(self, name: str) -> None:
         self.prompt.value = with_scenario(self.prompt.value or '', name)
         self.prompt.run_method('focus')
+
+    def show(self) -> None:
+        chosen = scenario_of(self.prompt.value or '')
+        for name, button in self.buttons.items():
+            button.props(remove='outline unelevated color').props(
+                'unelevated color=primary' if name == chosen else 'outline color=primary')
+        title, _, text = SCENARIO_NAMES.get(chosen, (chosen, '', 'The simulator does not know this scenario.'))
+        self.description.text = f'{title} (scenario: {chosen}): {text}'

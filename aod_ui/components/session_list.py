@@ -57,6 +57,7 @@ class SessionList:
         self.problem.set_visibility(False)
         self.empty.set_visibility(not rows)
         self.table.set_visibility(bool(rows))
+        self.filters.show_choices(bool(rows))
         chosen = self.filters.filter
         self.filters.offer(rows)
         matching = chosen.apply(rows)

@@ -21,7 +21,7 @@ COLUMNS = [
     {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
     {'name': 'title', 'label': 'Session', 'field': 'title', 'align': 'left'},
     {'name': 'owner', 'label': 'Started by', 'field': 'owner', 'align': 'left', **_NARROW_HIDDEN},
-    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left'},
+    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left', **_NARROW_HIDDEN},
     {'name': 'activity', 'label': 'Last activity', 'field': 'activity', 'align': 'left', **_NARROW_HIDDEN},
     {'name': 'turns', 'label': 'Turns', 'field': 'turns', 'align': 'right', **_NARROW_HIDDEN},
     {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right', **_NARROW_HIDDEN},
@@ -39,6 +39,9 @@ TITLE_SLOT = r'''
     dashboard</span><span v-if="props.row.deleted" class="text-amber-10"> · deleted upstream, kept in the archive</span>
     <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
     {{ label }}</q-badge></div>
+  <div class="text-xs opacity-70 sm:hidden">
+    <span :title="props.row.created_exact">created {{ props.row.created }}</span> ·
+    <span :title="props.row.activity_exact">last activity {{ props.row.activity }}</span></div>
 </q-td>'''
 CREATED_SLOT = r'''
 <q-td :props="props"><span :title="props.row.created_exact">{{ props.row.created }}</span></q-td>'''

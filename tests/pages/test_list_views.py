@@ -10,7 +10,7 @@ import pytest
 from nicegui import app
 from nicegui.testing import User
 
-from aod_ui.components.demo_scenarios import SCENARIO_NAMES, with_scenario
+from aod_ui.components.demo_scenarios import SCENARIO_NAMES, scenario_of, with_scenario
 from aod_ui.components.new_session_button import REFUSAL
 from aod_ui.components.shortcuts import Shortcuts
 from aod_ui.services import Actor
@@ -103,6 +103,8 @@ def test_a_picked_scenario_replaces_the_prompts_own() -> None:
     assert with_scenario('Fix it.\n', 'fail-exit') == 'Fix it.\nscenario: fail-exit'
     assert with_scenario('Fix it.\nSCENARIO: stall\nstage: skills', 'fail-provision') == \
         'Fix it.\nstage: skills\nscenario: fail-provision'
+    assert scenario_of('Fix it.') == 'success'
+    assert scenario_of('Fix it.\n  Scenario:  Long  \nmore') == 'long'
 
 
 async def test_demo_mode_new_session_offers_the_scenarios(user_in_demo):  # noqa: F811
@@ -117,8 +119,14 @@ async def test_demo_mode_new_session_offers_the_scenarios(user_in_demo):  # noqa
     demo.find(marker='prompt').type('Tidy the changelog.')
     demo.find(marker='scenario-fail-exit').click()
     assert value(demo, 'prompt') == 'Tidy the changelog.\nscenario: fail-exit'
+    await demo.should_see('Fails (scenario: fail-exit)')
     demo.find(marker='scenario-long').click()
     assert value(demo, 'prompt') == 'Tidy the changelog.\nscenario: long'
+    demo.find(marker='prompt').clear().type('Typed by hand.\nscenario: stall')
+    await demo.should_see('Goes quiet (scenario: stall)')
+    with demo:
+        assert demo.find(marker='scenario-stall').elements.pop().props.get('unelevated') is True
+        assert demo.find(marker='scenario-long').elements.pop().props.get('outline') is True
 
 
 async def test_without_demo_mode_new_session_has_no_scenarios(user: User):
