@@ -49,7 +49,8 @@ class DemoScenarios(ui.card):
         super().__init__()
         self.prompt = prompt
         self.buttons: dict[str, ui.button] = {}
-        self.classes('w-full max-w-3xl gap-2 bg-amber-50 dark:bg-neutral-900').props('flat bordered').mark('demo-scenarios')
+        self.classes('w-full max-w-3xl gap-2 bg-amber-50 dark:bg-neutral-900').props('flat bordered') \
+            .mark('demo-scenarios')
         with self:
             with ui.row().classes('items-center gap-2 no-wrap'):
                 ui.icon('science', size='sm').classes('text-amber-700 dark:text-amber-300')

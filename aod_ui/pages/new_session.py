@@ -8,6 +8,7 @@ from .. import theme
 from ..components.demo_scenarios import DemoScenarios
 from ..components.launch_form import LaunchForm
 from ..components.launch_limits import LaunchLimitNotice
+from ..components.new_session_button import REFUSAL
 from ..components.rerun_panel import rerun_request
 from ..components.templates_panel import TemplatesPanel
 from ..errors import AodUiError
@@ -20,7 +21,7 @@ __all__ = ['register']
 
 def register(system: System) -> None:
     @page(system, '/new', 'New session', heading=True, gate=can_launch,
-          refusal='Your role may watch sessions but not start them. Ask an admin for the member role.')
+          refusal=REFUSAL)
     async def new_session_page(view: View, agent: str = '', rerun: str = '') -> None:
         try:
             # AoD scopes agents to the token's owner: with personal tokens, the person's own agents
