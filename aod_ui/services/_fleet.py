@@ -88,7 +88,8 @@ class FleetService:
         shared = self.upstreams.shared
         known = shared.status.known_limit if shared is not None else None
         stuck = [r for r in rows if r.status == 'pending' and r.created_at and now - r.created_at > self.stuck_pending]
-        silent = [r for r in rows if r.status == 'running' and now - (r.updated_at or r.created_at or now)
+        # AoD does not move `updated_at` for output: the last activity counts what the session's hub read too
+        silent = [r for r in rows if r.status == 'running' and now - (r.last_activity_at or now)
                   > self.silent_running]
         since = now - timedelta(days=self.days)
         recent = [r for r in rows if r.created_at and r.created_at >= since]
