@@ -33,13 +33,13 @@ STATUS_SLOT = r'''
     {{ props.row.status }}</q-badge>
 </q-td>'''
 TITLE_SLOT = r'''
-<q-td :props="props" class="max-w-md">
+<q-td :props="props" class="max-w-md max-sm:max-w-[14rem]">
   <div class="truncate font-medium" :title="props.row.title">{{ props.row.title }}</div>
   <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
     dashboard</span><span v-if="props.row.deleted" class="text-amber-10"> · deleted upstream, kept in the archive</span>
     <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
     {{ label }}</q-badge></div>
-  <div class="text-xs opacity-70 sm:hidden">
+  <div class="text-xs opacity-70 whitespace-normal sm:hidden">
     <span :title="props.row.created_exact">created {{ props.row.created }}</span> ·
     <span :title="props.row.activity_exact">last activity {{ props.row.activity }}</span></div>
 </q-td>'''
