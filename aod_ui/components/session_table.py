@@ -1,5 +1,5 @@
-"""The sessions list's table: status, prompt, who started it, when, turns, duration and what the agent changed, a
-page at a time."""
+"""The sessions list's table: status, prompt, who started it, when, when it last did something, turns,
+duration and what the agent changed, a page at a time."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ COLUMNS = [
     {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
     {'name': 'title', 'label': 'Session', 'field': 'title', 'align': 'left'},
     {'name': 'owner', 'label': 'Started by', 'field': 'owner', 'align': 'left', **_NARROW_HIDDEN},
-    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left'},
+    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left', **_NARROW_HIDDEN},
+    {'name': 'activity', 'label': 'Last activity', 'field': 'activity', 'align': 'left', **_NARROW_HIDDEN},
     {'name': 'turns', 'label': 'Turns', 'field': 'turns', 'align': 'right', **_NARROW_HIDDEN},
     {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right', **_NARROW_HIDDEN},
     {'name': 'changes', 'label': 'Changes', 'field': 'changes', 'align': 'left', **_NARROW_HIDDEN},
@@ -34,12 +35,15 @@ STATUS_SLOT = r'''
     {{ props.row.status }}</q-badge>
 </q-td>'''
 TITLE_SLOT = r'''
-<q-td :props="props" class="max-w-md">
+<q-td :props="props" class="max-w-md max-sm:max-w-[14rem]">
   <div class="truncate font-medium" :title="props.row.title">{{ props.row.title }}</div>
   <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
     dashboard</span><span v-if="props.row.deleted" class="text-amber-10"> · deleted upstream, kept in the archive</span>
     <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
     {{ label }}</q-badge></div>
+  <div class="text-xs opacity-70 whitespace-normal sm:hidden">
+    <span :title="props.row.created_exact">created {{ props.row.created }}</span> ·
+    <span :title="props.row.activity_exact">last activity {{ props.row.activity }}</span></div>
 </q-td>'''
 CREATED_SLOT = r'''
 <q-td :props="props"><span :title="props.row.created_exact">{{ props.row.created }}</span></q-td>'''
@@ -52,6 +56,8 @@ CHANGES_SLOT = r'''
   <a v-for="link in props.row.links" :key="link.url" :href="link.url" target="_blank" rel="noopener noreferrer"
     class="text-xs text-primary mr-2 whitespace-nowrap" @click.stop>{{ link.label }}</a>
 </q-td>'''
+ACTIVITY_SLOT = r'''
+<q-td :props="props"><span :title="props.row.activity_exact">{{ props.row.activity }}</span></q-td>'''
 
 
 def _table_row(row: SessionRow) -> dict:
@@ -61,7 +67,9 @@ def _table_row(row: SessionRow) -> dict:
         'recorded': row.recorded, 'deleted': row.deleted_upstream, 'labels': list(row.labels),
         'owner': row.owner or '—',
         'created': fmt.relative_time(row.created_at),
-        'created_exact': fmt.exact_time(row.created_at), 'turns': row.turn_count,
+        'created_exact': fmt.exact_time(row.created_at),
+        'activity': fmt.relative_time(row.last_activity_at), 'activity_exact': fmt.exact_time(row.last_activity_at),
+        'turns': row.turn_count,
         'duration': fmt.duration(row.duration_seconds), **_changes(row.changes),
     }
 
@@ -83,6 +91,7 @@ class SessionTable(PagedTable):
         self.table.add_slot('body-cell-title', TITLE_SLOT)
         self.table.add_slot('body-cell-created', CREATED_SLOT)
         self.table.add_slot('body-cell-changes', CHANGES_SLOT)
+        self.table.add_slot('body-cell-activity', ACTIVITY_SLOT)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/sessions/{e.args[1]["id"]}'))
 
     def show_rows(self, rows: list[SessionRow]) -> None:

@@ -84,6 +84,8 @@ class SessionHub(Archiving):
         self.state = HubState('connecting')
         self.connections = 0
         self.last_event_at: float | None = None
+        """When (`time.time()`) this hub last accepted an event from AoD's stream (events loaded from the archive do
+        not count): while the session is active, the moment it last did something (see `services.last_activity`)."""
         self.transcript = Transcript(merge_lines=50, merge_chars=16 * 1024, hold=hold)
         """The structured transcript, built once here for every viewer; it holds about the latest `hold` events,
         output lines and entries (smaller merged entries keep each push small as live output grows)."""
