@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 from nicegui import app, ui
 from nicegui.testing import User
+
+from aod_ui.services import Actor
 
 from ..helpers import CODEX, eventually
 from .support import label_texts
@@ -46,6 +49,22 @@ async def test_search_combines_with_the_lists_filters(user: User):
     await user.should_see(marker='search-hit')
     await user.open(f'/?q={word}&status=running')
     await user.should_see(marker='search-none')
+
+
+async def test_search_takes_the_days_created_from_the_lists_filter(user: User):
+    await user.open('/')
+    word = f'quokka{uuid.uuid4().hex[:8]}'
+    session_id = await indexed_session(f'Fix the flaky {word} test\nscenario: success')
+    rows = await app.state.aod_system.sessions.list(Actor('local', 'admin'))
+    created = next(row for row in rows if row.id == session_id).created_at.astimezone().date()
+    for days, found in ((f'from={created}&to={created}', True), (f'from={created + timedelta(days=1)}', False),
+                        (f'to={created - timedelta(days=1)}', False)):
+        await user.open(f'/?q={word}&{days}')
+        if found:
+            await user.should_see(marker='search-hit')
+        else:
+            await user.should_see(marker='search-none')
+            await user.should_not_see(marker='search-hit')
 
 
 async def test_find_in_a_long_session_pages_the_raw_window_to_the_match(user: User):
