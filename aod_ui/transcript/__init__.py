@@ -33,6 +33,7 @@ from ._raw import RawLog
 from ._readable import entry_text, readable_line
 from ._status import status_after
 from ._text import DISPLAY_LIMIT, clip, one_line, summarize_tool
+from ._tone import is_failure_line
 from ._transcript import MERGE_CHARS, MERGE_LINES, Transcript
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     'TurnEntry',
     'clip',
     'entry_text',
+    'is_failure_line',
     'iter_jsonl',
     'iter_text',
     'one_line',
