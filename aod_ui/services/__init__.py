@@ -9,6 +9,7 @@ from ._listing import LIST_SCOPES, ListFilter, filter_rows, in_scope
 from ._notifications import Notifications
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
+from ._provisioning import ProvisioningTimes, Typical, provisioning_ms
 from ._reruns import Reruns
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
 from ._search import SearchPage, SearchService
@@ -37,6 +38,7 @@ __all__ = [
     'OidcPolicy',
     'PeopleService',
     'PlanItem',
+    'ProvisioningTimes',
     'RateLimiter',
     'Reruns',
     'RetentionPolicy',
@@ -56,6 +58,7 @@ __all__ = [
     'TokenRefused',
     'TokenService',
     'TokenVault',
+    'Typical',
     'Upstreams',
     'Usage',
     'Webhook',
@@ -67,5 +70,6 @@ __all__ = [
     'first_line',
     'in_scope',
     'is_admin',
+    'provisioning_ms',
     'token_prefix',
 ]

@@ -31,7 +31,7 @@ from ._export import iter_jsonl, iter_text
 from ._lines import LineDemux, LineIndex, RawLine
 from ._raw import RawLog
 from ._readable import entry_text, readable_line
-from ._status import status_after
+from ._status import LiveStatus, status_after
 from ._text import DISPLAY_LIMIT, clip, one_line, summarize_tool
 from ._tone import is_failure_line
 from ._transcript import MERGE_CHARS, MERGE_LINES, Transcript
@@ -48,6 +48,7 @@ __all__ = [
     'LineDemux',
     'LineIndex',
     'LinesEntry',
+    'LiveStatus',
     'MessageEntry',
     'NoticeEntry',
     'RawLine',

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ['status_after']
+from ..status import ACTIVE
+from ._lines import TERMINAL_TYPES, turn_of
+
+__all__ = ['LiveStatus', 'status_after']
 
 
 def status_after(status: str, events: Iterable[Mapping[str, Any]]) -> str:
@@ -32,3 +35,35 @@ def status_after(status: str, events: Iterable[Mapping[str, Any]]) -> str:
         elif kind in ('turn_start', 'output') or (kind == 'stage' and event.get('stage') == 'runtime_start'):
             status = 'running'
     return status
+
+
+class LiveStatus:
+    """A session's status on an open page: AoD's answer when the page opened, moved on by the events after it.
+
+    A hub may still be reading the session's history when a page opens (a session read from AoD for the first time,
+    or turns AoD ended before the page opened): events of turns AoD had already ended are history, and neither move
+    the status (a replayed `turn_start` of turn 2 would read `running` again) nor count as a change to announce.
+    Events of the turn AoD said was active, and of later turns (a follow-up), are live. `turn` and `ended` say where
+    the hub's transcript stood when the page joined it.
+    """
+
+    def __init__(self, status: str, turn_count: int, *, turn: int | None = None, ended: bool = False) -> None:
+        self.status = status
+        self.first_live = max(1, turn_count) + (0 if status in ACTIVE else 1)
+        """The first turn whose events are live."""
+        self._turn = turn or 1
+        self._ended = ended
+
+    def feed(self, events: Iterable[Mapping[str, Any]]) -> str:
+        """Take the events of one push; returns the status after them."""
+        for event in events:
+            kind = event.get('type')
+            if kind in ('turn_start', 'output'):
+                self._turn, self._ended = turn_of(dict(event), self._turn), False
+            elif kind == 'stage' and self._ended:  # stages after a turn's end provision the next turn
+                self._turn, self._ended = self._turn + 1, False
+            if self._turn >= self.first_live:
+                self.status = status_after(self.status, (event,))
+            if kind in TERMINAL_TYPES:
+                self._ended = True
+        return self.status
