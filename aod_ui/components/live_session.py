@@ -3,16 +3,20 @@ page's person may watch it."""
 
 from __future__ import annotations
 
-from nicegui import ui
+import contextlib
 
+from nicegui import background_tasks, ui
+
+from ..errors import AodUiError
 from ..hub import Batch, HubState, SessionHub
-from ..services import SessionDetail
+from ..services import SessionDetail, Typical
 from ..status import ACTIVE, FINISHED
 from ..system import System
-from ..transcript import StageEntry, status_after
+from ..transcript import LiveStatus, StageEntry
 from .find_bar import FindBar
 from .followup_box import FollowUpBox
 from .page_guard import PageGuard
+from .provisioning_notice import ProvisioningNotice
 from .session_header import SessionHeader
 from .transcript_panel import TranscriptPanel
 
@@ -22,27 +26,35 @@ ENDED = {'completed': 'finished', 'failed': 'failed', 'terminated': 'was stopped
 
 
 class LiveSession:
-    """`status` is the session's status as AoD last said and its stream has told since (`transcript.status_after`,
-    the domain's rule); every part of the page shows it. Every push first asks the page's guard whether its person
-    may still watch the session: a change of rights takes the page down at once."""
+    """`status` is the session's status as AoD said when the page opened and its stream has told since
+    (`transcript.LiveStatus`, the domain's rule, which leaves out history the hub reads after the page opened);
+    every part of the page shows it, and only a change seen live is announced. Every push first asks the page's
+    guard whether its person may still watch the session: a change of rights takes the page down at once."""
 
     def __init__(self, system: System, detail: SessionDetail, hub: SessionHub, guard: PageGuard, *, find: str = '',
-                 at: int | None = None) -> None:
+                 at: int | None = None, typical: Typical | None = None) -> None:
         self.system = system
         self.row = detail.row
         self.hub = hub
         self.guard = guard
         self.status = self.row.status
+        self.turn_count = max(self.row.turn_count, len(detail.turns))
+        self.live = LiveStatus(self.status, self.turn_count)  # placed in the stream when the page joins the hub
         self.page_title = f'{self.row.title[:40]} · {system.settings.title}'
         ui.page_title(self.page_title)
         self.header = SessionHeader(system, detail, guard.presence.actor, hub, on_status=self.set_status)
-        self.panel = panel = TranscriptPanel(hub)
+        self.panel = panel = TranscriptPanel(hub, on_follow=self.header.set_following)
         with panel.find_slot:
             self.finder = FindBar(system.finder, guard.presence.actor, self.row.id, hub.transcript, panel.transcript,
                                   panel.raw, query=find, at=at, raw_shown=panel.raw_shown,
                                   left_tail=lambda: panel.set_following(False))
         panel.tabs.on_value_change(self.finder.search)
+        self.provisioning: ProvisioningNotice | None = None
+        if self.status == 'pending' and self.live.first_live <= 1:  # the first turn: the sandbox is being made
+            with panel.notice_slot:
+                self.provisioning = ProvisioningNotice(self.row.created_at, typical)
         self.followup = FollowUpBox(system, self.row.id, may_act=detail.may_act and not detail.deleted_upstream)
+        panel.scroller.keep_in_view(self.followup.card)
         self.set_status(self.status)
 
     @classmethod
@@ -51,7 +63,8 @@ class LiveSession:
         """The page of `detail`'s session, watching it live; with `find`, at that search's match `at`."""
         hub = await system.hubs.opened(detail.row.id)  # what the archive holds, loaded before the page shows it
         hub.set_turn_prompts({t.turn_number: t.prompt for t in detail.turns})
-        live = cls(system, detail, hub, guard, find=find, at=at)
+        typical = await system.provisioning.typical() if detail.row.status == 'pending' else None
+        live = cls(system, detail, hub, guard, find=find, at=at, typical=typical)
         replay = live.watch()
         if find:
             await live.finder.search()
@@ -65,6 +78,8 @@ class LiveSession:
     def watch(self) -> bool:
         """Join the hub; returns whether it had events to show at once."""
         replay, viewer = self.hub.join(self.on_batch, self.on_state, allowed=self.may_watch)
+        transcript = self.hub.transcript
+        self.live = LiveStatus(self.status, self.turn_count, turn=transcript.current_turn, ended=transcript.finished)
         ui.context.client.on_delete(viewer.close)
         self.guard.on_down(viewer.close)
         self.system.sessions.access_changed.subscribe(
@@ -74,20 +89,35 @@ class LiveSession:
 
     def set_status(self, status: str) -> None:
         previous, self.status = self.status, status
+        self.live.status = status
         self.header.show_status(status)
         self.followup.set_status(status)
-        if previous != status and status in FINISHED and previous in ACTIVE:
+        if self.provisioning is not None:
+            self.provisioning.show(status == 'pending', self.hub.transcript.stages)
+        if previous != status and status in FINISHED and previous in ACTIVE:  # seen live: history never gets here
             ui.notify(f'Session {ENDED[status]}: {self.row.title[:60]}',
                       type='positive' if status == 'completed' else 'warning')
             ui.page_title(f'{"✓" if status == "completed" else "✗"} {self.page_title}')
+            background_tasks.create(self.refresh_row(), name='session row after its end')
+
+    async def refresh_row(self) -> None:
+        """Read the session from AoD again once it ended, so the header's facts (its duration) are the list's."""
+        with contextlib.suppress(AodUiError):
+            detail = await self.system.sessions.get(self.guard.presence.actor, self.row.id)
+            self.row = detail.row
+            self.header.set_row(detail.row)
 
     def on_batch(self, batch: Batch) -> None:
-        self.header.show_stages([c.entry for c in batch.changes if isinstance(c.entry, StageEntry)])
+        if any(isinstance(c.entry, StageEntry) for c in batch.changes):
+            self.header.show_stages([c.entry for c in batch.changes if isinstance(c.entry, StageEntry)])
+            if self.provisioning is not None:
+                self.provisioning.show(self.status == 'pending', self.hub.transcript.stages)
         self.panel.apply(batch.changes)
-        status = status_after(self.status, batch.events)
+        status = self.live.feed(batch.events)
         if status != self.status:
             self.set_status(status)
         self.header.show_progress()
+        self.header.show_live()
 
     def on_state(self, state: HubState) -> None:
         self.header.show_hub(state)

@@ -67,8 +67,7 @@ class SessionActions:
         finally:
             self.stop_button.props(remove='loading')
             self.stop_button.text = 'Stop'
-        ui.notify('Session stopped.', type='info')
-        self.on_status(status)
+        self.on_status(status)  # the page announces the end once, whether this answer or the stream says it first
 
     async def delete(self) -> None:
         active = self.status in ACTIVE

@@ -9,7 +9,7 @@ from nicegui import ui
 
 from .. import format as fmt
 from ..hub import HubState, SessionHub
-from ..services import Actor, SessionDetail
+from ..services import Actor, SessionDetail, SessionRow
 from ..system import System
 from ..transcript import StageEntry
 from .rerun_panel import RerunPanel
@@ -23,7 +23,9 @@ __all__ = ['HUB_TEXT', 'SessionHeader', 'hub_text', 'reading_text']
 
 HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live: following the agent\'s output',
             'idle': 'All output received', 'stopped': 'Not following', 'gone': 'Deleted upstream'}
+PAUSED = 'Live: paused while you read earlier output ("Jump to latest" follows again)'
 READING = frozenset({'connecting', 'live', 'reconnecting'})
+QUIET_CLASSES = 'text-amber-10 dark:text-amber-4 font-semibold'
 
 
 def reading_text(rows: int) -> str:
@@ -32,7 +34,12 @@ def reading_text(rows: int) -> str:
             'the dashboard keeps it and opens it at once.')
 
 
-def hub_text(state: HubState) -> str:
+def hub_text(state: HubState, *, following: bool = True, quiet: float | None = None) -> str:
+    """The live line: how the stream is doing, whether the page follows it, and a silence of `quiet` seconds."""
+    if state.phase == 'live' and (quiet is not None or not following):
+        parts = [f'No output for {int(quiet // 60)} min: the agent may be thinking, waiting or stuck'] \
+            if quiet is not None else []
+        return ' · '.join(parts + ([] if following else [PAUSED if not parts else 'paused while you read']))
     text = HUB_TEXT.get(state.phase, state.phase)
     if state.phase == 'reconnecting':
         text = 'Reconnecting'
@@ -72,10 +79,18 @@ class SessionHeader(ui.card):
                          + (f', which keeps it {days:g} days after the deletion.' if days else '.')) \
                     .classes('text-sm bg-amber-1 rounded p-2').mark('deleted-upstream')
             self.hub_line = ui.label().classes('text-xs opacity-70').mark('hub-state')
+            self.quiet_timer = ui.timer(15.0, self.show_live)  # the silence grows without any event to say so
             self.progress = ui.label().classes('text-xs').mark('reading-progress')
             self.timeline = StageTimeline()
         self.pending = row.status == 'pending'
-        self.show_stages([entry for entry in hub.transcript.entries if isinstance(entry, StageEntry)])
+        self.status = row.status
+        self.following = True
+        self.show_stages(list(hub.transcript.stages))  # kept however much output the hub let go since
+        self.describe()
+
+    def set_row(self, row: SessionRow) -> None:
+        """AoD's latest word on the session (after it ended, so its duration reads as in the list)."""
+        self.row = row
         self.describe()
 
     def describe(self) -> None:
@@ -91,6 +106,7 @@ class SessionHeader(ui.card):
         self.facts.text = ' · '.join(parts)
 
     def show_status(self, status: str) -> None:
+        self.status = status
         self.pending = status == 'pending'
         self.badge.set_status(status)
         self.actions.set_status(status)
@@ -106,8 +122,21 @@ class SessionHeader(ui.card):
             self.timeline.settle()
 
     def show_hub(self, state: HubState) -> None:
-        self.hub_line.text = hub_text(state)
+        self.show_live()
         self.show_progress()
+
+    def set_following(self, on: bool) -> None:
+        """Whether the page follows the newest output (the reader may have scrolled up to read)."""
+        self.following = on
+        self.show_live()
+
+    def show_live(self) -> None:
+        quiet = self.hub.quiet_for() if self.status == 'running' else None
+        self.hub_line.text = hub_text(self.hub.state, following=self.following, quiet=quiet)
+        if quiet is not None:  # amber, not red: a silence is worth a look, not a failure
+            self.hub_line.classes(add=QUIET_CLASSES, remove='opacity-70')
+        else:
+            self.hub_line.classes(add='opacity-70', remove=QUIET_CLASSES)
 
     def show_progress(self) -> None:
         hub = self.hub

@@ -41,6 +41,8 @@ PUSH_SHARE = 4
 last few, so one push caught by a garbage collection does not hold the next ones back)."""
 MAX_STRETCH = 0.5
 """The longest wait between two pushes that the stretching may ask for, in seconds."""
+QUIET_AFTER = 120.0
+"""Seconds without a new row from AoD after which a running session reads as quiet (`SessionHub.quiet_for`)."""
 
 
 class StreamSource(Protocol):
@@ -82,7 +84,11 @@ class SessionHub(Archiving):
         self.cursor: int | None = None
         self.state = HubState('connecting')
         self.connections = 0
-        self.last_event_at: float | None = None
+        self.last_output_at: float | None = None
+        """When (wall clock) the latest new row (output or stage) arrived from AoD, not from the archive: the
+        session's last sign of life as this dashboard saw it. A hub follows every active session from its start
+        (the archive's follower), so this is when the agent last wrote; a hub started later counts from its first
+        read."""
         self.transcript = Transcript(merge_lines=50, merge_chars=16 * 1024, hold=hold)
         """The structured transcript, built once here for every viewer; it holds about the latest `hold` events,
         output lines and entries (smaller merged entries keep each push small as live output grows)."""
@@ -270,9 +276,9 @@ class SessionHub(Archiving):
             if turn in self._turns_started:
                 return
             self._turns_started.add(turn)
-        self.last_event_at = time.time()
         if event.cursor is not None and kind not in TERMINAL_TYPES | {'stale'}:
             self.rows_read += 1
+            self.last_output_at = time.time()
         if self._log is not None:
             self._log.append(event.cursor, payload)
         self._pending.append(payload)
@@ -312,6 +318,14 @@ class SessionHub(Archiving):
             self._pending_changes.extend(self.transcript.set_turn_prompt(turn, prompt))
         if self._pending_changes:
             self._schedule_flush()
+
+    def quiet_for(self, now: float | None = None) -> float | None:
+        """How long the live stream has brought nothing new, once that is `QUIET_AFTER` or more; else None (also
+        when the hub is not reading live, or has read nothing yet)."""
+        if self.state.phase != 'live' or self.last_output_at is None or self._terminal is not None:
+            return None
+        quiet = (time.time() if now is None else now) - self.last_output_at
+        return quiet if quiet >= QUIET_AFTER else None
 
     # -- waiting ------------------------------------------------------------------------------------------------
 

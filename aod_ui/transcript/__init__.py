@@ -34,9 +34,10 @@ from ._readable import entry_text, readable_line
 from ._status import LiveStatus, status_after
 from ._text import DISPLAY_LIMIT, clip, one_line, summarize_tool
 from ._tone import is_failure_line
-from ._transcript import MERGE_CHARS, MERGE_LINES, Transcript
+from ._transcript import CUT_OFF, MERGE_CHARS, MERGE_LINES, Transcript
 
 __all__ = [
+    'CUT_OFF',
     'DISPLAY_LIMIT',
     'MERGE_CHARS',
     'MERGE_LINES',
