@@ -38,8 +38,7 @@ class LiveSession:
         self.hub = hub
         self.guard = guard
         self.status = self.row.status
-        self.turn_count = max(self.row.turn_count, len(detail.turns))
-        self.live = LiveStatus(self.status, self.turn_count)  # placed in the stream when the page joins the hub
+        self.live = LiveStatus(self.status, max(self.row.turn_count, len(detail.turns)))
         self.page_title = f'{self.row.title[:40]} · {system.settings.title}'
         ui.page_title(self.page_title)
         self.header = SessionHeader(system, detail, guard.presence.actor, hub, on_status=self.set_status)
@@ -78,8 +77,9 @@ class LiveSession:
     def watch(self) -> bool:
         """Join the hub; returns whether it had events to show at once."""
         replay, viewer = self.hub.join(self.on_batch, self.on_state, allowed=self.may_watch)
-        transcript = self.hub.transcript
-        self.live = LiveStatus(self.status, self.turn_count, turn=transcript.current_turn, ended=transcript.finished)
+        status = self.live.feed(replay)  # the hub may have read on since AoD answered (the agent started meanwhile)
+        if status != self.status:
+            self.set_status(status, announce=False)
         ui.context.client.on_delete(viewer.close)
         self.guard.on_down(viewer.close)
         self.system.sessions.access_changed.subscribe(
@@ -87,14 +87,14 @@ class LiveSession:
         self.on_state(self.hub.state)
         return bool(replay)
 
-    def set_status(self, status: str) -> None:
+    def set_status(self, status: str, *, announce: bool = True) -> None:
         previous, self.status = self.status, status
         self.live.status = status
         self.header.show_status(status)
         self.followup.set_status(status)
         if self.provisioning is not None:
             self.provisioning.show(status == 'pending', self.hub.transcript.stages)
-        if previous != status and status in FINISHED and previous in ACTIVE:  # seen live: history never gets here
+        if announce and previous != status and status in FINISHED and previous in ACTIVE:  # seen live
             ui.notify(f'Session {ENDED[status]}: {self.row.title[:60]}',
                       type='positive' if status == 'completed' else 'warning')
             ui.page_title(f'{"✓" if status == "completed" else "✗"} {self.page_title}')

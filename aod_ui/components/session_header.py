@@ -26,6 +26,8 @@ HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live: fol
 PAUSED = 'Live: paused while you read earlier output ("Jump to latest" follows again)'
 READING = frozenset({'connecting', 'live', 'reconnecting'})
 QUIET_CLASSES = 'text-amber-10 dark:text-amber-4 font-semibold'
+QUIET_CHECK = 15.0
+"""Seconds between looks at how long the stream has been silent (a silence grows without any event to say so)."""
 
 
 def reading_text(rows: int) -> str:
@@ -66,7 +68,7 @@ class SessionHeader(ui.card):
                 self.badge = StatusBadge(row.status)
                 with ui.column().classes('flex-1 gap-0 min-w-0'):
                     ui.label(row.title).classes('text-xl font-semibold break-words').mark('session-title')
-                    self.facts = ui.label().classes('text-sm opacity-70')
+                    self.facts = ui.label().classes('text-sm opacity-70').mark('session-facts')
                 self.actions = SessionActions(system, row.id, may_act=detail.may_act and not detail.deleted_upstream,
                                               on_status=on_status)
             SessionSettings(system, row, actor, may_act=detail.may_act)
@@ -79,7 +81,7 @@ class SessionHeader(ui.card):
                          + (f', which keeps it {days:g} days after the deletion.' if days else '.')) \
                     .classes('text-sm bg-amber-1 rounded p-2').mark('deleted-upstream')
             self.hub_line = ui.label().classes('text-xs opacity-70').mark('hub-state')
-            self.quiet_timer = ui.timer(15.0, self.show_live)  # the silence grows without any event to say so
+            self.quiet_timer = ui.timer(QUIET_CHECK, self.show_live)
             self.progress = ui.label().classes('text-xs').mark('reading-progress')
             self.timeline = StageTimeline()
         self.pending = row.status == 'pending'

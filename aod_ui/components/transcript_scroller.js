@@ -51,6 +51,12 @@ export default {
     this.fit();
     this.toBottom();
   },
+  watch: {
+    paged(now) {
+      const box = this.$el;
+      if (!now && box.scrollHeight - box.scrollTop - box.clientHeight < 40) this.setFollow(true); // reached the tail
+    },
+  },
   unmounted() {
     this.changes?.disconnect();
     this.sizes?.disconnect();

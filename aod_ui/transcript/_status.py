@@ -43,16 +43,16 @@ class LiveStatus:
     A hub may still be reading the session's history when a page opens (a session read from AoD for the first time,
     or turns AoD ended before the page opened): events of turns AoD had already ended are history, and neither move
     the status (a replayed `turn_start` of turn 2 would read `running` again) nor count as a change to announce.
-    Events of the turn AoD said was active, and of later turns (a follow-up), are live. `turn` and `ended` say where
-    the hub's transcript stood when the page joined it.
+    Events of the turn AoD said was active, and of later turns (a follow-up), are live. Feed it every event from the
+    start (the hub's replay when the page joins, then each push).
     """
 
-    def __init__(self, status: str, turn_count: int, *, turn: int | None = None, ended: bool = False) -> None:
+    def __init__(self, status: str, turn_count: int) -> None:
         self.status = status
         self.first_live = max(1, turn_count) + (0 if status in ACTIVE else 1)
         """The first turn whose events are live."""
-        self._turn = turn or 1
-        self._ended = ended
+        self._turn = 1
+        self._ended = False
 
     def feed(self, events: Iterable[Mapping[str, Any]]) -> str:
         """Take the events of one push; returns the status after them."""

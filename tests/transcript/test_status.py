@@ -63,7 +63,10 @@ def test_a_running_second_turn_ignores_the_first_turns_end() -> None:
     assert live.feed(_turn(2, first_id=10)[3:]) == 'completed'
 
 
-def test_a_page_joining_mid_history_starts_from_the_hubs_turn() -> None:
-    live = LiveStatus('running', 3, turn=2, ended=True)  # the hub held turns 1 and 2 when the page joined
+def test_the_replay_brings_a_status_aod_had_not_told_yet() -> None:
+    live = LiveStatus('pending', 1)  # AoD's answer; the hub had read on when the page joined it
+    assert live.feed(_turn(1)[:3]) == 'running'
+    live = LiveStatus('running', 3)
+    assert live.feed(_turn(1) + _turn(2, first_id=10)) == 'running'  # turns 1 and 2 held by the hub: history
     assert live.feed([{'type': 'stage', 'id': 30, 'stage': 'runtime_start', 'state': 'started'}]) == 'running'
     assert live.feed([{'type': 'exit', 'id': 31, 'code': 0}]) == 'completed'  # turn 3's end
