@@ -33,7 +33,7 @@ class ProvisioningNotice(ui.row):
         self.since = since or datetime.now(UTC)
         self.typical = typical
         self.stage = ''
-        self.classes('w-full items-start gap-3 no-wrap rounded-lg p-3 bg-blue-1 text-blue-10 '
+        self.classes('w-full items-start gap-3 no-wrap rounded-lg p-3 bg-blue-50 text-blue-900 '
                      'dark:bg-blue-950 dark:text-blue-100').mark('provisioning')
         with self:
             ui.spinner(size='sm').classes('mt-1')

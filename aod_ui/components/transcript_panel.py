@@ -15,6 +15,10 @@ from .transcript_view import TranscriptView
 __all__ = ['TranscriptPanel']
 
 
+def _jump_button(icon: str, words: str, action: Callable[[], None]) -> ui.button:
+    return ui.button(icon=icon, on_click=action).props(f'flat dense round aria-label="{words}"').tooltip(words)
+
+
 class TranscriptPanel:
     """Two tabs (the structured transcript and the raw output) over the hub's transcript. `following` says whether
     the reader is at the end; a reader who scrolls up holds the transcript still and gets "Jump to latest".
@@ -29,15 +33,13 @@ class TranscriptPanel:
             with ui.tabs().classes('flex-1 min-w-0').props('align=left dense') as self.tabs:
                 structured_tab = ui.tab('Transcript', icon='forum')
                 self.raw_tab = raw_tab = ui.tab('Raw output', icon='terminal')
-            ui.button(icon='vertical_align_top', on_click=self.jump_to_start).props('flat dense round') \
-                .tooltip('Jump to the start').mark('jump-start')
-            ui.button(icon='vertical_align_bottom', on_click=self.jump_to_latest).props('flat dense round') \
-                .tooltip('Jump to the end').mark('jump-end')
+            _jump_button('vertical_align_top', 'Jump to the start', self.jump_to_start).mark('jump-start')
+            _jump_button('vertical_align_bottom', 'Jump to the end', self.jump_to_latest).mark('jump-end')
         with ui.tab_panels(self.tabs, value=structured_tab).classes('w-full bg-transparent').props('keep-alive'):
             with ui.tab_panel(structured_tab).classes('p-0'):
                 self.scroller = TranscriptScroller(self._on_follow) \
                     .classes('aod-transcript w-full border rounded-lg overflow-y-auto p-4') \
-                    .style('height: 62vh; scrollbar-width: thin')
+                    .style('height: var(--aod-fit, 62vh); scrollbar-width: thin')
                 with self.scroller:
                     self.notice_slot = ui.element('div').classes('w-full')
                     """Where the session page says what happens before there is output (provisioning)."""

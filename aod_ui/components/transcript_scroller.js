@@ -5,14 +5,16 @@
 // with `on: false` (the page then holds the transcript still and says so); back at the bottom, `on: true`.
 // Sizing: the box takes the window's height minus what is above it and what must stay in view below it (the element
 // named by `keep`, the follow-up box), so the newest lines and the follow-up box are on screen without scrolling the
-// page; never less than `min` of the window's height (a phone's header is tall: there the page scrolls).
+// page; never less than `min` pixels or a third of the window (a phone's header is tall: there the page scrolls).
+// The height goes into the `--aod-fit` property, which the element's style reads: Vue sets the style it was given
+// again whenever the page re-renders, and would undo a height set here.
 // While `paged` (the server moved the window back in history), the bottom of the box is not the live tail: reaching
 // it does not follow (the page offers "Show later" and "Jump to latest" there).
 export default {
   template: "<div><slot></slot></div>",
   props: {
     keep: { type: Number, default: null },
-    min: { type: Number, default: 0.45 },
+    min: { type: Number, default: 240 },
     paged: { type: Boolean, default: false },
   },
   mounted() {
@@ -42,8 +44,10 @@ export default {
       const top = box.getBoundingClientRect().top + window.scrollY;
       const keep = this.keep === null ? null : document.getElementById(`c${this.keep}`);
       const below = keep ? Math.max(0, keep.getBoundingClientRect().bottom - box.getBoundingClientRect().bottom) : 0;
-      const height = Math.max(window.innerHeight * this.min, window.innerHeight - top - below - 16);
-      if (Math.abs(box.offsetHeight - height) > 1) box.style.height = `${Math.round(height)}px`;
+      const height = Math.max(this.min, window.innerHeight / 3, window.innerHeight - top - below - 16);
+      if (Math.abs(box.offsetHeight - height) <= 1) return;
+      box.style.setProperty("--aod-fit", `${Math.round(height)}px`); // Vue re-applies the element's own style
+      if (this.follow) this.toBottom(); // a resized box keeps its end in view
     };
     this.sizes = new ResizeObserver(() => this.fit());
     this.sizes.observe(document.body);
