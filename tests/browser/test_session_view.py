@@ -92,8 +92,7 @@ def test_stderr_is_red_only_where_it_reports_a_failure(shown, dashboard):
     banner = page.locator('.aod-transcript').get_by_text(re.compile('^claude-code 2.0.14')).first
     failure = page.locator('.aod-transcript').get_by_text(re.compile('^Error: agent stopped')).first
     assert not reddish(rgb(banner)) and reddish(rgb(failure))
-    failure.scroll_into_view_if_needed()
-    page.locator('.aod-transcript').evaluate('(box) => { box.scrollTop -= 200; }')
+    failure.evaluate('(element) => element.scrollIntoView({block: "center"})')
     screenshot(page, f'session-failed-stderr-{name}')
 
 
