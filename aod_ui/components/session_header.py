@@ -38,12 +38,18 @@ def reading_text(rows: int) -> str:
             'the dashboard keeps it and opens it at once.')
 
 
+def silence_text(quiet: float) -> str:
+    """A running session whose stream has brought nothing for `quiet` seconds."""
+    amount = f'{int(quiet // 60)} min' if quiet >= 60 else f'{int(quiet)} s'
+    return f'No output for {amount}: the agent may be thinking, waiting or stuck'
+
+
 def hub_text(state: HubState, *, following: bool = True, quiet: float | None = None) -> str:
     """The live line: how the stream is doing, whether the page follows it, and a silence of `quiet` seconds."""
-    if state.phase == 'live' and (quiet is not None or not following):
-        parts = [f'No output for {int(quiet // 60)} min: the agent may be thinking, waiting or stuck'] \
-            if quiet is not None else []
-        return ' · '.join(parts + ([] if following else [PAUSED if not parts else 'paused while you read']))
+    if state.phase == 'live' and quiet is not None:
+        return silence_text(quiet) + ('' if following else ' · paused while you read')
+    if state.phase == 'live' and not following:
+        return PAUSED
     text = HUB_TEXT.get(state.phase, state.phase)
     if state.phase == 'reconnecting':
         text = 'Reconnecting'
@@ -83,7 +89,8 @@ class SessionHeader(ui.card):
                          + (f', which keeps it {days:g} days after the deletion.' if days else '.')) \
                     .classes('text-sm bg-amber-1 rounded p-2').mark('deleted-upstream')
             self.hub_line = ui.label().classes('text-xs opacity-70').mark('hub-state')
-            self.quiet_timer = ui.timer(QUIET_CHECK, self.show_live)
+            self.quiet_after = system.settings.quiet_seconds
+            self.quiet_timer = ui.timer(min(QUIET_CHECK, self.quiet_after / 4), self.show_live)
             self.progress = ui.label().classes('text-xs').mark('reading-progress')
             self.timeline = StageTimeline()
         self.pending = row.status == 'pending'
@@ -135,7 +142,7 @@ class SessionHeader(ui.card):
         self.show_live()
 
     def show_live(self) -> None:
-        quiet = self.hub.quiet_for() if self.status == 'running' else None
+        quiet = self.hub.quiet_for(after=self.quiet_after) if self.status == 'running' else None
         self.hub_line.text = hub_text(self.hub.state, following=self.following, quiet=quiet)
         if quiet is not None:
             self.hub_line.classes(add=QUIET_CLASSES, remove='opacity-70')

@@ -42,7 +42,8 @@ last few, so one push caught by a garbage collection does not hold the next ones
 MAX_STRETCH = 0.5
 """The longest wait between two pushes that the stretching may ask for, in seconds."""
 QUIET_AFTER = 120.0
-"""Seconds without a new row from AoD after which a running session reads as quiet (`SessionHub.quiet_for`)."""
+"""Seconds without a new row from AoD after which a running session reads as quiet (`SessionHub.quiet_for`), unless
+the caller names its own (`AOD_UI_QUIET_SECONDS`)."""
 
 
 class StreamSource(Protocol):
@@ -319,13 +320,13 @@ class SessionHub(Archiving):
         if self._pending_changes:
             self._schedule_flush()
 
-    def quiet_for(self, now: float | None = None) -> float | None:
-        """How long the live stream has brought nothing new, once that is `QUIET_AFTER` or more; else None (also
+    def quiet_for(self, now: float | None = None, *, after: float = QUIET_AFTER) -> float | None:
+        """How long the live stream has brought nothing new, once that is `after` seconds or more; else None (also
         when the hub is not reading live, or has read nothing yet)."""
         if self.state.phase != 'live' or self.last_output_at is None or self._terminal is not None:
             return None
         quiet = (time.time() if now is None else now) - self.last_output_at
-        return quiet if quiet >= QUIET_AFTER else None
+        return quiet if quiet >= after else None
 
     # -- waiting ------------------------------------------------------------------------------------------------
 

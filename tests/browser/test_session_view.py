@@ -9,11 +9,24 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import screenshot
+from ..helpers import DASHBOARD_TOKEN
+from .conftest import Dashboard, screenshot
 from .test_e2e import launch
 
 SCROLLER = "document.querySelector('.aod-transcript')"
 AT_END = f'(() => {{ const c = {SCROLLER}; return c.scrollHeight - c.scrollTop - c.clientHeight < 40; }})()'
+
+
+@pytest.fixture(scope='module')
+def dashboard(simulator, tmp_path_factory):
+    """This module's dashboard flags a silent agent after 3 s instead of 2 min, so a test can watch it happen."""
+    env = {'AOD_API_URL': simulator.url, 'AOD_API_TOKEN': DASHBOARD_TOKEN,
+           'AOD_UI_STORAGE_SECRET': 'browser-test-storage-secret-0123456789abcdef', 'AOD_UI_REFRESH_SECONDS': '1',
+           'AOD_UI_LOG_LEVEL': 'warning', 'AOD_UI_AUTH': 'none', 'AOD_UI_SECURE_COOKIES': 'false',
+           'AOD_UI_QUIET_SECONDS': '3'}
+    server = Dashboard(env, tmp_path_factory.mktemp('dashboard'))
+    yield server
+    server.stop()
 
 
 def in_window(page: Page, locator) -> bool:
@@ -133,3 +146,13 @@ def test_jump_to_start_of_a_long_session_and_back(page: Page, dashboard):
     page.get_by_role('button', name='Jump to the end').click()
     page.wait_for_function(AT_END)
     expect(page.get_by_text('Agent exited with code 0')).to_be_visible()
+
+
+def test_a_silent_agent_is_flagged_in_the_live_line(shown, dashboard):
+    page, name = shown
+    launch(page, dashboard, 'Wait for the lock.\nscenario: stall', agent='code-review')
+    expect(page.get_by_text(re.compile(r'^No output for \d+ s: the agent may be thinking, waiting or stuck'))) \
+        .to_be_visible(timeout=20_000)
+    screenshot(page, f'session-quiet-{name}')
+    stop(page)
+    expect(page.get_by_text('terminated', exact=True).first).to_be_visible()
