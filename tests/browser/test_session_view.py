@@ -19,11 +19,12 @@ AT_END = f'(() => {{ const c = {SCROLLER}; return c.scrollHeight - c.scrollTop -
 
 @pytest.fixture(scope='module')
 def dashboard(simulator, tmp_path_factory):
-    """This module's dashboard flags a silent agent after 3 s instead of 2 min, so a test can watch it happen."""
+    """This module's dashboard flags a silent agent after 3 s instead of 2 min, so a test can watch it happen, and
+    holds the least a dashboard may (2,000 events and lines), so a long session outgrows it quickly."""
     env = {'AOD_API_URL': simulator.url, 'AOD_API_TOKEN': DASHBOARD_TOKEN,
            'AOD_UI_STORAGE_SECRET': 'browser-test-storage-secret-0123456789abcdef', 'AOD_UI_REFRESH_SECONDS': '1',
            'AOD_UI_LOG_LEVEL': 'warning', 'AOD_UI_AUTH': 'none', 'AOD_UI_SECURE_COOKIES': 'false',
-           'AOD_UI_QUIET_SECONDS': '3'}
+           'AOD_UI_QUIET_SECONDS': '3', 'AOD_UI_STREAM_HOLD': '2000'}
     server = Dashboard(env, tmp_path_factory.mktemp('dashboard'))
     yield server
     server.stop()
@@ -156,3 +157,15 @@ def test_a_silent_agent_is_flagged_in_the_live_line(shown, dashboard):
     screenshot(page, f'session-quiet-{name}')
     stop(page)
     expect(page.get_by_text('terminated', exact=True).first).to_be_visible()
+
+
+def test_find_says_when_the_words_are_only_in_output_let_go(page: Page, dashboard):
+    page.set_viewport_size({'width': 1440, 'height': 900})
+    launch(page, dashboard, 'Print a lot.\nscenario: huge\nlines: 9000')
+    expect(page.get_by_text('Agent exited with code 0')).to_be_visible(timeout=60_000)
+    page.get_by_placeholder('Find in this session').fill('build log line 17: ok')
+    expect(page.get_by_text('1 in earlier output', exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text('1 match in earlier output this page no longer holds', exact=False)).to_be_visible()
+    page.get_by_role('button', name='Jump to the start').click()
+    expect(page.get_by_text(re.compile('earlier entries are no longer kept in the dashboard'))).to_be_visible()
+    screenshot(page, 'session-find-beyond-the-hold-desktop')
