@@ -12,7 +12,7 @@ from ..hub import Batch, HubState, SessionHub
 from ..services import SessionDetail, Typical
 from ..status import ACTIVE, FINISHED
 from ..system import System
-from ..transcript import LiveStatus, StageEntry
+from ..transcript import StageEntry
 from .find_bar import FindBar
 from .followup_box import FollowUpBox
 from .page_guard import PageGuard
@@ -26,10 +26,10 @@ ENDED = {'completed': 'finished', 'failed': 'failed', 'terminated': 'was stopped
 
 
 class LiveSession:
-    """`status` is the session's status as AoD said when the page opened and its stream has told since
-    (`transcript.LiveStatus`, the domain's rule, which leaves out history the hub reads after the page opened);
-    every part of the page shows it, and only a change seen live is announced. Every push first asks the page's
-    guard whether its person may still watch the session: a change of rights takes the page down at once."""
+    """`status` is the session's status as its hub publishes it (`SessionHub.status`: AoD's answers and the stream's
+    events, by the domain's rule); every part of the page shows it, and a change from active to finished seen here is
+    announced once. Every push first asks the page's guard whether its person may still watch the session: a change
+    of rights takes the page down at once."""
 
     def __init__(self, system: System, detail: SessionDetail, hub: SessionHub, guard: PageGuard, *, find: str = '',
                  at: int | None = None, typical: Typical | None = None) -> None:
@@ -37,11 +37,10 @@ class LiveSession:
         self.row = detail.row
         self.hub = hub
         self.guard = guard
-        self.status = self.row.status
-        self.live = LiveStatus(self.status, max(self.row.turn_count, len(detail.turns)))
+        self.status = hub.status or self.row.status
         self.page_title = f'{self.row.title[:40]} · {system.settings.title}'
         ui.page_title(self.page_title)
-        self.header = SessionHeader(system, detail, guard.presence.actor, hub, on_status=self.set_status)
+        self.header = SessionHeader(system, detail, guard.presence.actor, hub)
         self.panel = panel = TranscriptPanel(hub, on_follow=self.header.set_following)
         with panel.find_slot:
             self.finder = FindBar(system.finder, guard.presence.actor, self.row.id, hub.transcript, panel.transcript,
@@ -49,7 +48,7 @@ class LiveSession:
                                   left_tail=lambda: panel.set_following(False))
         panel.tabs.on_value_change(self.finder.search)
         self.provisioning: ProvisioningNotice | None = None
-        if self.status == 'pending' and self.live.first_live <= 1:  # the first turn: the sandbox is being made
+        if self.status == 'pending' and max(self.row.turn_count, len(detail.turns)) <= 1:  # the sandbox is made
             with panel.notice_slot:
                 self.provisioning = ProvisioningNotice(self.row.created_at, typical)
         self.followup = FollowUpBox(system, self.row.id, may_act=detail.may_act and not detail.deleted_upstream)
@@ -60,9 +59,8 @@ class LiveSession:
     async def open(cls, system: System, detail: SessionDetail, guard: PageGuard, *, find: str = '',
                    at: int | None = None) -> LiveSession:
         """The page of `detail`'s session, watching it live; with `find`, at that search's match `at`."""
-        hub = await system.hubs.opened(detail.row.id)  # what the archive holds, loaded before the page shows it
-        hub.set_turn_prompts({t.turn_number: t.prompt for t in detail.turns})
-        typical = await system.provisioning.typical() if detail.row.status == 'pending' else None
+        hub = await system.sessions.live(detail)  # what the archive holds, loaded before the page shows it
+        typical = await system.provisioning.typical() if (hub.status or detail.row.status) == 'pending' else None
         live = cls(system, detail, hub, guard, find=find, at=at, typical=typical)
         replay = live.watch()
         if find:
@@ -76,25 +74,22 @@ class LiveSession:
 
     def watch(self) -> bool:
         """Join the hub; returns whether it had events to show at once."""
-        replay, viewer = self.hub.join(self.on_batch, self.on_state, allowed=self.may_watch)
-        status = self.live.feed(replay)  # the hub may have read on since AoD answered (the agent started meanwhile)
-        if status != self.status:
-            self.set_status(status, announce=False)
+        replay, viewer = self.hub.join(self.on_batch, self.on_state, on_status=self.set_status, allowed=self.may_watch)
         ui.context.client.on_delete(viewer.close)
         self.guard.on_down(viewer.close)
         self.system.sessions.access_changed.subscribe(
             lambda session_id: session_id == self.row.id and self.may_watch())
         self.on_state(self.hub.state)
+        self.set_status(self.hub.status or self.status)  # a change the join's flush published before it subscribed
         return bool(replay)
 
-    def set_status(self, status: str, *, announce: bool = True) -> None:
+    def set_status(self, status: str) -> None:
         previous, self.status = self.status, status
-        self.live.status = status
         self.header.show_status(status)
         self.followup.set_status(status)
         if self.provisioning is not None:
             self.provisioning.show(status == 'pending', self.hub.transcript.stages)
-        if announce and previous != status and status in FINISHED and previous in ACTIVE:  # seen live
+        if previous != status and status in FINISHED and previous in ACTIVE:
             ui.notify(f'Session {ENDED[status]}: {self.row.title[:60]}',
                       type='positive' if status == 'completed' else 'warning')
             ui.page_title(f'{"✓" if status == "completed" else "✗"} {self.page_title}')
@@ -113,9 +108,6 @@ class LiveSession:
             if self.provisioning is not None:
                 self.provisioning.show(self.status == 'pending', self.hub.transcript.stages)
         self.panel.apply(batch.changes)
-        status = self.live.feed(batch.events)
-        if status != self.status:
-            self.set_status(status)
         self.header.show_progress()
         self.header.show_live()
 

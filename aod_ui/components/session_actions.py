@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from nicegui import ui
 
 from ..auth import require_actor
@@ -28,13 +26,12 @@ async def confirm(question: str, detail: str, yes: str, *, color: str = 'negativ
 
 
 class SessionActions:
-    """The action buttons of the session page."""
+    """The action buttons of the session page (a stop's new status reaches the page through the session's hub)."""
 
-    def __init__(self, system: System, session_id: str, *, may_act: bool, on_status: Callable[[str], None]) -> None:
+    def __init__(self, system: System, session_id: str, *, may_act: bool) -> None:
         self.system = system
         self.session_id = session_id
         self.may_act = may_act
-        self.on_status = on_status
         self.status = ''
         with ui.row().classes('gap-1 items-center'):
             self.stop_button = ui.button('Stop', icon='stop', on_click=self.stop).props('outline color=negative') \
@@ -60,14 +57,14 @@ class SessionActions:
         self.stop_button.props('loading')
         self.stop_button.text = 'Stopping…'
         try:
-            status = await self.system.sessions.stop(require_actor(self.system), self.session_id)
+            await self.system.sessions.stop(require_actor(self.system), self.session_id)
         except AodUiError as error:
             ui.notify(str(error), type='negative', multi_line=True)
             return
         finally:
             self.stop_button.props(remove='loading')
             self.stop_button.text = 'Stop'
-        self.on_status(status)  # the page announces the end once, whether this answer or the stream says it first
+        # no toast here: the session's hub publishes the new status, and the page announces the end once
 
     async def delete(self) -> None:
         active = self.status in ACTIVE

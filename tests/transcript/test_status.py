@@ -1,10 +1,11 @@
-"""The one rule for a session's status as its stream events arrive (`status_after`)."""
+"""The one rule for a session's status as its stream events arrive (`status_after`), and the session's current status
+fed by those events and AoD's answers (`SessionStatus`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from aod_ui.transcript import LiveStatus, status_after
+from aod_ui.transcript import SessionStatus, status_after
 
 
 @pytest.mark.parametrize(('before', 'events', 'after'), [
@@ -32,41 +33,49 @@ def test_status_after(before: str, events: list[dict], after: str) -> None:
     assert status_after(before, events) == after
 
 
-def _turn(number: int, code: int = 0, first_id: int = 1) -> list[dict]:
-    stages = [{'type': 'stage', 'id': first_id, 'stage': 'runtime_start', 'state': 'started'}]
-    return [*stages, {'type': 'turn_start', 'id': first_id + 1, 'turn': number},
-            {'type': 'output', 'id': first_id + 1, 'stream': 'stdout', 'data': 'work\n', 'turn': number},
-            {'type': 'exit', 'id': first_id + 1, 'code': code}]
+def fact(*steps: tuple[str, int | None] | list[dict]) -> list[str]:
+    """The status after each step: an answer `(status, turn)` or a list of stream events."""
+    status, seen = SessionStatus(), []
+    for step in steps:
+        if isinstance(step, tuple):
+            status.answer(*step)
+        else:
+            status.hear(step)
+        seen.append(status.value)
+    return seen
 
 
-def test_history_read_after_the_page_opened_neither_moves_the_status_nor_announces_an_end() -> None:
-    # AoD said `completed` after two turns; the hub is still reading both from the start
-    live = LiveStatus('completed', 2)
-    seen = [live.feed([event]) for event in _turn(1) + _turn(2, first_id=10)]
-    assert set(seen) == {'completed'}
-    # a follow-up (turn 3) is live: it runs, then ends
-    assert live.feed(_turn(3, code=1, first_id=20)[:2]) == 'running'
-    assert live.feed(_turn(3, code=1, first_id=20)[2:]) == 'failed'
+TURN_1 = {'type': 'turn_start', 'turn': 1}
+OUT_1 = {'type': 'output', 'stream': 'stdout', 'data': 'x', 'turn': 1}
+EXIT_0 = {'type': 'exit', 'code': 0}
 
 
-def test_the_turn_aod_said_was_active_is_live_from_its_first_event() -> None:
-    live = LiveStatus('pending', 1)
-    assert live.feed([{'type': 'stage', 'id': 1, 'stage': 'create_sprite', 'state': 'started'}]) == 'pending'
-    assert live.feed(_turn(1)[:2]) == 'running'
-    assert live.feed([{'type': 'terminated', 'id': 3, 'message': 'Session terminated'}]) == 'terminated'
+def test_a_session_status_moves_on_by_answers_and_events() -> None:
+    assert fact(('pending', 1), [{'type': 'stage', 'stage': 'create_sprite', 'state': 'done'}], [TURN_1, OUT_1],
+                [EXIT_0]) == ['pending', 'pending', 'running', 'completed']
+    assert fact([TURN_1, {'type': 'exit', 'code': 3}]) == ['failed']
+    assert SessionStatus().value == ''
 
 
-def test_a_running_second_turn_ignores_the_first_turns_end() -> None:
-    live = LiveStatus('running', 2)
-    assert live.feed(_turn(1)) == 'running'  # turn 1's exit 0 is history: the session did not complete now
-    assert live.feed(_turn(2, first_id=10)[:3]) == 'running'
-    assert live.feed(_turn(2, first_id=10)[3:]) == 'completed'
+def test_an_answer_from_before_the_latest_events_does_not_take_the_status_back() -> None:
+    assert fact([TURN_1, OUT_1, EXIT_0], ('running', 1), ('pending', None)) == ['completed'] * 3
+    assert fact([TURN_1], ('pending', 1)) == ['running', 'running']
 
 
-def test_the_replay_brings_a_status_aod_had_not_told_yet() -> None:
-    live = LiveStatus('pending', 1)  # AoD's answer; the hub had read on when the page joined it
-    assert live.feed(_turn(1)[:3]) == 'running'
-    live = LiveStatus('running', 3)
-    assert live.feed(_turn(1) + _turn(2, first_id=10)) == 'running'  # turns 1 and 2 held by the hub: history
-    assert live.feed([{'type': 'stage', 'id': 30, 'stage': 'runtime_start', 'state': 'started'}]) == 'running'
-    assert live.feed([{'type': 'exit', 'id': 31, 'code': 0}]) == 'completed'  # turn 3's end
+def test_a_resumed_connection_repeating_its_turn_does_not_take_the_status_back() -> None:
+    resumed = [{'type': 'start'}, TURN_1, {'type': 'stage', 'stage': 'runtime_start', 'state': 'started'}]
+    assert fact([TURN_1, OUT_1, EXIT_0], resumed) == ['completed', 'completed']
+
+
+def test_output_after_a_stop_does_not_make_the_session_running_again() -> None:
+    assert fact([TURN_1, OUT_1], ('terminated', None), [OUT_1], [{'type': 'terminated'}]) == \
+        ['running', 'terminated', 'terminated', 'terminated']
+    assert fact([TURN_1, OUT_1, EXIT_0], ('terminated', None)) == ['completed', 'terminated']  # stop after the end
+
+
+def test_a_new_turn_starts_with_a_follow_up() -> None:
+    second = [{'type': 'stage', 'stage': 'runtime_start', 'state': 'started'}, {'type': 'turn_start', 'turn': 2},
+              {'type': 'output', 'stream': 'stdout', 'data': 'y', 'turn': 2}, EXIT_0]
+    assert fact([TURN_1, OUT_1, EXIT_0], ('pending', 2), second) == ['completed', 'pending', 'completed']
+    assert fact([TURN_1, OUT_1, EXIT_0], second[:2]) == ['completed', 'running']  # a follow-up sent elsewhere
+    assert fact([TURN_1, OUT_1, EXIT_0], ('running', 2), ('completed', 1)) == ['completed', 'running', 'running']
