@@ -128,7 +128,7 @@ def test_following_switches_off_when_the_reader_scrolls_up_and_on_at_the_bottom(
     page.wait_for_timeout(1500)  # the stream's own `terminated` has come too
     toasts = page.locator('.q-notification >> visible=true')
     assert toasts.all_inner_texts() == ['priority_high\nSession was stopped: Keep building.']  # one toast, one stop
-    expect(page.locator('.aod-transcript .q-spinner')).to_have_count(0)  # no tool call left running
+    expect(page.locator('.aod-transcript .q-spinner >> visible=true')).to_have_count(0)  # no tool call left running
     assert '{"type"' not in page.evaluate(f'{SCROLLER}.innerText')  # no raw fragment of a cut line
     screenshot(page, 'session-stopped-desktop')
 
