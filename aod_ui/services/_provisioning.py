@@ -19,6 +19,8 @@ __all__ = ['ProvisioningTimes', 'Typical', 'provisioning_ms']
 
 HEAD = 40
 """Archived events read per session: its start and provisioning stages come first."""
+NONE_TTL = 60.0
+"""Seconds an answer of no figure is kept (a figure is kept `ttl`)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ def provisioning_ms(events: Iterable[Mapping[str, Any]]) -> int | None:
 
 class ProvisioningTimes:
     """`typical()` reads the heads of the latest `sample` whole archives (newest first, by AoD's creation time) and
-    keeps the answer `ttl` seconds, so a page that opens on a pending session costs no disk reads most times."""
+    keeps the answer `ttl` seconds (no figure: a minute), so a page that opens on a pending session costs no disk
+    reads most times."""
 
     def __init__(self, archive: Archive | None, *, sample: int = 20, ttl: float = 600.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -65,7 +68,7 @@ class ProvisioningTimes:
     async def typical(self) -> Typical | None:
         """The median of the latest sessions' provisioning times; None when the dashboard kept none yet."""
         now = self.clock()
-        if self._known is not None and now - self._known[0] < self.ttl:
+        if self._known is not None and now < self._known[0]:
             return self._known[1]
         times: list[int] = []
         for session_id in self._latest():
@@ -78,7 +81,8 @@ class ProvisioningTimes:
             if len(times) >= self.sample:
                 break
         typical = Typical(statistics.median(times) / 1000, len(times)) if times else None
-        self._known = (now, typical)
+        # no figure yet is asked again sooner: the first sessions of a new dashboard are archived within minutes
+        self._known = (now + (self.ttl if typical else min(self.ttl, NONE_TTL)), typical)
         return typical
 
     def _latest(self) -> list[str]:

@@ -41,8 +41,17 @@ async def test_the_typical_time_is_the_median_of_the_latest_whole_archives(tmp_p
     folder = tmp_path / 'archive'
     archive = Archive(folder)
     archive.open()
-    times = ProvisioningTimes(archive, sample=3)
+    clock = [0.0]
+    times = ProvisioningTimes(archive, sample=3, ttl=600, clock=lambda: clock[0])
     assert await times.typical() is None  # nothing kept yet: the page gives no figure
+    keep(folder, 'first', stages(3000), '2025-12-01T00:00:00+00:00')
+    archive.open()
+    clock[0] = 59
+    assert await times.typical() is None  # asked again only a minute later
+    clock[0] = 61
+    assert await times.typical() == Typical(seconds=3.0, sessions=1)
+    clock[0] = 600
+    assert await times.typical() == Typical(seconds=3.0, sessions=1)  # a figure is kept longer
     keep(folder, 'oldest', stages(90_000), '2026-01-01T00:00:00+00:00')  # not among the latest three
     keep(folder, 'a', stages(4000, 1000), '2026-02-01T00:00:00+00:00')
     keep(folder, 'b', stages(8000), '2026-02-02T00:00:00+00:00', packed=False)
@@ -54,7 +63,7 @@ async def test_the_typical_time_is_the_median_of_the_latest_whole_archives(tmp_p
     archive = Archive(folder)
     archive.open()
     clock = [0.0]
-    times = ProvisioningTimes(archive, sample=3, ttl=60, clock=lambda: clock[0])
+    times = ProvisioningTimes(archive, sample=3, ttl=60, clock=lambda: clock[0])  # 'first' is not among the latest
     assert await times.typical() == Typical(seconds=7.0, sessions=3)  # median of 5, 8 and 7 s
     keep(folder, 'd', stages(20_000), '2026-02-07T00:00:00+00:00')
     archive.open()
