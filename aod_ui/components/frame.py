@@ -12,7 +12,9 @@ from ..auth import end_sign_in
 from ..services import Actor, is_admin
 from ..system import System
 from .browser_notices import BrowserNotices
+from .new_session_button import NewSessionButton
 from .page_guard import PageGuard
+from .shortcuts import Shortcuts
 from .tailwind import preload
 from .token_dialog import open_token_dialog
 
@@ -37,8 +39,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
         ui.link(system.settings.title, '/').classes('text-lg font-semibold text-white no-underline mr-4') \
             .props('aria-label="All sessions"')
         ui.link('Sessions', '/').classes('text-white no-underline max-sm:hidden')
-        ui.button('New session', icon='add', on_click=lambda: ui.navigate.to('/new')) \
-            .props('flat dense no-caps color=white').tooltip('Start a session (n)')
+        NewSessionButton(actor)
         if is_admin(actor) and system.settings.auth != 'none':
             ui.link('People', '/people').classes('text-white no-underline max-sm:hidden')
             ui.link('Audit', '/audit').classes('text-white no-underline max-sm:hidden')
@@ -80,14 +81,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
             ui.label('AoD refused your personal token (revoked or expired): sessions started with it cannot be '
                      'reached. Ask an admin to set a new one.')
 
-    def shortcut(event) -> None:
-        if not event.action.keydown or event.modifiers.ctrl or event.modifiers.meta or event.modifiers.alt:
-            return
-        if event.key == 'n':
-            ui.navigate.to('/new')
-        elif event.key == '/':
-            ui.run_javascript('document.querySelector("input[data-search], [data-search] input")?.focus()')
-    ui.keyboard(on_key=shortcut)
+    Shortcuts(actor)
 
     with ui.column().classes('w-full max-w-6xl mx-auto p-4 gap-4') as column:
         guard = PageGuard(system, actor, column)

@@ -1,13 +1,16 @@
-"""The session page's transcript, structured and raw, kept at its end while the reader is there."""
+"""The session page's transcript, structured and raw, kept at its end while the reader is there, and what the agent
+changed."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 
 from nicegui import ui
 
 from ..hub import SessionHub
-from ..transcript import Change
+from ..transcript import Change, ToolEntry
+from .changes_view import ChangesView
 from .raw_view import RawView
 from .transcript_scroller import TranscriptScroller
 from .transcript_view import TranscriptView
@@ -33,8 +36,10 @@ class TranscriptPanel:
             with ui.tabs().classes('flex-1 min-w-0').props('align=left dense') as self.tabs:
                 structured_tab = ui.tab('Transcript', icon='forum')
                 self.raw_tab = raw_tab = ui.tab('Raw output', icon='terminal')
+                self.changes_tab = changes_tab = ui.tab('Changes', icon='difference').mark('changes-tab')
             _jump_button('vertical_align_top', 'Jump to the start', self.jump_to_start).mark('jump-start')
             _jump_button('vertical_align_bottom', 'Jump to the end', self.jump_to_latest).mark('jump-end')
+        self.structured_tab = structured_tab
         with ui.tab_panels(self.tabs, value=structured_tab).classes('w-full bg-transparent').props('keep-alive'):
             with ui.tab_panel(structured_tab).classes('p-0'):
                 self.scroller = TranscriptScroller(self._on_follow) \
@@ -50,6 +55,9 @@ class TranscriptPanel:
                 self.jump.set_visibility(False)
             with ui.tab_panel(raw_tab).classes('p-0'):
                 self.raw = RawView(hub.transcript.raw.lines)
+            with ui.tab_panel(changes_tab).classes('p-0'):
+                self.changes = ChangesView(hub.transcript.changes, on_show=self.reveal)
+        self._label_changes()
         self.tabs.on_value_change(lambda e: self.raw.set_active(e.value == raw_tab.props['name']))
 
     def raw_shown(self) -> bool:
@@ -58,11 +66,48 @@ class TranscriptPanel:
     def apply(self, changes: list[Change]) -> None:
         self.transcript.apply(changes)
         self.raw.grow()
+        self.changes.refresh()
+        self._label_changes()
+
+    def _label_changes(self) -> None:
+        files = len(self.changes.changes.files)
+        label = f'Changes ({files})' if files else 'Changes'
+        if self.changes_tab.props.get('label') != label:
+            self.changes_tab.props['label'] = label
+
+    def reveal(self, key: int) -> None:
+        """Show the transcript entry `key` (where a change came from), opening its tool card; the reader is now
+        reading history, so the tail is not followed."""
+        view, transcript = self.transcript, self.transcript.transcript
+        entry = top = transcript.get(key)
+        while top is not None and top.parent is not None:
+            top = transcript.get(top.parent)
+        top_level = transcript.top_level()
+        index = bisect_left(top_level, top.key, key=lambda e: e.key) if top is not None else len(top_level)
+        if entry is None or index >= len(top_level) or top_level[index] is not top:
+            ui.notify('That part of the transcript is no longer kept in the dashboard: download the transcript.')
+            return
+        self.tabs.set_value(self.structured_tab)
+        self.set_following(False)
+        view.show_at(transcript.top_dropped + index)
+        for shown in (view.view_of(top), view.view_of(entry)):
+            if shown is not None and isinstance(shown.entry, ToolEntry) and not shown.expanded:
+                shown.expanded = True
+                shown.update()
+        target = view.view_of(entry)
+        if target is not None:
+            ui.run_javascript(f'window.aodFind?.({view.container.id}, [], {target.root.id}, null)')
 
     def scroll_to_end(self) -> None:
         self.scroller.to_end()  # and keep following from there
 
+    def _to_text(self) -> None:
+        """Jumps act on the raw output on its tab, else on the transcript (from the changes too)."""
+        if self.tabs.value == self.changes_tab.props['name']:
+            self.tabs.set_value(self.structured_tab)
+
     def jump_to_latest(self) -> None:
+        self._to_text()
         if self.raw_shown():
             self.raw.go(self.raw.lines.line_count)
             return
@@ -73,6 +118,7 @@ class TranscriptPanel:
 
     def jump_to_start(self) -> None:
         """The earliest output the page still holds (it says when earlier output was let go)."""
+        self._to_text()
         if self.raw_shown():
             self.raw.go(-self.raw.lines.line_count)
             return

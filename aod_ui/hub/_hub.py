@@ -65,6 +65,7 @@ class SessionHub(Archiving):
         self._log = log
         self._hold = hold
         self._prepared: asyncio.Future[None] | None = None
+        self._earlier_changes: asyncio.Task | None = None
         self.following = False
         """Read on while the session is active even when nobody watches (so the archive gets every event)."""
         self.rows_read = 0
@@ -85,11 +86,14 @@ class SessionHub(Archiving):
         self.cursor: int | None = None
         self.state = HubState('connecting')
         self.connections = 0
+        self.last_event_at: float | None = None
+        """When (`time.time()`) this hub last accepted an event from AoD's stream (events loaded from the archive do
+        not count): while the session is active, the moment it last did something (see `services.last_activity`)."""
         self.last_output_at: float | None = None
-        """When (wall clock) the latest new row (output or stage) arrived from AoD, not from the archive: the
-        session's last sign of life as this dashboard saw it. A hub follows every active session from its start
-        (the archive's follower), so this is when the agent last wrote; a hub started later counts from its first
-        read."""
+        """When the latest new row (output or a stage) arrived from AoD: unlike `last_event_at`, AoD's own `stale`
+        after a long silence does not count, so it says how long the agent has been silent (`quiet_for`). A hub
+        follows every active session from its start (the archive's follower); one started later counts from its
+        first read."""
         self.transcript = Transcript(merge_lines=50, merge_chars=16 * 1024, hold=hold)
         """The structured transcript, built once here for every viewer; it holds about the latest `hold` events,
         output lines and entries (smaller merged entries keep each push small as live output grows)."""
@@ -304,9 +308,10 @@ class SessionHub(Archiving):
             if turn in self._turns_started:
                 return
             self._turns_started.add(turn)
+        self.last_event_at = time.time()
         if event.cursor is not None and kind not in TERMINAL_TYPES | {'stale'}:
             self.rows_read += 1
-            self.last_output_at = time.time()
+            self.last_output_at = self.last_event_at
         if self._log is not None:
             self._log.append(event.cursor, payload)
         self._pending.append(payload)
