@@ -171,10 +171,11 @@ async def test_from_the_start_later_entries_come_page_by_page_until_the_tail(use
     await wait_for_text(user, 'Agent exited with code 0', timeout=30)
     await user.open(f'/sessions/{session_id}')
     await user.should_see('Agent exited with code 0')
+    await user.should_not_see(marker='turn-prompt')  # the window holds the latest entries only
     user.find(marker='jump-start').click()
     later = element(user, 'show-later')
     await eventually(lambda: later.visible and 'later of' in later.text)
-    await user.should_see('tick 1')
+    await user.should_see(marker='turn-prompt')  # the session's first entry
     for _ in range(5):
         if not later.visible:
             break
