@@ -19,7 +19,9 @@ __all__ = ['TranscriptPanel']
 
 
 def _jump_button(icon: str, words: str, action: Callable[[], None]) -> ui.button:
-    return ui.button(icon=icon, on_click=action).props(f'flat dense round aria-label="{words}"').tooltip(words)
+    # not on phones: there the three tabs need the row, and a swipe scrolls as fast
+    return ui.button(icon=icon, on_click=action).props(f'flat dense round aria-label="{words}"').tooltip(words) \
+        .classes('max-sm:hidden')
 
 
 class TranscriptPanel:
