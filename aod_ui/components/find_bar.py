@@ -177,6 +177,8 @@ class FindBar:
         earlier: list[Hit] = sorted((hit for hit in results.hits if 0 <= hit.line < held_from), key=lambda h: h.line)
         if not earlier:
             return
+        if not self.matches:  # not "No matches": the words are there, only earlier than what the page holds
+            self.count.text = f'{len(earlier)} in earlier output'
         with self.earlier:
             ui.label(f'{len(earlier)} {"match" if len(earlier) == 1 else "matches"} in earlier output this page no '
                      'longer holds live (open one to read it from the archive):').classes('text-xs opacity-70')

@@ -64,7 +64,7 @@ class SessionActions:
         finally:
             self.stop_button.props(remove='loading')
             self.stop_button.text = 'Stop'
-        ui.notify('Session stopped.', type='info')
+        # no toast here: the session's hub publishes the new status, and the page announces the end once
 
     async def delete(self) -> None:
         active = self.status in ACTIVE

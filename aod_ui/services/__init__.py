@@ -9,6 +9,7 @@ from ._listing import LIST_SCOPES, LIST_SORTS, ListFilter, filter_rows, in_scope
 from ._notifications import Notifications
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
+from ._provisioning import ProvisioningTimes, Typical, provisioning_ms
 from ._reruns import Reruns
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
 from ._rows import last_activity
@@ -39,6 +40,7 @@ __all__ = [
     'OidcPolicy',
     'PeopleService',
     'PlanItem',
+    'ProvisioningTimes',
     'RateLimiter',
     'Reruns',
     'RetentionPolicy',
@@ -58,6 +60,7 @@ __all__ = [
     'TokenRefused',
     'TokenService',
     'TokenVault',
+    'Typical',
     'Upstreams',
     'Usage',
     'Webhook',
@@ -71,5 +74,6 @@ __all__ = [
     'is_admin',
     'last_activity',
     'parse_day',
+    'provisioning_ms',
     'token_prefix',
 ]

@@ -36,9 +36,11 @@ from ._raw import RawLog
 from ._readable import entry_text, readable_line
 from ._status import SessionStatus, status_after
 from ._text import DISPLAY_LIMIT, clip, one_line, summarize_tool
-from ._transcript import MERGE_CHARS, MERGE_LINES, Transcript, changes_of
+from ._tone import is_failure_line
+from ._transcript import CUT_OFF, MERGE_CHARS, MERGE_LINES, Transcript, changes_of
 
 __all__ = [
+    'CUT_OFF',
     'DISPLAY_LIMIT',
     'MERGE_CHARS',
     'MERGE_LINES',
@@ -77,6 +79,7 @@ __all__ = [
     'clip',
     'entry_text',
     'find_links',
+    'is_failure_line',
     'iter_jsonl',
     'iter_text',
     'one_line',
