@@ -123,6 +123,7 @@ def run_arguments(settings: Settings) -> dict[str, Any]:
         # large, so keep fewer (a longer gap reloads the page, which rejoins the hub with the whole transcript)
         'message_history_length': 200,
         'favicon': '🤖',
+        'language': 'en-US',  # Quasar's texts, and the page's `lang` (screen readers pronounce by it)
         'session_middleware_kwargs': {'same_site': 'lax', 'https_only': settings.cookies_secure,
                                       'max_age': int(settings.session_hours * 3600)},
     }

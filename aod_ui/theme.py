@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-__all__ = ['PRIMARY', 'PROBLEM', 'STATUS_COLORS', 'STATUS_ICONS', 'status_color', 'status_icon']
+__all__ = ['BRAND', 'CSS', 'PRIMARY', 'PROBLEM', 'STATUS_COLORS', 'STATUS_ICONS', 'status_color', 'status_icon']
 
 PRIMARY = '#4f46e5'
-PROBLEM = 'text-negative bg-red-1 rounded'
+BRAND = {'primary': PRIMARY, 'positive': '#2e7d32', 'negative': '#c10015', 'info': '#1976d2', 'warning': '#f2c037'}
+"""Quasar's brand colours. White text on each of the first four has a contrast of at least 4.5:1 (Quasar's own
+green and cyan have 2.6 and 1.9); a warning has dark text."""
+PROBLEM = 'text-red-800 bg-red-100 dark:text-red-100 dark:bg-red-950 rounded'
 """A problem a page shows in its place (AoD unreachable, a refused launch), as a red banner."""
 
+CSS = '''
+body.body--dark .text-primary { color: #a5b4fc !important; }
+body.body--dark .text-positive { color: #86efac !important; }
+body.body--dark .text-negative { color: #fca5a5 !important; }
+a.nicegui-link:not(.text-white) { color: #1d4ed8; }
+body.body--dark a.nicegui-link:not(.text-white) { color: #93c5fd; }
+body.body--dark .aod-chart text { fill: #e5e7eb !important; }
+'''
+"""Links darker than NiceGUI's blue (3.7:1 on white). Dark mode: text in a brand colour and links are drawn
+lighter, or they would not stand out from the dark page, and so is the text of charts; buttons and badges keep the brand colour as their
+background, with white text."""
+
 STATUS_COLORS = {
-    'pending': 'amber-8',
-    'running': 'blue-7',
+    'pending': 'deep-orange-10',
+    'running': 'blue-8',
     'completed': 'positive',
     'failed': 'negative',
     'terminated': 'grey-7',

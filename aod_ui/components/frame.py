@@ -7,12 +7,12 @@ from contextlib import contextmanager
 
 from nicegui import app, ui
 
-from .. import theme
 from ..auth import end_sign_in
 from ..services import Actor, is_admin
 from ..system import System
 from .browser_notices import BrowserNotices
 from .page_guard import PageGuard
+from .page_style import page_style
 from .tailwind import preload
 from .token_dialog import open_token_dialog
 
@@ -24,7 +24,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
     """Lay out a page for a signed-in person: yields the main column that the page fills. The page's guard asks
     again whenever the person's rights change."""
     ui.page_title(f'{title} · {system.settings.title}')
-    ui.colors(primary=theme.PRIMARY)
+    page_style()
     preload()
     dark = ui.dark_mode(app.storage.user.get('dark'))
     BrowserNotices(system, actor)
@@ -33,21 +33,36 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
         # an action of this page's own websocket: another site cannot sign anyone out with a link or a form
         guard.leave()  # this page goes to the sign-in page itself; its other pages are taken down
         ui.navigate.to(await end_sign_in(system, ui.context.client.request))
-    with ui.header().classes('items-center gap-2 px-4 py-2 bg-primary text-white'):
-        ui.link(system.settings.title, '/').classes('text-lg font-semibold text-white no-underline mr-4') \
-            .props('aria-label="All sessions"')
-        ui.link('Sessions', '/').classes('text-white no-underline max-sm:hidden')
-        ui.button('New session', icon='add', on_click=lambda: ui.navigate.to('/new')) \
-            .props('flat dense no-caps color=white').tooltip('Start a session (n)')
-        if is_admin(actor) and system.settings.auth != 'none':
-            ui.link('People', '/people').classes('text-white no-underline max-sm:hidden')
-            ui.link('Audit', '/audit').classes('text-white no-underline max-sm:hidden')
-        if is_admin(actor):
-            ui.link('Operations', '/operations').classes('text-white no-underline max-sm:hidden')
-        ui.link('Tokens', '/tokens').classes('text-white no-underline max-sm:hidden').mark('api-tokens')
+
+    def toggle_dark() -> None:
+        dark.value = not dark.value
+        app.storage.user['dark'] = dark.value
+    # (in the menu, in the header): the header's are short
+    links = [(('Sessions', 'Sessions'), '/'), (('New session', ''), '/new')]
+    if is_admin(actor) and system.settings.auth != 'none':
+        links += [(('People', 'People'), '/people'), (('Audit trail', 'Audit'), '/audit')]
+    if is_admin(actor):
+        links.append((('Operations', 'Operations'), '/operations'))
+    links.append((('API tokens', 'Tokens'), '/tokens'))
+    with ui.header().classes('items-center gap-2 px-4 py-2 bg-primary text-white no-wrap'):
+        # narrow screens: the links move into a menu (wide ones show them in the header)
+        with ui.button(icon='menu').props('flat round dense color=white aria-label="Menu"').classes('md:hidden') \
+                .mark('menu'):
+            with ui.menu():
+                for (text, _), path in links:
+                    ui.menu_item(text, lambda path=path: ui.navigate.to(path))
+        ui.link(system.settings.title, '/').classes('text-lg font-semibold text-white no-underline mr-4 truncate')
+        ui.link('Sessions', '/').classes('text-white no-underline max-md:hidden')
+        with ui.button(icon='add', on_click=lambda: ui.navigate.to('/new')) \
+                .props('flat dense no-caps color=white aria-label="New session"').tooltip('Start a session (n)'):
+            ui.label('New session').classes('max-sm:hidden')
+        for (_, text), path in links[2:]:
+            ui.link(text, path).classes('text-white no-underline max-md:hidden')
         ui.space()
         if system.settings.auth != 'none':
-            with ui.button(icon='account_circle').props('flat dense no-caps color=white').mark('account'):
+            with ui.button(icon='account_circle').props('flat dense no-caps color=white').classes('shrink-0') \
+                    .mark('account') as account:
+                account.props['aria-label'] = f'Account {actor.label}'  # its name also where the label is hidden
                 ui.label(actor.label).classes('ml-1 max-sm:hidden')
                 with ui.menu():
                     ui.menu_item(f'{actor.username} ({actor.role})').props('disable')
@@ -60,12 +75,8 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
                         ui.menu_item('My AoD token', lambda: open_token_dialog(system, actor.username)) \
                             .mark('my-token')
                     ui.menu_item('Sign out', sign_out).mark('sign-out')
-
-        def toggle_dark() -> None:
-            dark.value = not dark.value
-            app.storage.user['dark'] = dark.value
-        ui.button(icon='dark_mode', on_click=toggle_dark).props('flat round dense color=white') \
-            .tooltip('Dark mode')
+        ui.button(icon='dark_mode', on_click=toggle_dark).props('flat round dense color=white aria-label="Dark mode"') \
+            .classes('shrink-0').tooltip('Dark mode')
     if system.settings.demo:
         with ui.row().classes('w-full items-center justify-center gap-2 py-1 bg-amber-2 text-amber-10 text-sm') \
                 .mark('demo-banner'):

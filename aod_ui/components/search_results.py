@@ -130,7 +130,7 @@ class SearchResults(ui.column):
 
     def _hit(self, hit: Hit, row: SessionRow, words: tuple[str, ...]) -> None:
         with ui.link(target=link(hit, self.query)).classes('w-full no-underline text-inherit').mark('search-hit'), \
-                ui.card().classes('w-full gap-1 p-3 hover:bg-grey-1 dark:hover:bg-grey-9'):
+                ui.card().classes('w-full gap-1 p-3 hover:bg-gray-100 dark:hover:bg-gray-800'):
             with ui.row().classes('w-full items-center gap-2 no-wrap'):
                 ui.badge(row.status, color=theme.status_color(row.status)).classes('text-xs')
                 ui.label(row.title).classes('font-medium truncate flex-1 min-w-0').mark('search-hit-title')

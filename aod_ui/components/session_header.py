@@ -55,10 +55,11 @@ class SessionHeader(ui.card):
         self.hub = hub
         self.classes('w-full gap-2')
         with self:
-            with ui.row().classes('w-full items-start gap-3 no-wrap max-sm:flex-wrap'):
+            # a phone puts the actions on a line of their own, below the title; a title of one long word breaks
+            with ui.row().classes('w-full items-start gap-x-3 gap-y-2 flex-wrap sm:flex-nowrap'):
                 self.badge = StatusBadge(row.status)
                 with ui.column().classes('flex-1 gap-0 min-w-0'):
-                    ui.label(row.title).classes('text-xl font-semibold break-words').mark('session-title')
+                    ui.label(row.title).classes('text-xl font-semibold [overflow-wrap:anywhere]').mark('session-title')
                     self.facts = ui.label().classes('text-sm opacity-70')
                 self.actions = SessionActions(system, row.id, may_act=detail.may_act and not detail.deleted_upstream,
                                               on_status=on_status)

@@ -15,12 +15,13 @@ from .paged_table import PagedTable
 __all__ = ['SessionTable']
 
 PAGE_SIZE = 50
+# a phone shows the status and the session (its agent and age below its title)
 _NARROW_HIDDEN = {'classes': 'max-sm:hidden', 'headerClasses': 'max-sm:hidden'}
 COLUMNS = [
     {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
     {'name': 'title', 'label': 'Session', 'field': 'title', 'align': 'left'},
     {'name': 'owner', 'label': 'Started by', 'field': 'owner', 'align': 'left', **_NARROW_HIDDEN},
-    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left'},
+    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left', **_NARROW_HIDDEN},
     {'name': 'turns', 'label': 'Turns', 'field': 'turns', 'align': 'right', **_NARROW_HIDDEN},
     {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right', **_NARROW_HIDDEN},
 ]
@@ -32,9 +33,11 @@ STATUS_SLOT = r'''
 </q-td>'''
 TITLE_SLOT = r'''
 <q-td :props="props" class="max-w-md">
-  <div class="truncate font-medium" :title="props.row.title">{{ props.row.title }}</div>
-  <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
-    dashboard</span><span v-if="props.row.deleted" class="text-amber-10"> · deleted upstream, kept in the archive</span>
+  <div class="truncate font-medium max-sm:whitespace-normal max-sm:line-clamp-2 max-sm:[overflow-wrap:anywhere]"
+    :title="props.row.title">{{ props.row.title }}</div>
+  <div class="text-xs opacity-70">{{ props.row.agent }}<span class="sm:hidden"> · {{ props.row.created }}</span>
+    <span v-if="!props.row.recorded"> · started outside the dashboard</span>
+    <span v-if="props.row.deleted" class="text-amber-10"> · deleted upstream, kept in the archive</span>
     <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
     {{ label }}</q-badge></div>
 </q-td>'''

@@ -50,8 +50,8 @@ def webhooks_card(system: System, guard: PageGuard) -> None:
                 ui.label(', '.join(hook.events)).classes('text-xs opacity-70')
                 ui.button('Send test', icon='send', on_click=lambda h=hook: send_test(h)) \
                     .props('flat dense no-caps').mark(f'hook-test-{hook.id}')
-                ui.button(icon='delete', on_click=lambda h=hook: remove(h)).props('flat dense round') \
-                    .tooltip('Remove').mark(f'hook-remove-{hook.id}')
+                ui.button(icon='delete', on_click=lambda h=hook: remove(h)) \
+                    .props('flat dense round aria-label="Remove"').tooltip('Remove').mark(f'hook-remove-{hook.id}')
 
         async def send_test(hook: Webhook) -> None:
             try:

@@ -13,8 +13,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
-from .. import theme
 from ..auth import SignInTickets, authenticate, safe_next, sign_in
+from ..components.page_style import page_style
 from ..components.sign_in_card import SignInCard
 from ..system import System
 from ._page import route
@@ -32,7 +32,7 @@ def register(system: System) -> None:
         if await authenticate(system, request) is not None:
             return RedirectResponse(target, status_code=303)
         ui.page_title(f'Sign in · {settings.title}')
-        ui.colors(primary=theme.PRIMARY)
+        page_style()
         ui.dark_mode(None)
         # a refused provider sign-in leaves its message in the signed cookie (nothing stored for the browser)
         error = str(request.session.pop('login_error', '') or app.storage.user.pop('login_error', ''))
