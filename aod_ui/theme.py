@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ['BRAND', 'CSS', 'PRIMARY', 'PROBLEM', 'STATUS_COLORS', 'STATUS_ICONS', 'status_color', 'status_icon']
+__all__ = ['BRAND', 'CSS', 'NOTICE', 'PRIMARY', 'PROBLEM', 'STATUS_COLORS', 'STATUS_ICONS', 'status_color',
+           'status_icon']
 
 PRIMARY = '#4f46e5'
 BRAND = {'primary': PRIMARY, 'positive': '#2e7d32', 'negative': '#c10015', 'info': '#1976d2', 'warning': '#f2c037'}
@@ -10,18 +11,24 @@ BRAND = {'primary': PRIMARY, 'positive': '#2e7d32', 'negative': '#c10015', 'info
 green and cyan have 2.6 and 1.9); a warning has dark text."""
 PROBLEM = 'text-red-800 bg-red-100 dark:text-red-100 dark:bg-red-950 rounded'
 """A problem a page shows in its place (AoD unreachable, a refused launch), as a red banner."""
+NOTICE = 'bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-100'
+"""Something to know (demo mode, a session kept only in the archive), as an amber banner."""
 
 CSS = '''
-body.body--dark .text-primary { color: #a5b4fc !important; }
-body.body--dark .text-positive { color: #86efac !important; }
-body.body--dark .text-negative { color: #fca5a5 !important; }
-a.nicegui-link:not(.text-white) { color: #1d4ed8; }
-body.body--dark a.nicegui-link:not(.text-white) { color: #93c5fd; }
-body.body--dark .aod-chart text { fill: #e5e7eb !important; }
+@layer overrides {
+  a.nicegui-link:not(.text-white) { color: #1d4ed8; }
+  body.body--dark a.nicegui-link:not(.text-white) { color: #93c5fd; }
+  body.body--dark .text-primary { color: #a5b4fc !important; }
+  body.body--dark .text-positive { color: #86efac !important; }
+  body.body--dark .text-negative { color: #fca5a5 !important; }
+  body.body--dark .text-grey-7, body.body--dark .text-grey-8 { color: #bdbdbd !important; }
+  body.body--dark .aod-chart text { fill: #e5e7eb !important; }
+}
 '''
 """Links darker than NiceGUI's blue (3.7:1 on white). Dark mode: text in a brand colour and links are drawn
-lighter, or they would not stand out from the dark page, and so is the text of charts; buttons and badges keep the brand colour as their
-background, with white text."""
+lighter, or they would not stand out from the dark page, and so is the text of charts; buttons and badges keep the
+brand colour as their background, with white text. (In NiceGUI's layer `overrides`: an `!important` there wins
+over Quasar's, which sit in a later layer.)"""
 
 STATUS_COLORS = {
     'pending': 'deep-orange-10',

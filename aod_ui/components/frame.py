@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from nicegui import app, ui
 
+from .. import theme
 from ..auth import end_sign_in
 from ..services import Actor, is_admin
 from ..system import System
@@ -78,7 +79,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
         ui.button(icon='dark_mode', on_click=toggle_dark).props('flat round dense color=white aria-label="Dark mode"') \
             .classes('shrink-0').tooltip('Dark mode')
     if system.settings.demo:
-        with ui.row().classes('w-full items-center justify-center gap-2 py-1 bg-amber-2 text-amber-10 text-sm') \
+        with ui.row().classes(f'w-full items-center justify-center gap-2 py-1 {theme.NOTICE} text-sm') \
                 .mark('demo-banner'):
             ui.icon('science')
             ui.label('Demo mode: built-in simulator. Sessions here are scripted and nothing reaches a real AoD.')

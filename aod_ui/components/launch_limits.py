@@ -8,11 +8,14 @@ import contextlib
 
 from nicegui import ui
 
+from .. import theme
 from ..errors import AodUiError
 from ..services import Actor
 from ..system import System
 
 __all__ = ['LaunchLimitNotice']
+
+BANNER = 'w-full rounded p-3 whitespace-pre-line'
 
 
 class LaunchLimitNotice(ui.label):
@@ -25,7 +28,7 @@ class LaunchLimitNotice(ui.label):
         self.actor = actor
         self.start: ui.button | None = None
         self.refused = False
-        self.classes('w-full rounded p-3 whitespace-pre-line').mark('launch-limit')
+        self.classes(BANNER).mark('launch-limit')
         self.set_visibility(False)
         # asked at once but not awaited by the page: an await in the page's body lets the page reach the browser
         # before its start button has a handler
@@ -45,8 +48,7 @@ class LaunchLimitNotice(ui.label):
         refusal = usage.refusal() if usage is not None else None
         warning = usage.warning() if usage is not None else None
         self.text = refusal or warning or ''
-        self.classes(remove='text-negative bg-red-1 text-warning bg-amber-1')
-        self.classes('text-negative bg-red-1' if refusal else 'text-warning bg-amber-1')
+        self.classes(replace=f'{BANNER} {theme.PROBLEM if refusal else theme.NOTICE}')
         self.set_visibility(bool(self.text))
         self.refused = refusal is not None
         if self.start is not None:

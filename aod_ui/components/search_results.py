@@ -72,7 +72,7 @@ class SearchResults(ui.column):
                     .classes('w-40').mark('search-until')
                 ui.space()
                 self.count = ui.label().classes('text-sm opacity-70').mark('search-count')
-            self.note = ui.label().classes('w-full text-sm bg-amber-1 rounded p-2').mark('search-note')
+            self.note = ui.label().classes(f'w-full text-sm {theme.NOTICE} rounded p-2').mark('search-note')
             self.body = ui.column().classes('w-full gap-3')
             self.pager = ui.pagination(1, 1, direction_links=True, value=1).mark('search-pager')
         for field in (self.since, self.until):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from .. import format as fmt
+from .. import theme
 from ..hub import HubState, SessionHub
 from ..services import Actor, SessionDetail
 from ..system import System
@@ -71,7 +72,7 @@ class SessionHeader(ui.card):
                 days = system.settings.archive_days
                 ui.label('Deleted upstream: AoD no longer has this session. It is shown from the dashboard\'s archive'
                          + (f', which keeps it {days:g} days after the deletion.' if days else '.')) \
-                    .classes('text-sm bg-amber-1 rounded p-2').mark('deleted-upstream')
+                    .classes(f'text-sm {theme.NOTICE} rounded p-2').mark('deleted-upstream')
             self.hub_line = ui.label().classes('text-xs opacity-70').mark('hub-state')
             self.progress = ui.label().classes('text-xs').mark('reading-progress')
             self.timeline = StageTimeline()

@@ -37,7 +37,8 @@ TITLE_SLOT = r'''
     :title="props.row.title">{{ props.row.title }}</div>
   <div class="text-xs opacity-70">{{ props.row.agent }}<span class="sm:hidden"> · {{ props.row.created }}</span>
     <span v-if="!props.row.recorded"> · started outside the dashboard</span>
-    <span v-if="props.row.deleted" class="text-amber-10"> · deleted upstream, kept in the archive</span>
+    <span v-if="props.row.deleted" class="text-amber-800 dark:text-amber-300"> · deleted upstream, kept in the
+    archive</span>
     <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
     {{ label }}</q-badge></div>
 </q-td>'''

@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
+from .. import theme
 from ..auth import SignInTickets, authenticate, safe_next, sign_in
 from ..components.page_style import page_style
 from ..components.sign_in_card import SignInCard
@@ -42,10 +43,10 @@ def register(system: System) -> None:
             if request.url.scheme == 'http' and settings.cookies_secure:
                 ui.label('This page came over plain HTTP, but the sign-in cookie is sent over HTTPS only, so signing '
                          'in will not stick. Serve the dashboard over HTTPS (or set AOD_UI_SECURE_COOKIES=false on a '
-                         'trusted network).').classes('text-sm text-amber-10 bg-amber-1 rounded p-2') \
+                         'trusted network).').classes(f'text-sm {theme.NOTICE} rounded p-2') \
                     .mark('cookie-warning')
             if system.demo_accounts:
-                with ui.card().classes('w-full gap-1 bg-amber-1 text-amber-10').mark('demo-accounts'):
+                with ui.card().classes(f'w-full gap-1 {theme.NOTICE}').mark('demo-accounts'):
                     ui.label('Demo only — these accounts exist because no AoD server is configured:') \
                         .classes('text-sm font-semibold')
                     for name, secret, role in system.demo_accounts:
