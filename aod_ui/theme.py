@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ['BRAND', 'CSS', 'NOTICE', 'PRIMARY', 'PROBLEM', 'STATUS_COLORS', 'STATUS_ICONS', 'status_color',
-           'status_icon']
+__all__ = ['BRAND', 'CSS', 'NOTICE', 'PHONE_HIDDEN', 'PRIMARY', 'PROBLEM', 'STATUS_COLORS', 'STATUS_ICONS',
+           'status_color', 'status_icon']
 
 PRIMARY = '#4f46e5'
 BRAND = {'primary': PRIMARY, 'positive': '#2e7d32', 'negative': '#c10015', 'info': '#1976d2', 'warning': '#f2c037'}
@@ -13,6 +13,8 @@ PROBLEM = 'text-red-800 bg-red-100 dark:text-red-100 dark:bg-red-950 rounded'
 """A problem a page shows in its place (AoD unreachable, a refused launch), as a red banner."""
 NOTICE = 'bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-100'
 """Something to know (demo mode, a session kept only in the archive), as an amber banner."""
+PHONE_HIDDEN = {'classes': 'max-sm:hidden', 'headerClasses': 'max-sm:hidden'}
+"""Added to a table column that a phone leaves out, so that the table fits its screen."""
 
 CSS = '''
 @layer overrides {

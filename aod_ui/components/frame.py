@@ -79,15 +79,15 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
         ui.button(icon='dark_mode', on_click=toggle_dark).props('flat round dense color=white aria-label="Dark mode"') \
             .classes('shrink-0').tooltip('Dark mode')
     if system.settings.demo:
-        with ui.row().classes(f'w-full items-center justify-center gap-2 py-1 {theme.NOTICE} text-sm') \
+        with ui.row().classes(f'w-full items-center justify-center gap-2 py-1 px-3 no-wrap {theme.NOTICE} text-sm') \
                 .mark('demo-banner'):
             ui.icon('science')
             ui.label('Demo mode: built-in simulator. Sessions here are scripted and nothing reaches a real AoD.')
 
     token = system.tokens.info(actor.username) if system.tokens is not None and system.tokens.enabled else None
     if token is not None and token.broken:
-        with ui.row().classes('w-full items-center justify-center gap-2 py-1 bg-red-1 text-red-10 text-sm') \
-                .mark('token-broken'):
+        with ui.row().classes('w-full items-center justify-center gap-2 py-1 px-3 no-wrap bg-red-1 text-red-10') \
+                .classes('text-sm').mark('token-broken'):
             ui.icon('key_off')
             ui.label('AoD refused your personal token (revoked or expired): sessions started with it cannot be '
                      'reached. Ask an admin to set a new one.')

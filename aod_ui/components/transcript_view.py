@@ -183,6 +183,7 @@ class _EntryView:
         status_icon = {'pending': 'more_horiz', 'done': 'check', 'error': 'close'}[entry.status]
         with ui.card().classes(TOOL).props('flat bordered').mark('tool'):
             with ui.expansion(value=self.expanded).classes('w-full').props('dense') as expansion:
+                expansion.props['toggle-aria-label'] = entry.summary or entry.name  # what the header shows
                 expansion.on_value_change(lambda e: setattr(self, 'expanded', e.value))
                 with expansion.add_slot('header'), ui.row().classes(TOOL_HEADER):
                     ui.icon(TOOL_ICONS.get(entry.name, 'build')).classes(TOOL_ICON)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from nicegui import ui
 
+from .. import theme
 from ..errors import AodUiError
 from ..services import Webhook
 from ..services._webhooks import KINDS
@@ -16,10 +17,10 @@ __all__ = ['webhooks_card']
 
 LOG_COLUMNS = [
     {'name': 'at', 'label': 'When (UTC)', 'field': 'at', 'align': 'left'},
-    {'name': 'host', 'label': 'Receiver', 'field': 'host', 'align': 'left'},
+    {'name': 'host', 'label': 'Receiver', 'field': 'host', 'align': 'left', **theme.PHONE_HIDDEN},
     {'name': 'event', 'label': 'Event', 'field': 'event', 'align': 'left'},
     {'name': 'outcome', 'label': 'Outcome', 'field': 'outcome', 'align': 'left'},
-    {'name': 'attempts', 'label': 'Attempts', 'field': 'attempts', 'align': 'left'},
+    {'name': 'attempts', 'label': 'Attempts', 'field': 'attempts', 'align': 'left', **theme.PHONE_HIDDEN},
 ]
 
 

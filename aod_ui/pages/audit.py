@@ -6,6 +6,7 @@ from datetime import datetime
 
 from nicegui import ui
 
+from .. import theme
 from ..auth import require_actor
 from ..components.audit_filters import AuditFilters
 from ..components.paged_table import PagedTable
@@ -21,8 +22,8 @@ COLUMNS = [
     {'name': 'at', 'label': 'When', 'field': 'at', 'align': 'left'},
     {'name': 'actor', 'label': 'Who', 'field': 'actor', 'align': 'left'},
     {'name': 'action', 'label': 'What', 'field': 'action', 'align': 'left'},
-    {'name': 'outcome', 'label': 'Outcome', 'field': 'outcome', 'align': 'left'},
-    {'name': 'subject', 'label': 'Session / person', 'field': 'subject', 'align': 'left'},
+    {'name': 'outcome', 'label': 'Outcome', 'field': 'outcome', 'align': 'left', **theme.PHONE_HIDDEN},
+    {'name': 'subject', 'label': 'Session / person', 'field': 'subject', 'align': 'left', **theme.PHONE_HIDDEN},
     {'name': 'detail', 'label': 'Detail', 'field': 'detail', 'align': 'left', 'style': 'white-space: normal'},
 ]
 

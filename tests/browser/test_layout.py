@@ -134,7 +134,7 @@ def pages(site: Site) -> list[tuple[str, str, str]]:
         ('search', f'/?q={WORD}', WORD),
         ('people', '/people', 'max'),
         ('audit', '/audit', 'entries'),
-        ('operations', '/operations', 'Retention'),
+        ('operations', '/operations', 'Active sessions'),
         ('api-tokens', '/tokens', 'Your tokens'),
     ]
 
