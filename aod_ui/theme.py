@@ -17,9 +17,12 @@ PHONE_HIDDEN = {'classes': 'max-sm:hidden', 'headerClasses': 'max-sm:hidden'}
 """Added to a table column that a phone leaves out, so that the table fits its screen."""
 
 CSS = '''
+@layer components {
+  .nicegui-link { color: #1e40af; }
+  body.body--dark .nicegui-link { color: #93c5fd; }
+  body.body--dark .q-field__control { color: #a5b4fc; }
+}
 @layer overrides {
-  a.nicegui-link:not(.text-white) { color: #1d4ed8; }
-  body.body--dark a.nicegui-link:not(.text-white) { color: #93c5fd; }
   body.body--dark .text-primary { color: #a5b4fc !important; }
   body.body--dark .text-positive { color: #86efac !important; }
   body.body--dark .text-negative { color: #fca5a5 !important; }
@@ -27,10 +30,11 @@ CSS = '''
   body.body--dark .aod-chart text { fill: #e5e7eb !important; }
 }
 '''
-"""Links darker than NiceGUI's blue (3.7:1 on white). Dark mode: text in a brand colour and links are drawn
-lighter, or they would not stand out from the dark page, and so is the text of charts; buttons and badges keep the
-brand colour as their background, with white text. (In NiceGUI's layer `overrides`: an `!important` there wins
-over Quasar's, which sit in a later layer.)"""
+"""Links darker than NiceGUI's blue (3.7:1 on white), also in a faded line. Dark mode: text in a brand colour,
+links and a focused field's label are drawn lighter, or they would not stand out from the dark page, and so is the
+text of charts; buttons and badges keep the brand colour as their background, with white text. (Layers: the links'
+colour gives way to a Tailwind class such as `text-white`; an `!important` in NiceGUI's layer `overrides` wins over
+Quasar's, which sit in a later layer.)"""
 
 STATUS_COLORS = {
     'pending': 'deep-orange-10',

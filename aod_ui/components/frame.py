@@ -9,13 +9,13 @@ from nicegui import app, ui
 
 from .. import theme
 from ..auth import end_sign_in
-from ..services import Actor, is_admin
+from ..services import Actor
 from ..system import System
+from .app_header import AppHeader
 from .browser_notices import BrowserNotices
 from .page_guard import PageGuard
 from .page_style import page_style
 from .tailwind import preload
-from .token_dialog import open_token_dialog
 
 __all__ = ['frame']
 
@@ -38,46 +38,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
     def toggle_dark() -> None:
         dark.value = not dark.value
         app.storage.user['dark'] = dark.value
-    # (in the menu, in the header): the header's are short
-    links = [(('Sessions', 'Sessions'), '/'), (('New session', ''), '/new')]
-    if is_admin(actor) and system.settings.auth != 'none':
-        links += [(('People', 'People'), '/people'), (('Audit trail', 'Audit'), '/audit')]
-    if is_admin(actor):
-        links.append((('Operations', 'Operations'), '/operations'))
-    links.append((('API tokens', 'Tokens'), '/tokens'))
-    with ui.header().classes('items-center gap-2 px-4 py-2 bg-primary text-white no-wrap'):
-        # narrow screens: the links move into a menu (wide ones show them in the header)
-        with ui.button(icon='menu').props('flat round dense color=white aria-label="Menu"').classes('md:hidden') \
-                .mark('menu'):
-            with ui.menu():
-                for (text, _), path in links:
-                    ui.menu_item(text, lambda path=path: ui.navigate.to(path))
-        ui.link(system.settings.title, '/').classes('text-lg font-semibold text-white no-underline mr-4 truncate')
-        ui.link('Sessions', '/').classes('text-white no-underline max-md:hidden')
-        with ui.button(icon='add', on_click=lambda: ui.navigate.to('/new')) \
-                .props('flat dense no-caps color=white aria-label="New session"').tooltip('Start a session (n)'):
-            ui.label('New session').classes('max-sm:hidden')
-        for (_, text), path in links[2:]:
-            ui.link(text, path).classes('text-white no-underline max-md:hidden')
-        ui.space()
-        if system.settings.auth != 'none':
-            with ui.button(icon='account_circle').props('flat dense no-caps color=white').classes('shrink-0') \
-                    .mark('account') as account:
-                account.props['aria-label'] = f'Account {actor.label}'  # its name also where the label is hidden
-                ui.label(actor.label).classes('ml-1 max-sm:hidden')
-                with ui.menu():
-                    ui.menu_item(f'{actor.username} ({actor.role})').props('disable')
-                    if is_admin(actor):
-                        ui.menu_item('People', lambda: ui.navigate.to('/people'))
-                        ui.menu_item('Audit trail', lambda: ui.navigate.to('/audit'))
-                        ui.menu_item('Operations', lambda: ui.navigate.to('/operations'))
-                    if system.tokens is not None and system.tokens.enabled and (
-                            system.settings.self_service_tokens or is_admin(actor)):
-                        ui.menu_item('My AoD token', lambda: open_token_dialog(system, actor.username)) \
-                            .mark('my-token')
-                    ui.menu_item('Sign out', sign_out).mark('sign-out')
-        ui.button(icon='dark_mode', on_click=toggle_dark).props('flat round dense color=white aria-label="Dark mode"') \
-            .classes('shrink-0').tooltip('Dark mode')
+    AppHeader(system, actor, toggle_dark=toggle_dark, sign_out=sign_out)
     if system.settings.demo:
         with ui.row().classes(f'w-full items-center justify-center gap-2 py-1 px-3 no-wrap {theme.NOTICE} text-sm') \
                 .mark('demo-banner'):
