@@ -15,8 +15,6 @@ from ..system import System
 
 __all__ = ['LaunchLimitNotice']
 
-BANNER = 'w-full rounded p-3 whitespace-pre-line'
-
 
 class LaunchLimitNotice(ui.label):
     """A banner bound to the start button: red with the refusal when a launch would be refused, amber with the
@@ -28,7 +26,7 @@ class LaunchLimitNotice(ui.label):
         self.actor = actor
         self.start: ui.button | None = None
         self.refused = False
-        self.classes(BANNER).mark('launch-limit')
+        self.classes('w-full rounded p-3 whitespace-pre-line').mark('launch-limit')
         self.set_visibility(False)
         # asked at once but not awaited by the page: an await in the page's body lets the page reach the browser
         # before its start button has a handler
@@ -48,7 +46,8 @@ class LaunchLimitNotice(ui.label):
         refusal = usage.refusal() if usage is not None else None
         warning = usage.warning() if usage is not None else None
         self.text = refusal or warning or ''
-        self.classes(replace=f'{BANNER} {theme.PROBLEM if refusal else theme.NOTICE}')
+        self.classes(remove=f'{theme.PROBLEM} {theme.NOTICE}')
+        self.classes(f'rounded {theme.PROBLEM if refusal else theme.NOTICE}')
         self.set_visibility(bool(self.text))
         self.refused = refusal is not None
         if self.start is not None:
