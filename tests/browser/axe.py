@@ -19,10 +19,6 @@ __all__ = ['AXE_SCRIPT', 'ensure_axe', 'serious_violations']
 HERE = Path(__file__).resolve().parent
 AXE_SCRIPT = HERE / 'node_modules' / 'axe-core' / 'axe.min.js'
 
-# Rules turned off for what the dashboard cannot change, each with why:
-DISABLED_RULES: list[str] = []
-
-
 def ensure_axe(timeout: float = 300.0) -> Path:
     """Run ``npm ci`` in tests/browser once if axe-core is missing; returns the script to inject."""
     if AXE_SCRIPT.exists():
@@ -44,15 +40,18 @@ def ensure_axe(timeout: float = 300.0) -> Path:
     return AXE_SCRIPT
 
 
-def serious_violations(page: Any) -> list[str]:
-    """Run axe on the page as it is now; one line per serious or critical violation and element."""
-    if not page.evaluate('typeof window.axe !== "undefined"'):
-        page.add_script_tag(path=str(ensure_axe()))
-    result = page.evaluate('''async (disabled) => {
-        const rules = Object.fromEntries(disabled.map(rule => [rule, {enabled: false}]));
-        const result = await axe.run(document, {rules, resultTypes: ['violations']});
-        return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({
-            id: v.id, impact: v.impact, help: v.help,
-            nodes: v.nodes.map(n => n.target.join(' ') + ': ' + (n.failureSummary || '').replace(/\\s+/g, ' '))}));
-    }''', DISABLED_RULES)
+RUN = '''async () => {
+    const result = await axe.run(document, {resultTypes: ['violations']});
+    return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => n.target.join(' ') + ': ' + (n.failureSummary || '').replace(/\\s+/g, ' '))}));
+}'''
+
+
+async def serious_violations(page: Any) -> list[str]:
+    """Run axe on a Playwright (async) page as it is now: one line per serious or critical violation and element.
+    Every rule runs; none is turned off."""
+    if not await page.evaluate('typeof window.axe !== "undefined"'):
+        await page.add_script_tag(path=str(ensure_axe()))
+    result = await page.evaluate(RUN)
     return [f'{v["impact"]} {v["id"]} ({v["help"]}) at {node}' for v in result for node in v['nodes']]

@@ -1,28 +1,33 @@
-"""Every page on a phone (390x844), in dark mode and on a desktop (1440x900) in real Chromium: nothing wider than the
-screen, no header controls on top of each other, every link reachable from the header's menu, and no serious or
-critical accessibility violation that axe-core finds, in light and in dark."""
+"""Every page on a phone (390x844), on a phone in dark mode and on a desktop (1440x900) in real Chromium: nothing
+wider than the screen, no header controls on top of each other, every link the person may follow in the header's
+menu, and no serious or critical accessibility violation that axe-core finds, in light and in dark.
+
+One dashboard, one browser; the three screens are looked at side by side (a context each), which keeps the whole
+file well under two minutes. Screenshots of every page land in ./screenshots/layout-*.png."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from aod_ui.services._passwords import hash_password
 from storage import User, open_store
 
 from ..helpers import DASHBOARD_TOKEN
 from .axe import ensure_axe, serious_violations
-from .conftest import Dashboard, screenshot
+from .conftest import CHROMIUM_ARGS, SCREENSHOTS, Dashboard
 
 PASSWORD = 'layout-password-123'
 WORD = 'quokka'
 LONG_TOKEN = 'refactor_' + 'the_session_title_handling_everywhere_' * 3 + 'now'
 PHONE = {'width': 390, 'height': 844}
 DESKTOP = {'width': 1440, 'height': 900}
+WAIT = 30_000
 
 OVERFLOW = '''() => {
     // what sticks out of the screen sideways, unless a container of its own clips or scrolls it
@@ -66,32 +71,14 @@ HEADER_OVERLAPS = '''() => {
 
 @dataclass
 class Site:
-    dashboard: Dashboard
-    running: str
-    finished: str
-
-
-def sign_in(context: BrowserContext, url: str, username: str) -> Page:
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(f'{url}/login')
-    page.get_by_label('Username').fill(username)
-    page.get_by_label('Password', exact=True).fill(PASSWORD)
-    page.get_by_role('button', name='Sign in').click()
-    page.wait_for_url(re.compile(r'.*/$'))
-    return page
-
-
-def launch(page: Page, url: str, prompt: str, agent: str) -> str:
-    page.goto(f'{url}/new?agent={agent}')
-    page.get_by_label('Prompt').fill(prompt)
-    page.get_by_role('button', name='Start session').click()
-    page.wait_for_url(re.compile(r'.*/sessions/[0-9a-f-]+$'))
-    return page.url.rsplit('/', 1)[-1]
+    url: str
+    running: str = ''
+    finished: str = ''
 
 
 @pytest.fixture(scope='module')
-def site(simulator, browser: Browser, tmp_path_factory) -> Iterator[Site]:
+def local_dashboard(simulator, chromium_path, tmp_path_factory) -> Iterator[Dashboard]:
+    """A dashboard with local accounts: an admin (ada) and a member (max)."""
     ensure_axe()
     data = tmp_path_factory.mktemp('layout') / 'data'
     store = open_store(data)
@@ -101,95 +88,141 @@ def site(simulator, browser: Browser, tmp_path_factory) -> Iterator[Site]:
     env = {'AOD_API_URL': simulator.url, 'AOD_API_TOKEN': DASHBOARD_TOKEN, 'AOD_UI_AUTH': 'local',
            'AOD_UI_STORAGE_SECRET': 'browser-test-storage-secret-0123456789abcdef', 'AOD_UI_REFRESH_SECONDS': '2',
            'AOD_UI_LOG_LEVEL': 'warning', 'AOD_UI_SECURE_COOKIES': 'false'}
-    dashboard = Dashboard(env, data)
-    context = browser.new_context(viewport=DESKTOP)
-    page = sign_in(context, dashboard.url, 'ada')
-    finished = launch(page, dashboard.url, f'{LONG_TOKEN}\nFix the {WORD} parser.\nscenario: success',
-                      'code-review')
-    expect(page.get_by_text('Agent exited with code 0')).to_be_visible(timeout=30_000)
-    running = launch(page, dashboard.url, 'Keep the build going while the pages are looked at.\nscenario: long',
-                     'codex-refactor')
-    expect(page.get_by_text('Live: following')).to_be_visible()
-    for _ in range(40):  # the finished session is searchable a moment after its output is archived
-        page.goto(f'{dashboard.url}/?q={WORD}')
-        if page.locator('mark').first.is_visible(timeout=1000) if page.locator('mark').count() else False:
-            break
-        page.wait_for_timeout(500)
-    yield Site(dashboard, running, finished)
-    page.goto(f'{dashboard.url}/sessions/{running}')
-    page.get_by_role('button', name='Stop', exact=True).click()
-    page.get_by_role('button', name='Stop session').click()
-    expect(page.get_by_text('terminated', exact=True).first).to_be_visible()
-    context.close()
-    dashboard.stop()
+    server = Dashboard(env, data)
+    yield server
+    server.stop()
+
+
+async def new_context(browser: Browser, mode: str) -> BrowserContext:
+    phone = mode != 'desktop'
+    return await browser.new_context(viewport=PHONE if phone else DESKTOP, is_mobile=phone, has_touch=phone,
+                                     color_scheme='dark' if mode == 'dark' else 'light')
+
+
+async def sign_in(context: BrowserContext, url: str, username: str) -> Page:
+    page = await context.new_page()
+    page.set_default_timeout(WAIT)
+    await page.goto(f'{url}/login')
+    await page.get_by_label('Username').fill(username)
+    await page.get_by_label('Password', exact=True).fill(PASSWORD)
+    await page.get_by_role('button', name='Sign in').click()
+    await page.wait_for_url(re.compile(r'.*/$'))
+    return page
+
+
+async def launch(page: Page, url: str, prompt: str, agent: str) -> str:
+    await page.goto(f'{url}/new?agent={agent}')
+    await page.get_by_label('Prompt').fill(prompt)
+    await page.get_by_role('button', name='Start session').click()
+    await page.wait_for_url(re.compile(r'.*/sessions/[0-9a-f-]+$'))
+    return page.url.rsplit('/', 1)[-1]
 
 
 def pages(site: Site) -> list[tuple[str, str, str]]:
-    """(name, path, text that shows the page is ready)."""
+    """(name, path, what shows that the page is ready: a text, or `css=` a selector)."""
     return [
         ('sessions', '/', 'Keep the build going'),
         ('new-session', '/new', 'Start session'),
         ('session-running', f'/sessions/{site.running}', 'Live: following'),
         ('session-finished', f'/sessions/{site.finished}', 'Agent exited with code 0'),
-        ('search', f'/?q={WORD}', WORD),
         ('people', '/people', 'max'),
         ('audit', '/audit', 'entries'),
-        ('operations', '/operations', 'Active sessions'),
+        ('operations', '/operations', 'css=.aod-chart svg text'),
         ('api-tokens', '/tokens', 'Your tokens'),
+        ('search', f'/?q={WORD}', 'css=mark'),
     ]
 
 
-def look(page: Page, name: str) -> list[str]:
-    """What is wrong with the page as it is now (its screenshot is saved to look at)."""
-    page.wait_for_timeout(300)  # charts and late styles settle
-    screenshot(page, f'layout-{name}')
-    problems = page.evaluate(OVERFLOW)
-    if page.locator('.q-header').count():
-        problems += page.evaluate(HEADER_OVERLAPS)
-    problems += serious_violations(page)
+async def look(page: Page, name: str) -> list[str]:
+    """What is wrong with the page as it is now (its screenshot is saved, to look at)."""
+    await page.wait_for_timeout(300)  # the last pushes and late styles settle
+    await page.screenshot(path=str(SCREENSHOTS / f'layout-{name}.png'), full_page=True)
+    problems = await page.evaluate(OVERFLOW)
+    if await page.locator('.q-header').count():
+        problems += await page.evaluate(HEADER_OVERLAPS)
+    problems += await serious_violations(page)
     return [f'{name}: {problem}' for problem in problems]
 
 
-@pytest.mark.parametrize('mode', ['phone', 'dark', 'desktop'])
-def test_every_page_fits_the_screen_and_passes_axe(browser: Browser, site: Site, mode: str):
-    url = site.dashboard.url
-    context = browser.new_context(viewport=DESKTOP if mode == 'desktop' else PHONE, is_mobile=mode != 'desktop',
-                                  has_touch=mode != 'desktop', color_scheme='dark' if mode == 'dark' else 'light')
-    signed_out = context.new_page()
-    signed_out.goto(f'{url}/login')
-    expect(signed_out.get_by_role('button', name='Sign in')).to_be_visible()
-    problems = look(signed_out, f'login-{mode}')
-    signed_out.close()
-    page = sign_in(context, url, 'ada')
+async def open_page(page: Page, site: Site, name: str, path: str, ready: str) -> None:
+    target = page.locator(ready) if ready.startswith('css=') else page.get_by_text(ready)
+    for _ in range(20):  # a session is found by search a moment after its output is archived: look again until then
+        await page.goto(site.url + path)
+        try:
+            await expect(target.first).to_be_visible(timeout=WAIT if name != 'search' else 2000)
+            break
+        except AssertionError:
+            if name != 'search':
+                raise
+    if name == 'session-finished':  # a tool call opened: its input and result are what people read closely
+        tool = page.locator('.q-card--bordered .q-expansion-item__container > .q-item').first
+        await tool.scroll_into_view_if_needed()
+        await tool.click()
+        await expect(page.get_by_text('Input', exact=True).first).to_be_visible()
+
+
+async def check_mode(browser: Browser, site: Site, mode: str) -> list[str]:
+    context = await new_context(browser, mode)
+    signed_out = await context.new_page()
+    await signed_out.goto(f'{site.url}/login')
+    await expect(signed_out.get_by_role('button', name='Sign in')).to_be_visible(timeout=WAIT)
+    problems = await look(signed_out, f'login-{mode}')
+    await signed_out.close()
+    page = await sign_in(context, site.url, 'ada')
     if mode == 'dark':
-        page.get_by_role('button', name='Dark mode').click()
-        expect(page.locator('body.body--dark')).to_have_count(1)
+        await page.get_by_role('button', name='Dark mode').click()
+        await expect(page.locator('body.body--dark')).to_have_count(1)
     for name, path, ready in pages(site):
-        page.goto(url + path)
-        expect(page.get_by_text(ready).first).to_be_visible()
+        await open_page(page, site, name, path, ready)
         if mode == 'dark':
-            expect(page.locator('body.body--dark')).to_have_count(1)
-        if name == 'session-finished':  # a tool call opened: its input and result are what people read closely
-            page.locator('.q-card--bordered .q-expansion-item__container > .q-item').first.dispatch_event('click')
-        problems += look(page, f'{name}-{mode}')
-    context.close()
-    assert not problems, '\n'.join(problems)
+            await expect(page.locator('body.body--dark')).to_have_count(1)
+        problems += await look(page, f'{name}-{mode}')
+    if mode != 'desktop':
+        problems += await check_menu(page, f'menu-ada-{mode}', admin=True)
+    await context.close()
+    return problems
 
 
-@pytest.mark.parametrize('username, admin', [('ada', True), ('max', False)])
-def test_the_phone_menu_holds_every_link_the_person_may_follow(browser: Browser, site: Site, username: str,
-                                                               admin: bool):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = sign_in(context, site.dashboard.url, username)
-    page.get_by_role('button', name='Menu').click()
+async def check_menu(page: Page, name: str, *, admin: bool) -> list[str]:
+    """The phone's header menu holds every link the person may follow, and only those."""
+    await page.get_by_role('button', name='Menu').click()
     menu = page.get_by_role('menu')
-    expect(menu).to_be_visible()
-    links = {'Sessions', 'New session', 'API tokens'} | ({'People', 'Audit trail', 'Operations'} if admin else set())
-    for link in sorted(links):
-        expect(menu.get_by_text(link, exact=True)).to_be_visible()
-    expect(menu.get_by_role('menuitem')).to_have_count(len(links))
-    screenshot(page, f'layout-phone-menu-{username}')
-    assert not serious_violations(page)
-    menu.get_by_text('API tokens', exact=True).click()
-    page.wait_for_url(re.compile(r'.*/tokens$'))
-    context.close()
+    links = ['Sessions', 'New session'] + (['People', 'Audit trail', 'Operations'] if admin else []) + ['API tokens']
+    await expect(menu.get_by_role('menuitem')).to_have_count(len(links))
+    assert await menu.get_by_role('menuitem').all_inner_texts() == links
+    problems = await look(page, name)
+    await menu.get_by_role('menuitem', name='API tokens').click()
+    await page.wait_for_url(re.compile(r'.*/tokens$'))
+    return problems
+
+
+async def check_member_menu(browser: Browser, site: Site) -> list[str]:
+    context = await new_context(browser, 'phone')
+    page = await sign_in(context, site.url, 'max')
+    problems = await check_menu(page, 'menu-max-phone', admin=False)
+    await context.close()
+    return problems
+
+
+async def test_every_page_fits_a_phone_a_desktop_and_dark_mode_and_passes_axe(local_dashboard, chromium_path):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    site = Site(local_dashboard.url)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        setup = await new_context(browser, 'desktop')
+        page = await sign_in(setup, site.url, 'ada')
+        site.finished = await launch(page, site.url, f'{LONG_TOKEN}\nFix the {WORD} parser.\nscenario: success',
+                                     'code-review')
+        site.running = await launch(page, site.url, 'Keep the build going while the pages are looked at.\n'
+                                    'scenario: long', 'codex-refactor')
+        await expect(page.get_by_text('Live: following')).to_be_visible()
+        try:
+            found = await asyncio.gather(*(check_mode(browser, site, mode) for mode in ('phone', 'dark', 'desktop')),
+                                         check_member_menu(browser, site))
+        finally:
+            await page.get_by_role('button', name='Stop', exact=True).click()
+            await page.get_by_role('button', name='Stop session').click()
+            await expect(page.get_by_text('terminated', exact=True).first).to_be_visible()
+            await browser.close()
+    problems = [problem for mode in found for problem in mode]
+    assert not problems, '\n'.join(problems)
