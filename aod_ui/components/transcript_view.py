@@ -54,8 +54,9 @@ MESSAGE_STYLES = {'error': ('error', RED),
 MONO = late('font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]')
 ROOT = late('w-full')
 TURN = late('aod-turn w-full mt-4 text-sm font-semibold text-primary')
-PROMPT = late('w-full whitespace-pre-wrap rounded-lg p-3 bg-indigo-50 dark:bg-indigo-950 text-sm')
-TEXT = late('w-full whitespace-pre-wrap leading-relaxed')
+PROMPT = late('w-full whitespace-pre-wrap [overflow-wrap:anywhere] rounded-lg p-3 bg-indigo-50 dark:bg-indigo-950',
+              'text-sm')
+TEXT = late('w-full whitespace-pre-wrap [overflow-wrap:anywhere] leading-relaxed')
 THINKING, THINKING_TEXT = late('w-full text-sm opacity-80'), late('whitespace-pre-wrap italic')
 RESULT = late('w-full items-center gap-4 rounded-lg p-3')
 RESULT_OK = late('bg-green-1 text-green-10')

@@ -49,6 +49,13 @@ OVERFLOW = '''() => {
         found.push(`<${el.tagName.toLowerCase()} class="${el.className}"> spans ${Math.round(box.left)}..`
                    + `${Math.round(box.right)} px: ${(el.innerText || '').slice(0, 40)}`);
     }
+    for (const el of document.body.querySelectorAll('*')) {  // and what makes people scroll sideways to read it
+        const style = getComputedStyle(el);
+        if (['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1
+                && !el.matches('textarea, input, .q-tabs__content'))
+            found.push(`<${el.tagName.toLowerCase()} class="${el.className}"> scrolls sideways: `
+                       + `${el.scrollWidth} px in ${el.clientWidth}`);
+    }
     return found.slice(0, 8);
 }'''
 HEADER_OVERLAPS = '''() => {
