@@ -35,6 +35,8 @@ def build(settings: Settings) -> System:
     install_socket_guard(core.sio)
     app.add_middleware(Gate, settings=settings)
     forget_timings()
+    # Quasar's bar at the top while a request is under way: its name, which screen readers say
+    app.config.quasar_config['loadingBar']['aria-label'] = 'Loading'
     app.on_startup(system.startup)
     app.on_startup(collector.tune)
     app.on_startup(lambda: app.timer(page_guard.SWEEP_SECONDS, page_guard.sweep, immediate=False))
