@@ -1,7 +1,10 @@
 """The audit trail: who did what to which session, and whether it was allowed. Entries are only ever appended.
 
-`MemoryAuditLog` keeps the entries in a list and holds every rule (ids, filters, order, exports);
-`audit_file.JsonlAuditLog` is the same log made durable in a file. Times are seconds since the epoch (UTC).
+`AuditLog` is the repository, written once over an `AppendOnlyTable`: a `MemoryTable` for unit tests and
+`memory_store()`, and on disk the JSON-lines table `audit_table(path)` opens (one line per entry, appended, see
+`storage._jsonl`). The table is the record; the repository reads it once, when opened, into a list of `AuditEntry`s
+that every query walks (entries are small and frozen, and their actors and actions are interned), so a query never
+reads the file. Times are seconds since the epoch (UTC).
 """
 
 from __future__ import annotations
@@ -12,18 +15,23 @@ import json
 import sys
 import threading
 import time
-from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, get_args
 
-__all__ = ['CSV_COLUMNS', 'AuditEntry', 'AuditLog', 'MemoryAuditLog', 'Outcome']
+from ._jsonl import JsonlTable
+from .tables import AppendOnlyTable
+
+__all__ = ['AUDIT_SCHEMA', 'CSV_COLUMNS', 'AuditEntry', 'AuditLog', 'Outcome', 'audit_table']
 
 Outcome = Literal['ok', 'denied', 'error']
 """'ok': done; 'denied': the person was not allowed; 'error': allowed, but it failed."""
 
 _OUTCOMES: tuple[str, ...] = get_args(Outcome)
+AUDIT_SCHEMA = 1
+"""The layout of the audit file's lines; a file with a higher number is refused."""
 CSV_COLUMNS = ('id', 'time_utc', 'at', 'actor', 'action', 'outcome', 'session_id', 'target', 'detail')
 _FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
 
@@ -109,34 +117,93 @@ class _Filter:
         return True
 
 
-class AuditLog(ABC):
-    """The append-only audit trail.
+def audit_table(path: Path) -> JsonlTable:
+    """The audit trail's file: JSON lines under the header `{"_meta": {"schema": 1, "kind": "aod-ui audit log"}}`,
+    each line an entry (`AuditEntry.to_dict`) keyed by its id.
+
+    :raises StorageError: if the file is damaged, unreadable, or written by a newer dashboard
+    """
+    return JsonlTable(path, key='id', kind='audit log', schema=AUDIT_SCHEMA, item='an audit entry',
+                      check=AuditEntry.from_dict)
+
+
+class AuditLog:
+    """The append-only audit trail over `table` (entries are keyed by their id).
 
     Every reading method takes the same filters, all optional and combined with "and": `actor`, `action`,
     `session_id` and `outcome` match exactly; `since` (inclusive) and `until` (exclusive) bound `at`; `text` finds
     entries whose actor, action, session id, target or detail contains it, ignoring case.
     """
 
-    @abstractmethod
+    def __init__(self, table: AppendOnlyTable) -> None:
+        self._table = table
+        self._lock = threading.RLock()
+        self._entries = [AuditEntry.from_dict(document) for document in table.all()]
+        self._next_id = 1 + max((entry.id for entry in self._entries), default=0)
+
     def append(self, actor: str, action: str, *, outcome: Outcome = 'ok', session_id: str | None = None,
                target: str | None = None, detail: str = '', at: float | None = None) -> AuditEntry:
         """Record that `actor` did `action`; return the entry once it is stored (durably, for a file).
 
         :param at: when it happened; by default now
         :raises ValueError: for an empty actor or action, or an unknown outcome
+        :raises StorageError: if the file cannot be written (nothing is recorded then)
         """
+        if not isinstance(actor, str) or not actor or not isinstance(action, str) or not action:
+            raise ValueError('an audit entry needs an actor and an action')
+        if outcome not in _OUTCOMES:
+            raise ValueError(f'outcome must be one of {_OUTCOMES}, not {outcome!r}')
+        with self._lock:
+            entry = AuditEntry(id=self._next_id, at=time.time() if at is None else float(at), actor=sys.intern(actor),
+                               action=sys.intern(action), session_id=_optional_text(session_id),
+                               target=_optional_text(target), outcome=outcome, detail=str(detail))
+            if not self._table.insert(str(entry.id), entry.to_dict()):
+                raise ValueError(f'the audit trail already has an entry {entry.id}')
+            self._entries.append(entry)
+            self._next_id += 1
+        return entry
 
-    @abstractmethod
     def query(self, *, actor: str | None = None, action: str | None = None, session_id: str | None = None,
               outcome: Outcome | None = None, since: float | None = None, until: float | None = None,
               text: str | None = None, limit: int | None = 500, offset: int = 0) -> list[AuditEntry]:
         """The matching entries, newest first: `limit` of them (None: all) after skipping `offset`."""
+        if offset < 0 or (limit is not None and limit < 0):
+            raise ValueError('limit and offset cannot be negative')
+        criteria = _Filter(actor, action, session_id, outcome, since, until, text)
+        if criteria.is_empty():  # the audit page's first view: no need to look at every entry
+            with self._lock:
+                end = len(self._entries) - offset
+                start = 0 if limit is None else max(0, end - limit)
+                return self._entries[start:max(0, end)][::-1]
+        found: list[AuditEntry] = []
+        if limit == 0:
+            return found
+        skipped = 0
+        for entry in self._matching(criteria):
+            if skipped < offset:
+                skipped += 1
+                continue
+            found.append(entry)
+            if limit is not None and len(found) >= limit:
+                break
+        return found
 
-    @abstractmethod
     def count(self, *, actor: str | None = None, action: str | None = None, session_id: str | None = None,
               outcome: Outcome | None = None, since: float | None = None, until: float | None = None,
               text: str | None = None) -> int:
         """How many entries match."""
+        criteria = _Filter(actor, action, session_id, outcome, since, until, text)
+        if criteria.is_empty():
+            with self._lock:
+                return len(self._entries)
+        return sum(1 for _ in self._matching(criteria))
+
+    def _matching(self, criteria: _Filter) -> Iterator[AuditEntry]:
+        with self._lock:
+            entries = self._entries[:]  # entries are immutable; a snapshot of the list is enough
+        for entry in reversed(entries):
+            if criteria.matches(entry):
+                yield entry
 
     def export_csv(self, *, actor: str | None = None, action: str | None = None, session_id: str | None = None,
                    outcome: Outcome | None = None, since: float | None = None, until: float | None = None,
@@ -169,73 +236,3 @@ class AuditLog(ABC):
 
 def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
-class MemoryAuditLog(AuditLog):
-    """An `AuditLog` in memory: for unit tests and `storage.memory_store()`, and the base of the file-backed log.
-
-    :param entries: entries already recorded, oldest first (the next id follows the highest)
-    """
-
-    def __init__(self, entries: Iterable[AuditEntry] = ()) -> None:
-        self._lock = threading.RLock()
-        self._entries: list[AuditEntry] = list(entries)
-        self._next_id = 1 + max((entry.id for entry in self._entries), default=0)
-
-    def append(self, actor: str, action: str, *, outcome: Outcome = 'ok', session_id: str | None = None,
-               target: str | None = None, detail: str = '', at: float | None = None) -> AuditEntry:
-        if not isinstance(actor, str) or not actor or not isinstance(action, str) or not action:
-            raise ValueError('an audit entry needs an actor and an action')
-        if outcome not in _OUTCOMES:
-            raise ValueError(f'outcome must be one of {_OUTCOMES}, not {outcome!r}')
-        with self._lock:
-            entry = AuditEntry(id=self._next_id, at=time.time() if at is None else float(at), actor=sys.intern(actor),
-                               action=sys.intern(action), session_id=_optional_text(session_id),
-                               target=_optional_text(target), outcome=outcome, detail=str(detail))
-            self._persist(entry)
-            self._entries.append(entry)
-            self._next_id += 1
-        return entry
-
-    def query(self, *, actor: str | None = None, action: str | None = None, session_id: str | None = None,
-              outcome: Outcome | None = None, since: float | None = None, until: float | None = None,
-              text: str | None = None, limit: int | None = 500, offset: int = 0) -> list[AuditEntry]:
-        if offset < 0 or (limit is not None and limit < 0):
-            raise ValueError('limit and offset cannot be negative')
-        criteria = _Filter(actor, action, session_id, outcome, since, until, text)
-        if criteria.is_empty():  # the audit page's first view: no need to look at every entry
-            with self._lock:
-                end = len(self._entries) - offset
-                start = 0 if limit is None else max(0, end - limit)
-                return self._entries[start:max(0, end)][::-1]
-        found: list[AuditEntry] = []
-        if limit == 0:
-            return found
-        skipped = 0
-        for entry in self._matching(criteria):
-            if skipped < offset:
-                skipped += 1
-                continue
-            found.append(entry)
-            if limit is not None and len(found) >= limit:
-                break
-        return found
-
-    def count(self, *, actor: str | None = None, action: str | None = None, session_id: str | None = None,
-              outcome: Outcome | None = None, since: float | None = None, until: float | None = None,
-              text: str | None = None) -> int:
-        criteria = _Filter(actor, action, session_id, outcome, since, until, text)
-        if criteria.is_empty():
-            with self._lock:
-                return len(self._entries)
-        return sum(1 for _ in self._matching(criteria))
-
-    def _matching(self, criteria: _Filter) -> Iterator[AuditEntry]:
-        with self._lock:
-            entries = self._entries[:]  # entries are immutable; a snapshot of the list is enough
-        for entry in reversed(entries):
-            if criteria.matches(entry):
-                yield entry
-
-    def _persist(self, entry: AuditEntry) -> None:
-        """Make `entry` durable before it counts as appended (called under the lock); nothing to do in memory."""

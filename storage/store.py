@@ -11,8 +11,7 @@ from pathlib import Path
 from ._files import ensure_private_folder
 from ._tinydb import TinyDBFile
 from .api_tokens import ApiTokens
-from .audit import AuditLog, MemoryAuditLog
-from .audit_file import JsonlAuditLog
+from .audit import AuditLog, audit_table
 from .kv import KeyValue
 from .sessions import SessionRecords
 from .tables import MemoryTable
@@ -52,7 +51,7 @@ def open_store(data_dir: Path) -> Store:
     """Open (creating where missing) the data files in `data_dir`, itself created with mode 0700 if missing.
 
     Files: `sessions.db.json`, `users.db.json`, `state.db.json` (TinyDB, written atomically) and `audit.db.jsonl`
-    (appended, see `storage.audit_file`); each file is created with mode 0600.
+    (appended, see `storage._jsonl`); each file is created with mode 0600.
 
     :raises StorageError: if the folder cannot be created, or a file is damaged, unreadable or written by a newer
         dashboard (the message names the file and what to do); no file is changed then
@@ -62,7 +61,7 @@ def open_store(data_dir: Path) -> Store:
     try:
         for name in (SESSIONS_FILE, USERS_FILE, STATE_FILE):
             opened.append(TinyDBFile(data_dir / name))
-        audit = JsonlAuditLog(data_dir / AUDIT_FILE)
+        audit = AuditLog(audit_table(data_dir / AUDIT_FILE))
     except BaseException:
         for database in opened:
             with contextlib.suppress(Exception):
@@ -76,5 +75,5 @@ def open_store(data_dir: Path) -> Store:
 
 def memory_store() -> Store:
     """A store that keeps everything in memory and writes nothing: for unit tests and throwaway demos."""
-    return Store(sessions=SessionRecords(MemoryTable()), users=Users(MemoryTable()), audit=MemoryAuditLog(),
+    return Store(sessions=SessionRecords(MemoryTable()), users=Users(MemoryTable()), audit=AuditLog(MemoryTable()),
                  kv=KeyValue(MemoryTable()), api_tokens=ApiTokens(MemoryTable()))

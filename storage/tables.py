@@ -1,14 +1,17 @@
 """The one primitive every repository is built on: a table of JSON documents, each under a string key.
 
-There are two: `MemoryTable` here (a dict, for unit tests and `memory_store()`) and `TinyDBTable` in `_tinydb`.
-Each repository is written once against `DocumentTable`, so the TinyDB repositories and the in-memory ones behave
-the same by construction; only the table underneath differs.
+`DocumentTable` is the whole interface; `AppendOnlyTable` is its part for records that only grow (the audit trail):
+documents are added and read, never replaced or removed. There are three tables: `MemoryTable` here (a dict, for
+unit tests and `memory_store()`), `TinyDBTable` in `_tinydb` (both are `DocumentTable`s), and `JsonlTable` in `_jsonl`,
+an `AppendOnlyTable` that appends one line per document to a file instead of rewriting it. Each repository is written
+once against one of the two interfaces, so it behaves the same on every table underneath by construction.
 
-Both tables follow the same rules. Every method is short, synchronous and thread-safe (one lock per database).
-A document handed in is validated and frozen (see `_json`), so later changes by the caller do not reach the store,
-and something JSON cannot hold is refused with `TypeError` before anything is written. A document handed out is a
-fresh dict at the top level whose nested lists and dicts are read-only: cheap to hand out, impossible to change the
-stored data through. Repositories turn documents into dataclasses, copying the nested parts.
+Every table follows the same rules. Every method is short, synchronous and thread-safe (one lock per database or
+file). A document handed in is validated and frozen (see `_json`), so later changes by the caller do not reach the
+store, and something JSON cannot hold is refused with `TypeError` before anything is written. A document handed out
+is the caller's own dict at the top level, and nothing stored can be changed through it (the tables that cache
+documents make its nested lists and dicts read-only). Repositories turn documents into dataclasses, copying the
+nested parts.
 """
 
 from __future__ import annotations
@@ -19,23 +22,16 @@ from typing import Any, Protocol
 
 from ._json import FrozenDict, freeze_document
 
-__all__ = ['Change', 'Document', 'DocumentTable', 'MemoryTable']
+__all__ = ['AppendOnlyTable', 'Change', 'Document', 'DocumentTable', 'MemoryTable']
 
 Document = dict[str, Any]
 Change = Callable[[Document], Mapping[str, Any]]
 """Computes the new content of a document from (a private copy of) its current content."""
 
 
-class DocumentTable(Protocol):
-    """A table of JSON documents keyed by string (see the module docstring for the rules)."""
-
-    def get(self, key: str) -> Document | None:
-        """Return the document under `key`, or None."""
-        ...
-
-    def get_many(self, keys: Collection[str]) -> dict[str, Document]:
-        """Return the documents under those of `keys` that exist, by key."""
-        ...
+class AppendOnlyTable(Protocol):
+    """A table of JSON documents keyed by string whose documents, once stored, stay as they are (see the module
+    docstring for the rules). Every `DocumentTable` is one."""
 
     def all(self) -> list[Document]:
         """Return every document, in insertion order."""
@@ -47,6 +43,18 @@ class DocumentTable(Protocol):
 
     def insert(self, key: str, document: Mapping[str, Any]) -> bool:
         """Store `document` under `key` unless that key is taken; return whether it was stored."""
+        ...
+
+
+class DocumentTable(AppendOnlyTable, Protocol):
+    """A table of JSON documents keyed by string (see the module docstring for the rules)."""
+
+    def get(self, key: str) -> Document | None:
+        """Return the document under `key`, or None."""
+        ...
+
+    def get_many(self, keys: Collection[str]) -> dict[str, Document]:
+        """Return the documents under those of `keys` that exist, by key."""
         ...
 
     def insert_many(self, documents: Mapping[str, Mapping[str, Any]]) -> list[str]:

@@ -3,15 +3,17 @@ environment that points a dashboard at it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from nicegui import context
+from nicegui import context, core
 from nicegui.testing import User
 from nicegui.testing.user_navigate import UserNavigate
 
 from aod_ui.simulator import SimulatorConfig, SimulatorServer
+from aod_ui.upstream import Upstream
 
 from .helpers import DASHBOARD_TOKEN
 
@@ -35,6 +37,15 @@ def unpaced_simulator() -> Iterator[SimulatorServer]:
                              ).start_in_thread()
     yield server
     server.stop_thread()
+
+
+@pytest.fixture
+async def upstream(simulator: SimulatorServer) -> AsyncIterator[Upstream]:
+    """The real adapter to the paced simulator, on the test's loop."""
+    core.loop = asyncio.get_running_loop()
+    client = Upstream(simulator.url, DASHBOARD_TOKEN, timeout=10)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture

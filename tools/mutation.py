@@ -78,7 +78,7 @@ CORE: dict[str, list[str]] = {
     'storage/users.py': ['tests/storage/test_storage_users.py'],
     'storage/sessions.py': ['tests/storage/test_storage_sessions.py', 'tests/storage/test_storage_session_defaults.py'],
     'storage/audit.py': ['tests/storage/test_storage_audit.py', 'tests/storage/test_storage_audit_export.py'],
-    'storage/audit_file.py': ['tests/storage/test_storage_audit_file.py'],
+    'storage/_jsonl.py': ['tests/storage/test_storage_jsonl.py', 'tests/storage/test_storage_audit_file.py'],
     'storage/_files.py': ['tests/storage/test_storage_files.py', 'tests/storage/test_storage_crash.py'],
     'storage/_json.py': ['tests/storage'],
     'storage/_tinydb.py': ['tests/storage'],

@@ -60,6 +60,5 @@ class FollowUpBox:
             return
         finally:
             self.send.props(remove='loading')
-        self.prompt.value = ''
-        self.set_status('pending')
+        self.prompt.value = ''  # the session's new status (pending) reaches the box through the session's hub
         ui.notify(f'Follow-up sent (turn {turn}).', type='positive')

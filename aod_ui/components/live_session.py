@@ -9,7 +9,7 @@ from ..hub import Batch, HubState, SessionHub
 from ..services import SessionDetail
 from ..status import ACTIVE, FINISHED
 from ..system import System
-from ..transcript import StageEntry, status_after
+from ..transcript import StageEntry
 from .find_bar import FindBar
 from .followup_box import FollowUpBox
 from .page_guard import PageGuard
@@ -22,9 +22,9 @@ ENDED = {'completed': 'finished', 'failed': 'failed', 'terminated': 'was stopped
 
 
 class LiveSession:
-    """`status` is the session's status as AoD last said and its stream has told since (`transcript.status_after`,
-    the domain's rule); every part of the page shows it. Every push first asks the page's guard whether its person
-    may still watch the session: a change of rights takes the page down at once."""
+    """`status` is the session's status as its hub publishes it (`SessionHub.status`: AoD's answers and the stream's
+    events, by the domain's rule); every part of the page shows it. Every push first asks the page's guard whether its
+    person may still watch the session: a change of rights takes the page down at once."""
 
     def __init__(self, system: System, detail: SessionDetail, hub: SessionHub, guard: PageGuard, *, find: str = '',
                  at: int | None = None) -> None:
@@ -32,10 +32,10 @@ class LiveSession:
         self.row = detail.row
         self.hub = hub
         self.guard = guard
-        self.status = self.row.status
+        self.status = hub.status or self.row.status
         self.page_title = f'{self.row.title[:40]} · {system.settings.title}'
         ui.page_title(self.page_title)
-        self.header = SessionHeader(system, detail, guard.presence.actor, hub, on_status=self.set_status)
+        self.header = SessionHeader(system, detail, guard.presence.actor, hub)
         self.panel = panel = TranscriptPanel(hub)
         with panel.find_slot:
             self.finder = FindBar(system.finder, guard.presence.actor, self.row.id, hub.transcript, panel.transcript,
@@ -49,8 +49,7 @@ class LiveSession:
     async def open(cls, system: System, detail: SessionDetail, guard: PageGuard, *, find: str = '',
                    at: int | None = None) -> LiveSession:
         """The page of `detail`'s session, watching it live; with `find`, at that search's match `at`."""
-        hub = await system.hubs.opened(detail.row.id)  # what the archive holds, loaded before the page shows it
-        hub.set_turn_prompts({t.turn_number: t.prompt for t in detail.turns})
+        hub = await system.sessions.live(detail)  # what the archive holds, loaded before the page shows it
         live = cls(system, detail, hub, guard, find=find, at=at)
         replay = live.watch()
         if find:
@@ -64,12 +63,13 @@ class LiveSession:
 
     def watch(self) -> bool:
         """Join the hub; returns whether it had events to show at once."""
-        replay, viewer = self.hub.join(self.on_batch, self.on_state, allowed=self.may_watch)
+        replay, viewer = self.hub.join(self.on_batch, self.on_state, on_status=self.set_status, allowed=self.may_watch)
         ui.context.client.on_delete(viewer.close)
         self.guard.on_down(viewer.close)
         self.system.sessions.access_changed.subscribe(
             lambda session_id: session_id == self.row.id and self.may_watch())
         self.on_state(self.hub.state)
+        self.set_status(self.hub.status or self.status)  # a change the join's flush published before it subscribed
         return bool(replay)
 
     def set_status(self, status: str) -> None:
@@ -84,9 +84,6 @@ class LiveSession:
     def on_batch(self, batch: Batch) -> None:
         self.header.show_stages([c.entry for c in batch.changes if isinstance(c.entry, StageEntry)])
         self.panel.apply(batch.changes)
-        status = status_after(self.status, batch.events)
-        if status != self.status:
-            self.set_status(status)
         self.header.show_progress()
 
     def on_state(self, state: HubState) -> None:

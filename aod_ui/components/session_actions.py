@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from nicegui import ui
 
 from ..auth import require_actor
@@ -28,13 +26,12 @@ async def confirm(question: str, detail: str, yes: str, *, color: str = 'negativ
 
 
 class SessionActions:
-    """The action buttons of the session page."""
+    """The action buttons of the session page (a stop's new status reaches the page through the session's hub)."""
 
-    def __init__(self, system: System, session_id: str, *, may_act: bool, on_status: Callable[[str], None]) -> None:
+    def __init__(self, system: System, session_id: str, *, may_act: bool) -> None:
         self.system = system
         self.session_id = session_id
         self.may_act = may_act
-        self.on_status = on_status
         self.status = ''
         with ui.row().classes('gap-1 items-center max-sm:w-full'):
             self.stop_button = ui.button('Stop', icon='stop', on_click=self.stop).props('outline color=negative') \
@@ -61,7 +58,7 @@ class SessionActions:
         self.stop_button.props('loading')
         self.stop_button.text = 'Stopping…'
         try:
-            status = await self.system.sessions.stop(require_actor(self.system), self.session_id)
+            await self.system.sessions.stop(require_actor(self.system), self.session_id)
         except AodUiError as error:
             ui.notify(str(error), type='negative', multi_line=True)
             return
@@ -69,7 +66,6 @@ class SessionActions:
             self.stop_button.props(remove='loading')
             self.stop_button.text = 'Stop'
         ui.notify('Session stopped.', type='info')
-        self.on_status(status)
 
     async def delete(self) -> None:
         active = self.status in ACTIVE

@@ -3,8 +3,6 @@ and the provisioning stages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from nicegui import ui
 
 from .. import format as fmt
@@ -47,10 +45,9 @@ def hub_text(state: HubState) -> str:
 
 
 class SessionHeader(ui.card):
-    """`show_status`, `show_hub` and `show_stages` bring it up to date; `on_status` hears of a stop done here."""
+    """`show_status`, `show_hub` and `show_stages` bring it up to date."""
 
-    def __init__(self, system: System, detail: SessionDetail, actor: Actor, hub: SessionHub,
-                 on_status: Callable[[str], None]) -> None:
+    def __init__(self, system: System, detail: SessionDetail, actor: Actor, hub: SessionHub) -> None:
         super().__init__()
         self.row = row = detail.row
         self.hub = hub
@@ -62,8 +59,7 @@ class SessionHeader(ui.card):
                 with ui.column().classes('flex-1 gap-0 min-w-0'):
                     ui.label(row.title).classes('text-xl font-semibold [overflow-wrap:anywhere]').mark('session-title')
                     self.facts = ui.label().classes('text-sm opacity-70')
-                self.actions = SessionActions(system, row.id, may_act=detail.may_act and not detail.deleted_upstream,
-                                              on_status=on_status)
+                self.actions = SessionActions(system, row.id, may_act=detail.may_act and not detail.deleted_upstream)
             SessionSettings(system, row, actor, may_act=detail.may_act)
             self.reruns = RerunPanel(system, row, actor)
             if row.recorded:

@@ -46,6 +46,8 @@ class Archiving:
 
         def _set_state(self, state: HubState) -> None: ...
 
+        def _hear(self, events: list[dict[str, Any]]) -> None: ...
+
         async def _still_active(self) -> bool: ...
 
     def follow(self, *, active: bool = False) -> None:
@@ -79,6 +81,7 @@ class Archiving:
     def _seed(self, seed: Seed) -> None:
         for payload in seed.events:
             self.transcript.feed(payload)
+        self._hear(seed.events)  # the session's status as far as the archive tells it
         self.transcript.raw.events_dropped += seed.skipped
         self.cursor = seed.cursor
         self._seen_start = seed.seen_start

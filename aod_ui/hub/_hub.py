@@ -25,7 +25,7 @@ from nicegui import Event
 from ..archive import EventLog
 from ..errors import UpstreamError
 from ..status import ACTIVE
-from ..transcript import Change, Transcript
+from ..transcript import Change, SessionStatus, Transcript
 from ..upstream import StreamEvent
 from ._archiving import Archiving
 from ._viewer import Batch, HubState, Viewer
@@ -90,6 +90,9 @@ class SessionHub(Archiving):
         """Fired with each batch of new events."""
         self.state_changed = Event[HubState]()
         """Fired when the connection's phase changes."""
+        self._status = SessionStatus()
+        self.status_changed = Event[str]()
+        """Fired with the session's new status (see `status`)."""
         self._viewers: set[Viewer] = set()
         self._pending: list[dict[str, Any]] = []
         self._pending_changes: list[Change] = []
@@ -116,12 +119,12 @@ class SessionHub(Archiving):
         return self._task is not None and not self._task.done()
 
     def join(self, on_events: Callable[[Batch], Any], on_state: Callable[[HubState], Any] | None = None, *,
-             allowed: Callable[[], bool] | None = None,
+             on_status: Callable[[str], Any] | None = None, allowed: Callable[[], bool] | None = None,
              on_revoked: Callable[[], Any] | None = None) -> tuple[list[dict[str, Any]], Viewer]:
-        """Subscribe a viewer; returns the events held so far (the replay) and the subscription. `allowed` is asked
-        before every push to this viewer (see `Viewer`)."""
+        """Subscribe a viewer; returns the events held so far (the replay) and the subscription. `on_status` hears
+        every change of `status` from here on; `allowed` is asked before every push to this viewer (see `Viewer`)."""
         self._flush()  # held-back events go to current viewers first, so the replay and the tail meet exactly
-        viewer = Viewer(self, on_events, on_state, allowed, on_revoked)
+        viewer = Viewer(self, on_events, on_state, allowed, on_revoked, on_status)
         self._viewers.add(viewer)
         if self._linger_handle is not None:
             self._linger_handle.cancel()
@@ -129,6 +132,8 @@ class SessionHub(Archiving):
         self.events_pushed.subscribe(viewer._push, unsubscribe_on_delete=False)
         if on_state is not None:
             self.state_changed.subscribe(viewer._push_state, unsubscribe_on_delete=False)
+        if on_status is not None:
+            self.status_changed.subscribe(viewer._push_status, unsubscribe_on_delete=False)
         if not self.running:
             self._start()
         return list(self.transcript.raw.events), viewer
@@ -143,6 +148,8 @@ class SessionHub(Archiving):
         self.events_pushed.unsubscribe(viewer._push)
         if viewer._on_state is not None:
             self.state_changed.unsubscribe(viewer._push_state)
+        if viewer._on_status is not None:
+            self.status_changed.unsubscribe(viewer._push_status)
         if not self._viewers and self.running and self._linger_handle is None:
             self._linger_handle = asyncio.get_running_loop().call_later(self._linger, self._linger_expired)
         elif not self._viewers and not self.running and self._on_stop is not None:
@@ -152,6 +159,26 @@ class SessionHub(Archiving):
         self._linger_handle = None
         if not self._viewers and not self.following and self._task is not None:
             self._task.cancel()
+
+    # -- the session's status ------------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        """The session's current status: AoD's latest answer moved on by the events pushed since (empty until
+        either is known). Only what is not behind the known status counts (`transcript.SessionStatus`), so an answer
+        from before the latest events, or events a resumed connection repeats, never take it back."""
+        return self._status.value
+
+    def answer(self, status: str, turn: int | None = None) -> None:
+        """What AoD said the session's status is (a read of the session, the acknowledgement of a follow-up or a
+        stop), with the current turn when the answer names it."""
+        self._flush()  # the events read before the answer count first
+        if self._status.answer(status, turn):
+            self.status_changed.emit(self._status.value)
+
+    def _hear(self, events: list[dict[str, Any]]) -> None:
+        if self._status.hear(events):
+            self.status_changed.emit(self._status.value)
 
     def wake(self) -> None:
         """Reconnect now: a follow-up prompt was accepted, or the session may have changed."""
@@ -303,6 +330,7 @@ class SessionHub(Archiving):
         self._pending, self._pending_changes = [], []
         started = time.monotonic()
         self.events_pushed.emit(batch)
+        self._hear(batch.events)  # after the batch, so a page shows the exit code its new status speaks of
         self._last_flush = time.monotonic()
         self._push_costs.append(self._last_flush - started)
 
@@ -333,7 +361,9 @@ class SessionHub(Archiving):
         except UpstreamError:
             return False
         self._info = session
-        return getattr(session, 'status', '') in ACTIVE
+        status = getattr(session, 'status', '')
+        self.answer(status, getattr(session, 'current_turn', None) or getattr(session, 'turn_count', None))
+        return status in ACTIVE
 
     async def _sleep_or_wake(self, seconds: float) -> None:
         self._wake.clear()

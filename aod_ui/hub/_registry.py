@@ -63,6 +63,12 @@ class HubRegistry:
         if hub is not None:
             hub.wake()
 
+    def answer(self, session_id: str, status: str, turn: int | None = None) -> None:
+        """Give a session's hub, if any, what AoD answered about the session's status (after a stop)."""
+        hub = self._hubs.get(session_id)
+        if hub is not None:
+            hub.answer(status, turn)
+
     def __len__(self) -> int:
         return len(self._hubs)
 

@@ -40,10 +40,11 @@ class Viewer:
 
     def __init__(self, hub: SessionHub, on_events: Callable[[Batch], Any],
                  on_state: Callable[[HubState], Any] | None, allowed: Callable[[], bool] | None = None,
-                 on_revoked: Callable[[], Any] | None = None) -> None:
+                 on_revoked: Callable[[], Any] | None = None, on_status: Callable[[str], Any] | None = None) -> None:
         self._hub = hub
         self._on_events = on_events
         self._on_state = on_state
+        self._on_status = on_status
         self._allowed = allowed
         self._on_revoked = on_revoked
         self.closed = False
@@ -55,6 +56,10 @@ class Viewer:
     def _push_state(self, state: HubState) -> None:
         if self._on_state is not None and self.check():
             self._on_state(state)
+
+    def _push_status(self, status: str) -> None:
+        if self._on_status is not None and self.check():
+            self._on_status(status)
 
     def check(self) -> bool:
         """Whether the person may still watch; closes the viewer (and tells the page) when not."""

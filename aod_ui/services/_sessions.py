@@ -20,7 +20,7 @@ from nicegui import Event
 from storage import SessionRecord, Store, Visibility, run_io
 
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
-from ..hub import HubRegistry
+from ..hub import HubRegistry, SessionHub
 from ..upstream import AgentInfo, SessionInfo, Upstream
 from ._fair_share import FairShare
 from ._history import Export, archived_info, archived_session, archived_turns, export_events
@@ -195,6 +195,14 @@ class SessionService(SessionSettings):
         return SessionDetail(row=self._row(info, record, deleted=True), turns=turns, runtime_family=info.runtime_family,
                              resources=info.resources, may_act=can_act(actor, record))
 
+    async def live(self, detail: SessionDetail) -> SessionHub:
+        """The hub of `detail`'s session for a page: what the archive holds loaded, the turns' prompts and AoD's
+        answer about the session's status given to it."""
+        hub = await self.hubs.opened(detail.row.id)
+        hub.set_turn_prompts({t.turn_number: t.prompt for t in detail.turns})
+        hub.answer(detail.row.status, detail.row.turn_count)
+        return hub
+
     def may_watch(self, actor: Actor, session_id: str) -> bool:
         """Checked again whenever a viewer joins a session's live stream."""
         return can_view(actor, self.store.sessions.get(session_id))
@@ -261,6 +269,7 @@ class SessionService(SessionSettings):
         if hub is not None:
             if ack.current_turn is not None:
                 hub.set_turn_prompts({ack.current_turn: prompt})
+            hub.answer(ack.status, ack.current_turn)  # pending: a new turn
             hub.wake()
         self.invalidate()
         await self._audit(actor, 'follow-up', session_id, 'ok', f'turn {ack.current_turn}')
@@ -273,6 +282,7 @@ class SessionService(SessionSettings):
             ack = await self.upstreams.for_session(session_id).terminate(session_id)
         except UpstreamError as error:
             if error.kind == 'already_terminated':
+                self.hubs.answer(session_id, 'terminated')
                 await self._audit(actor, 'stop', session_id, 'ok', 'already terminated')
                 return 'terminated'
             if error.kind == 'not_found':
@@ -280,6 +290,7 @@ class SessionService(SessionSettings):
                 raise NotAllowed(NOT_FOUND) from None
             await self._audit(actor, 'stop', session_id, 'error', error.message)
             raise
+        self.hubs.answer(session_id, ack.status)
         self.invalidate()
         await self._audit(actor, 'stop', session_id, 'ok', '')
         return ack.status

@@ -78,6 +78,10 @@ class SimulatorConfig:
             raise ValueError('stream_rows must be at least 1')
         if self.stream_pause < 0:
             raise ValueError('stream_pause must not be negative')
+        if self.paced and self.stale_after <= self.stream_pause:
+            # The stream would call every session stale before its next read and never deliver another row.
+            raise ValueError(f'stale_after ({self.stale_after:g} s) must be longer than stream_pause '
+                             f'({self.stream_pause:g} s), or no row after the first read would ever be sent')
         if self.max_active < 1:
             raise ValueError('max_active must be at least 1')
         if self.failing_stage not in PROVISION_STAGES:

@@ -2,7 +2,8 @@
 
 Pure domain code (no NiceGUI, no I/O). `Transcript.feed(event)` applies one stream event and returns the
 `Change`s to render; `Transcript.raw` (a `RawLog`) keeps every event for the raw view and the downloads.
-`status_after(status, events)` is the one rule for what a session's status becomes as its events arrive.
+`status_after(status, events)` is the one rule for what a session's status becomes as its events arrive, and
+`SessionStatus` the session's current status fed by those events and AoD's answers.
 """
 
 from ._entries import (
@@ -31,7 +32,7 @@ from ._export import iter_jsonl, iter_text
 from ._lines import LineDemux, LineIndex, RawLine
 from ._raw import RawLog
 from ._readable import entry_text, readable_line
-from ._status import status_after
+from ._status import SessionStatus, status_after
 from ._text import DISPLAY_LIMIT, clip, one_line, summarize_tool
 from ._transcript import MERGE_CHARS, MERGE_LINES, Transcript
 
@@ -52,6 +53,7 @@ __all__ = [
     'RawLine',
     'RawLog',
     'ResultEntry',
+    'SessionStatus',
     'StageEntry',
     'StaleEntry',
     'StderrEntry',

@@ -16,19 +16,7 @@ from aod_ui.hub import HubRegistry
 from aod_ui.simulator import SimulatorServer
 from aod_ui.upstream import Upstream
 
-from ..helpers import DASHBOARD_TOKEN
-
-
-def spawn(coroutine, name):
-    return asyncio.get_running_loop().create_task(coroutine, name=name)
-
-
-@pytest.fixture
-async def upstream(simulator: SimulatorServer) -> AsyncIterator[Upstream]:
-    core.loop = asyncio.get_running_loop()
-    client = Upstream(simulator.url, DASHBOARD_TOKEN, timeout=10)
-    yield client
-    await client.aclose()
+from ..helpers import DASHBOARD_TOKEN, spawn
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from aod_ui.services import (
 from aod_ui.upstream import Upstream
 from storage import Store, open_store
 
-from ..helpers import BUG_FIX, CODEX
-from .conftest import replay, spawn
+from ..helpers import BUG_FIX, CODEX, spawn
+from .conftest import replay
 
 ADMIN = Actor('ada', 'admin')
 ALICE = Actor('alice', 'member')

@@ -15,9 +15,9 @@ from aod_ui.simulator import SimulatorConfig, SimulatorServer
 from aod_ui.upstream import Upstream
 
 from ..helpers import BUG_FIX, CODEX, DASHBOARD_TOKEN, eventually
-from .test_hub import Recorder, ended, ids, launch, registry, spawn, stats, upstream
+from .test_hub import Recorder, ended, ids, launch, registry, spawn, stats
 
-__all__ = ['registry', 'upstream']  # fixtures shared with test_hub.py
+__all__ = ['registry']  # a fixture shared with test_hub.py
 
 
 def types(recorder: Recorder) -> list[str]:

@@ -14,19 +14,7 @@ from aod_ui.hub import Batch, HubRegistry, HubState
 from aod_ui.simulator import SimulatorServer
 from aod_ui.upstream import Upstream
 
-from ..helpers import BUG_FIX, CODEX, DASHBOARD_TOKEN, eventually
-
-
-def spawn(coroutine, name):
-    return asyncio.get_running_loop().create_task(coroutine, name=name)
-
-
-@pytest.fixture
-async def upstream(simulator: SimulatorServer) -> AsyncIterator[Upstream]:
-    core.loop = asyncio.get_running_loop()
-    client = Upstream(simulator.url, DASHBOARD_TOKEN, timeout=10)
-    yield client
-    await client.aclose()
+from ..helpers import BUG_FIX, CODEX, DASHBOARD_TOKEN, eventually, spawn
 
 
 @pytest.fixture

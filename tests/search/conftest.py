@@ -10,7 +10,7 @@ import pytest
 from aod_ui.archive import Archive
 from aod_ui.search import SearchIndex
 
-from ..archive.conftest import folder, upstream  # noqa: F401  (fixtures shared with the archive's tests)
+from ..archive.conftest import folder  # noqa: F401  (a fixture shared with the archive's tests)
 
 
 @pytest.fixture

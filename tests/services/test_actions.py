@@ -192,3 +192,16 @@ async def test_viewers_cannot_launch(service):
     with pytest.raises(NotAllowed):
         await service.launch(VIEWER, LaunchRequest(agent_id=CODEX, prompt='hello'))
     assert service.store.audit.query(actor=VIEWER.username)[0].outcome == 'denied'
+
+
+async def test_the_hub_of_a_watched_session_hears_what_a_follow_up_and_a_stop_answered(simulator, service):
+    statuses: list[str] = []
+    finished = await seeded(simulator, service, 'team', 'completed')
+    hub = await service.live(await service.get(OWNER, finished))  # as a page opens it: AoD's answer given to it
+    assert hub.status == 'completed'
+    viewer = hub.join(lambda batch: None, on_status=statuses.append)[1]
+    await service.follow_up(OWNER, finished, 'again\nscenario: long')
+    assert statuses[0] == 'pending'  # from the follow-up's answer, before the new turn's stream says anything
+    await service.stop(OWNER, finished)
+    assert statuses[-1] == 'terminated' and hub.status == 'terminated'
+    viewer.close()

@@ -4,18 +4,14 @@ and fair share as any launch."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import pytest
-from nicegui import core
 
-from aod_ui.errors import ActionError, LimitReached, NotAllowed, UpstreamError
-from aod_ui.hub import HubRegistry
-from aod_ui.services import Actor, FairShare, LaunchRequest, Reruns, SessionService, Upstreams
-from aod_ui.upstream import Upstream
-from storage import memory_store
+from aod_ui.errors import ActionError, LimitReached, NotAllowed
+from aod_ui.services import Actor, LaunchRequest, Reruns
 
-from ..helpers import CODEX, DASHBOARD_TOKEN
+from ..helpers import CODEX
+from .support import launching_service
 
 ADMIN = Actor('ada', 'admin')
 OWNER = Actor('olga', 'member')
@@ -26,18 +22,8 @@ REPO = 'https://github.com/example/parser'
 
 @pytest.fixture
 async def reruns(simulator):
-    core.loop = asyncio.get_running_loop()
-    upstream = Upstream(simulator.url, DASHBOARD_TOKEN, timeout=20)
-    hubs = HubRegistry(lambda _: upstream, spawn=lambda c, n: asyncio.get_running_loop().create_task(c))
-    store = memory_store()
-    service = SessionService(Upstreams(upstream, store=store), store, hubs, list_ttl=0.0,
-                             fair_share=FairShare(store, role_limits={'member': 2}))
-    yield Reruns(service)
-    for record in store.sessions.all():
-        with contextlib.suppress(UpstreamError):
-            await upstream.terminate(record.session_id)
-    await hubs.stop_all()
-    await upstream.aclose()
+    async with launching_service(simulator, {'member': 2}, list_ttl=0.0) as service:
+        yield Reruns(service)
 
 
 async def finished(reruns: Reruns, session_id: str) -> None:

@@ -111,6 +111,16 @@ def test_config_checks_its_values() -> None:
     assert SimulatorConfig(tokens='aod_one').tokens == ('aod_one',)  # type: ignore[arg-type]
 
 
+def test_a_stale_limit_within_one_read_pause_is_refused() -> None:
+    # Paced, every stream would read as stale before its second read and never send another row.
+    with pytest.raises(ValueError, match='stale_after'):
+        SimulatorConfig(stale_after=0.5, stream_pause=0.5)
+    with pytest.raises(ValueError, match='stale_after'):
+        SimulatorConfig(stale_after=0.3, stream_pause=0.5)
+    assert SimulatorConfig(stale_after=0.6, stream_pause=0.5).stale_after == 0.6
+    assert SimulatorConfig(stale_after=0.3, stream_pause=0.5, paced=False).stale_after == 0.3  # no pause, no trap
+
+
 def test_command_line_options() -> None:
     config = config_from_args(['--port', '0', '--token', 'aod_a', '--token', 'aod_b', '--shape', 'runtime',
                                '--time-scale', '0.1', '--seed', '3', '--max-active', '5', '--heartbeat', '2',

@@ -1,5 +1,5 @@
-"""The audit log's JSON-lines file: one fsynced line per entry, a torn last line repaired, anything else damaged
-refused and left alone."""
+"""The audit log's JSON-lines file (`audit_table`, a `JsonlTable`): one fsynced line per entry, a torn last line
+repaired, anything else damaged refused and left alone, files written before read and appended to as they were."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 
 from aod_ui.errors import StorageError
-from storage import AUDIT_FILE, JsonlAuditLog
+from storage import AUDIT_FILE, AuditLog, audit_table
+
+
+def audit_log(path: Path) -> AuditLog:
+    """The audit trail on its file, as `open_store` opens it."""
+    return AuditLog(audit_table(path))
 
 
 @pytest.fixture
@@ -21,7 +26,7 @@ def path(tmp_path: Path) -> Path:
 
 
 def written(path: Path, count: int) -> bytes:
-    log = JsonlAuditLog(path)
+    log = audit_log(path)
     for number in range(count):
         log.append('alice', 'session.launch', session_id=f'ses_{number}', at=float(number))
     return path.read_bytes()
@@ -37,14 +42,14 @@ def test_the_file_has_a_header_and_one_line_per_entry(path: Path) -> None:
 
 
 def test_a_newline_in_the_detail_stays_on_one_line(path: Path) -> None:
-    log = JsonlAuditLog(path)
+    log = audit_log(path)
     log.append('alice', 'session.prompt', detail='first\nsecond\u2028third')
     assert len(path.read_bytes().splitlines()) == 2
-    assert JsonlAuditLog(path).query()[0].detail == 'first\nsecond\u2028third'
+    assert audit_log(path).query()[0].detail == 'first\nsecond\u2028third'
 
 
 def test_each_append_is_synced(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    log = JsonlAuditLog(path)
+    log = audit_log(path)
     synced: list[int] = []
     real_fsync = os.fsync
 
@@ -62,21 +67,21 @@ def test_each_append_is_synced(path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_a_torn_last_line_is_cut_off(path: Path, torn: bytes) -> None:
     content = written(path, 2)
     path.write_bytes(content + torn)
-    log = JsonlAuditLog(path)
+    log = audit_log(path)
     assert [entry.id for entry in log.query()] == [2, 1]
     assert path.read_bytes() == content
     assert log.append('bob', 'next').id == 3
-    assert [entry.id for entry in JsonlAuditLog(path).query()] == [3, 2, 1]
+    assert [entry.id for entry in audit_log(path).query()] == [3, 2, 1]
 
 
 def test_a_whole_last_line_without_its_newline_is_kept(path: Path) -> None:
     content = written(path, 2)
     path.write_bytes(content[:-1])
-    log = JsonlAuditLog(path)
+    log = audit_log(path)
     assert [entry.id for entry in log.query()] == [2, 1]
     assert path.read_bytes() == content
     log.append('bob', 'next')
-    assert [entry.id for entry in JsonlAuditLog(path).query()] == [3, 2, 1]
+    assert [entry.id for entry in audit_log(path).query()] == [3, 2, 1]
 
 
 @pytest.mark.parametrize(('content', 'reason'), [
@@ -92,7 +97,7 @@ def test_a_whole_last_line_without_its_newline_is_kept(path: Path) -> None:
 def test_a_damaged_log_is_refused_and_left_alone(path: Path, content: bytes, reason: str) -> None:
     path.write_bytes(content)
     with pytest.raises(StorageError, match=reason) as raised:
-        JsonlAuditLog(path)
+        audit_log(path)
     assert str(path) in str(raised.value) and 'backup' in str(raised.value)
     assert path.read_bytes() == content
 
@@ -101,13 +106,13 @@ def test_a_newer_log_is_refused_and_left_alone(path: Path) -> None:
     content = b'{"_meta":{"schema":2}}\n{"id":1,"new":"shape"}\n'
     path.write_bytes(content)
     with pytest.raises(StorageError, match='newer version'):
-        JsonlAuditLog(path)
+        audit_log(path)
     assert path.read_bytes() == content
 
 
 def test_a_failed_append_leaves_no_partial_line(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     content = written(path, 1)
-    log = JsonlAuditLog(path)
+    log = audit_log(path)
     real_write = os.write
 
     def half_then_fail(descriptor: int, data: Any) -> int:
@@ -121,12 +126,12 @@ def test_a_failed_append_leaves_no_partial_line(path: Path, monkeypatch: pytest.
     assert path.read_bytes() == content
     assert log.count() == 1
     assert log.append('bob', 'kept').id == 2
-    assert [entry.action for entry in JsonlAuditLog(path).query()] == ['kept', 'session.launch']
+    assert [entry.action for entry in audit_log(path).query()] == ['kept', 'session.launch']
 
 
 def test_a_failed_sync_is_not_acknowledged(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     content = written(path, 1)
-    log = JsonlAuditLog(path)
+    log = audit_log(path)
 
     def fail(descriptor: int) -> None:
         raise OSError(5, 'Input/output error')
@@ -141,7 +146,7 @@ def test_a_failed_sync_is_not_acknowledged(path: Path, monkeypatch: pytest.Monke
 
 def test_a_log_changed_by_someone_else_is_not_written(path: Path) -> None:
     written(path, 1)
-    log = JsonlAuditLog(path)
+    log = audit_log(path)
     with open(path, 'ab') as file:
         file.write(b'{"id":99,"at":1,"actor":"intruder","action":"x"}\n')
     with pytest.raises(StorageError, match='changed by another program'):
@@ -150,3 +155,18 @@ def test_a_log_changed_by_someone_else_is_not_written(path: Path) -> None:
     with pytest.raises(StorageError, match='cannot be opened'):
         log.append('bob', 'x')
     assert not path.exists()
+
+
+def test_a_file_written_before_the_audit_table_is_read_and_appended_to_as_it_was(path: Path) -> None:
+    before = (b'{"_meta":{"schema":1,"kind":"aod-ui audit log"}}\n'
+              b'{"id":1,"at":10.5,"actor":"alice","action":"launch","session_id":"ses_1","target":null,'
+              b'"outcome":"ok","detail":"agent \xc3\xa9"}\n'
+              b'{"id":2,"at":20.0,"actor":"bob","action":"stop","session_id":"ses_1","target":null,'
+              b'"outcome":"denied","detail":"not the owner"}\n')
+    path.write_bytes(before)
+    log = audit_log(path)
+    assert [(e.id, e.actor, e.outcome, e.detail) for e in log.query()] == [(2, 'bob', 'denied', 'not the owner'),
+                                                                          (1, 'alice', 'ok', 'agent é')]
+    log.append('carol', 'delete', session_id='ses_1', target='x', at=30.0)
+    assert path.read_bytes() == before + (b'{"id":3,"at":30.0,"actor":"carol","action":"delete","session_id":"ses_1",'
+                                          b'"target":"x","outcome":"ok","detail":""}\n')
