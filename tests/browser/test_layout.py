@@ -184,6 +184,12 @@ async def check_mode(browser: Browser, site: Site, mode: str) -> list[str]:
         if mode == 'dark':
             await expect(page.locator('body.body--dark')).to_have_count(1)
         problems += await look(page, f'{name}-{mode}')
+        if name == 'session-running':  # its actions side by side, on a line of their own on a phone
+            boxes = [await page.get_by_role('button', name=button, exact=True).bounding_box()
+                     for button in ('Stop', 'Stop, then delete', 'Download')]
+            middles = [box['y'] + box['height'] / 2 for box in boxes]
+            if max(middles) - min(middles) > 4:
+                problems.append(f'{name}-{mode}: the session\'s actions are not on one line: {boxes}')
     if mode != 'desktop':
         problems += await check_menu(page, f'menu-ada-{mode}', admin=True)
     await context.close()
