@@ -8,8 +8,9 @@ from typing import Any
 
 from nicegui import ui
 
-from ..services import Actor, is_admin
+from ..services import Actor, can_launch, is_admin
 from ..system import System
+from .new_session_button import NewSessionButton
 from .token_dialog import open_token_dialog
 
 __all__ = ['AppHeader', 'header_links']
@@ -17,7 +18,7 @@ __all__ = ['AppHeader', 'header_links']
 
 def header_links(system: System, actor: Actor) -> list[tuple[str, str, str]]:
     """(name in the menu, name in the header, path) of every page the person may open from the header."""
-    links = [('Sessions', 'Sessions', '/'), ('New session', 'New session', '/new')]
+    links = [('Sessions', 'Sessions', '/')] + ([('New session', 'New session', '/new')] if can_launch(actor) else [])
     if is_admin(actor) and system.settings.auth != 'none':
         links += [('People', 'People', '/people'), ('Audit trail', 'Audit', '/audit')]
     if is_admin(actor):
@@ -47,11 +48,10 @@ class AppHeader(ui.header):
                     _item(text, lambda path=path: ui.navigate.to(path))
             ui.link(system.settings.title, '/').classes('text-lg font-semibold text-white no-underline mr-4 truncate')
             ui.link('Sessions', '/').classes('text-white no-underline max-md:hidden')
-            with ui.button(icon='add', on_click=lambda: ui.navigate.to('/new')) \
-                    .props('flat dense no-caps color=white aria-label="New session"').tooltip('Start a session (n)'):
-                ui.label('New session').classes('max-sm:hidden')
-            for _, text, path in links[2:]:
-                ui.link(text, path).classes('text-white no-underline max-md:hidden')
+            NewSessionButton(actor)
+            for _, text, path in links:
+                if path not in {'/', '/new'}:
+                    ui.link(text, path).classes('text-white no-underline max-md:hidden')
             ui.space()
             if system.settings.auth != 'none':
                 self._account(system, actor, sign_out)

@@ -15,6 +15,7 @@ from .app_header import AppHeader
 from .browser_notices import BrowserNotices
 from .page_guard import PageGuard
 from .page_style import page_style
+from .shortcuts import Shortcuts
 from .tailwind import preload
 
 __all__ = ['frame']
@@ -53,14 +54,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
             ui.label('AoD refused your personal token (revoked or expired): sessions started with it cannot be '
                      'reached. Ask an admin to set a new one.')
 
-    def shortcut(event) -> None:
-        if not event.action.keydown or event.modifiers.ctrl or event.modifiers.meta or event.modifiers.alt:
-            return
-        if event.key == 'n':
-            ui.navigate.to('/new')
-        elif event.key == '/':
-            ui.run_javascript('document.querySelector("input[data-search], [data-search] input")?.focus()')
-    ui.keyboard(on_key=shortcut)
+    Shortcuts(actor)
 
     with ui.column().classes('w-full max-w-6xl mx-auto p-4 gap-4') as column:
         guard = PageGuard(system, actor, column)

@@ -11,6 +11,7 @@ from ..hub import HubState, SessionHub
 from ..services import Actor, SessionDetail
 from ..system import System
 from ..transcript import StageEntry
+from .change_facts import ChangeFacts
 from .rerun_panel import RerunPanel
 from .session_actions import SessionActions
 from .session_settings import SessionSettings
@@ -59,6 +60,7 @@ class SessionHeader(ui.card):
                 with ui.column().classes('flex-1 gap-0 min-w-0'):
                     ui.label(row.title).classes('text-xl font-semibold [overflow-wrap:anywhere]').mark('session-title')
                     self.facts = ui.label().classes('text-sm opacity-70')
+                    self.changes = ChangeFacts(hub.transcript.changes)
                 self.actions = SessionActions(system, row.id, may_act=detail.may_act and not detail.deleted_upstream)
             SessionSettings(system, row, actor, may_act=detail.may_act)
             self.reruns = RerunPanel(system, row, actor)
@@ -108,6 +110,7 @@ class SessionHeader(ui.card):
         self.show_progress()
 
     def show_progress(self) -> None:
+        self.changes.refresh()
         hub = self.hub
         reading = not self.row.active and not hub.archived_complete and hub.state.phase in READING
         self.progress.text = reading_text(hub.rows_read) if reading else ''

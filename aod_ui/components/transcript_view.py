@@ -1,7 +1,8 @@
 """The structured transcript of a session, windowed: only the latest entries (or the page the reader went back to)
 are in the page, so a 100,000-line session stays as light as a short one.
 
-Every piece of agent output and every prompt is put into the page as text (labels), never as HTML.
+Every piece of agent output and every prompt is put into the page as text (labels), never as HTML, except the
+agent's own text, which is Markdown rendered on the server to escaped, allowed HTML (`aod_ui.markup`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from nicegui import ui
 
 from .. import format as fmt
+from ..markup import Html, markdown_html
 from ..transcript import (
     Change,
     Entry,
@@ -30,6 +32,7 @@ from ..transcript import (
     TurnEntry,
 )
 from .live_text import LiveText
+from .safe_html import SafeHtml
 from .tailwind import late
 
 __all__ = ['TranscriptView']
@@ -140,8 +143,10 @@ class _EntryView:
             ui.label(f'Turn {entry.number}').classes(TURN)
             if entry.prompt:
                 ui.label(entry.prompt).classes(PROMPT).mark('turn-prompt')
+        elif isinstance(entry, TextEntry) and entry.role == 'assistant':
+            SafeHtml(markdown_html(entry.text)).classes(ROOT).mark('assistant-text')
         elif isinstance(entry, TextEntry):
-            ui.label(entry.text).classes(TEXT).mark('assistant-text')
+            ui.label(entry.text).classes(TEXT).mark('subagent-prompt')
         elif isinstance(entry, ThinkingEntry):
             with ui.expansion('Thinking', icon='psychology').classes(THINKING).props('dense header-class="px-1"'):
                 ui.label(entry.text).classes(THINKING_TEXT)
@@ -240,6 +245,7 @@ class TranscriptView:
             self.body = ui.column().classes('w-full gap-2')
         with ui.element('div').classes('hidden') as self.orphanage:
             LiveText()  # so the page loads the live text component up front, not when the first output arrives
+            SafeHtml(Html(''))  # and the one that shows the agent's rendered text
         self._start = self._tail_start(self._total)
         self._append(self._start, self._total)
         self._update_earlier()

@@ -62,6 +62,7 @@ class SessionHub(Archiving):
         self._log = log
         self._hold = hold
         self._prepared: asyncio.Future[None] | None = None
+        self._earlier_changes: asyncio.Task | None = None
         self.following = False
         """Read on while the session is active even when nobody watches (so the archive gets every event)."""
         self.rows_read = 0
@@ -83,6 +84,8 @@ class SessionHub(Archiving):
         self.state = HubState('connecting')
         self.connections = 0
         self.last_event_at: float | None = None
+        """When (`time.time()`) this hub last accepted an event from AoD's stream (events loaded from the archive do
+        not count): while the session is active, the moment it last did something (see `services.last_activity`)."""
         self.transcript = Transcript(merge_lines=50, merge_chars=16 * 1024, hold=hold)
         """The structured transcript, built once here for every viewer; it holds about the latest `hold` events,
         output lines and entries (smaller merged entries keep each push small as live output grows)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from ._changes import ChangeSet
 from ._claude import ClaudeReader, as_int, as_str, parse_line
 from ._entries import (
     Change,
@@ -75,7 +76,9 @@ class Transcript:
         self.exit_code: int | None = None
         self.finished = False
         self._store = EntryStore()
-        self._claude = ClaudeReader(self._store, display_limit)
+        self.changes = ChangeSet()
+        """What the agent changed (files, diffs, links), kept whole however many entries are let go."""
+        self._claude = ClaudeReader(self._store, display_limit, self.changes)
         self._display_limit = display_limit
         self._merge_lines = merge_lines
         self._merge_chars = merge_chars
@@ -227,6 +230,7 @@ class Transcript:
         elif kind == 'stage':
             self._stage(event, event_id)
         elif kind == 'exit':
+            self.changes.end_output()
             self.exit_code = as_int(event.get('code'))
             self.finished = True
             self._store.add(ExitEntry(key=self._store.next_key, turn=self._turn, event_id=event_id,
@@ -248,6 +252,7 @@ class Transcript:
         if turn == self._turn:
             return
         self._turn = turn
+        self.changes.end_output()
         if turn not in self._turns:
             self.finished = False
             prompt = self._prompts.get(turn)
@@ -302,6 +307,8 @@ class Transcript:
     def _plain(self, cls: type[LinesEntry], texts: list[str], event_id: int | None) -> None:
         """Merge plain lines of one stream into the last entry while it has room, else into new entries; then
         empty `texts`."""
+        if texts:
+            self._changed(cls, texts)
         store, limit, index, count = self._store, self._display_limit, 0, len(texts)
         while index < count:
             last = store.last
@@ -323,3 +330,25 @@ class Transcript:
                 entry = store.add(cls(key=store.next_key, turn=self._turn, event_id=event_id))
                 entry.append(clip(text, limit))
         texts.clear()
+
+    def _changed(self, cls: type[LinesEntry], texts: list[str]) -> None:
+        """Tell the change set of plain lines: stdout may hold diffs, either stream links. The lines join the last
+        entry when it has room (see `_plain`), else the next one."""
+        if cls is StdoutEntry:
+            last = self._store.last
+            joins = type(last) is StdoutEntry and last is not None and last.turn == self._turn
+            self.changes.plain_lines(texts, last.key if joins and last is not None else self._store.next_key)
+        else:
+            for text in texts:
+                if 'github.com/' in text:
+                    self.changes.text(text)
+
+
+def changes_of(events: Iterable[dict[str, Any]], hold: int = 1_000) -> ChangeSet:
+    """What the agent changed in these events (a session's earlier events, read from its archive), in bounded
+    memory: the entries are let go as they are read, the change set is kept."""
+    transcript = Transcript(hold=hold)
+    for event in events:
+        transcript.feed(event)
+    transcript.flush()
+    return transcript.changes
