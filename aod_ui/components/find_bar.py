@@ -3,7 +3,8 @@
 The matches are looked for in everything the session's hub holds, not only in the window the page shows: going to
 a match pages the transcript's (or the raw view's) window there, marks the words in the browser (`find.js`, with
 text ranges, so nothing becomes markup) and scrolls to it. Lines the hub no longer holds (a long session keeps about
-`AOD_UI_STREAM_HOLD` of its latest) are found through the search index and listed below, in their context.
+`AOD_UI_STREAM_HOLD` of its latest) are found through the search index and listed below, in their context, each
+opening the page at that line (shown from the archive).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..services import Actor, SearchService
 from ..transcript import Entry, ToolEntry, Transcript, entry_text
 from .raw_view import RawView
 from .search_line import SearchLine
+from .search_results import link
 from .transcript_view import TranscriptView
 
 __all__ = ['FindBar']
@@ -177,6 +179,7 @@ class FindBar:
             return
         with self.earlier:
             ui.label(f'{len(earlier)} {"match" if len(earlier) == 1 else "matches"} in earlier output this page no '
-                     'longer holds (the downloads have all of it):').classes('text-xs opacity-70')
+                     'longer holds live (open one to read it from the archive):').classes('text-xs opacity-70')
             for hit in earlier[:EARLIER_SHOWN]:
-                SearchLine(hit, results.words)
+                with ui.link(target=link(hit, self.input.value or '')).classes('w-full no-underline text-inherit'):
+                    SearchLine(hit, results.words)

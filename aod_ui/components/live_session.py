@@ -10,6 +10,7 @@ from ..services import SessionDetail
 from ..status import ACTIVE, FINISHED
 from ..system import System
 from ..transcript import StageEntry
+from .archived_view import ArchivedView
 from .find_bar import FindBar
 from .followup_box import FollowUpBox
 from .page_guard import PageGuard
@@ -36,27 +37,36 @@ class LiveSession:
         self.page_title = f'{self.row.title[:40]} · {system.settings.title}'
         ui.page_title(self.page_title)
         self.header = SessionHeader(system, detail, guard.presence.actor, hub)
-        self.panel = panel = TranscriptPanel(hub)
-        with panel.find_slot:
-            self.finder = FindBar(system.finder, guard.presence.actor, self.row.id, hub.transcript, panel.transcript,
-                                  panel.raw, query=find, at=at, raw_shown=panel.raw_shown,
-                                  left_tail=lambda: panel.set_following(False))
+        self.archived = ArchivedView(system.finder, guard.presence.actor, self.row.id, hub, on_back=self.back_to_live)
+        with ui.column().classes('w-full gap-0 p-0') as self.live_part:  # hidden while the archived part is shown
+            self.panel = panel = TranscriptPanel(hub)
+            with panel.find_slot:
+                self.finder = FindBar(system.finder, guard.presence.actor, self.row.id, hub.transcript,
+                                      panel.transcript, panel.raw, query=find, at=at, raw_shown=panel.raw_shown,
+                                      left_tail=lambda: panel.set_following(False))
         panel.tabs.on_value_change(self.finder.search)
         self.followup = FollowUpBox(system, self.row.id, may_act=detail.may_act and not detail.deleted_upstream)
         self.set_status(self.status)
 
     @classmethod
     async def open(cls, system: System, detail: SessionDetail, guard: PageGuard, *, find: str = '',
-                   at: int | None = None) -> LiveSession:
-        """The page of `detail`'s session, watching it live; with `find`, at that search's match `at`."""
+                   at: int | None = None, line: int | None = None) -> LiveSession:
+        """The page of `detail`'s session, watching it live; with `find`, at that search's match `at` (output
+        `line`: shown from the archive when the page no longer holds it)."""
         hub = await system.sessions.live(detail)  # what the archive holds, loaded before the page shows it
         live = cls(system, detail, hub, guard, find=find, at=at)
         replay = live.watch()
-        if find:
+        if line is not None and await live.archived.open(line, find):
+            live.live_part.set_visibility(False)
+        elif find:
             await live.finder.search()
         elif replay:
             live.panel.scroll_to_end()
         return live
+
+    def back_to_live(self) -> None:
+        self.live_part.set_visibility(True)
+        self.panel.jump_to_latest()
 
     def may_watch(self) -> bool:
         return self.guard.allows(lambda now: self.system.sessions.may_watch(now, self.row.id))

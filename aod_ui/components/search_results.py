@@ -26,6 +26,8 @@ def link(hit: Hit, query: str) -> str:
     params: dict[str, str | int] = {'find': query}
     if hit.cursor is not None:
         params['at'] = hit.cursor
+    if hit.line >= 0:
+        params['line'] = hit.line  # the page shows it from the archive when it no longer holds it
     return f'/sessions/{hit.session_id}?{urlencode(params)}'
 
 
