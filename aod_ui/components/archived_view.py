@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from nicegui import ui
 
+from .. import theme
 from ..errors import AodUiError
 from ..hub import SessionHub
 from ..search import ArchivedLine, ArchivedWindow, parse_query, pieces
@@ -36,7 +37,7 @@ class ArchivedView(ui.column):
         self.window: ArchivedWindow | None = None
         self.classes('w-full gap-2').mark('archived-view')
         with self:
-            with ui.row().classes('w-full items-center gap-2 rounded p-3 bg-amber-1 text-amber-10'):
+            with ui.row().classes(f'w-full items-center gap-2 rounded p-3 {theme.NOTICE}'):
                 ui.icon('inventory_2', size='sm')
                 self.notice = ui.label().classes('flex-1 min-w-0 text-sm').mark('archived-notice')
                 self.back = ui.button('Back to live', icon='sensors', on_click=self.close) \

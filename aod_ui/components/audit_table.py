@@ -9,6 +9,7 @@ from typing import Any
 
 from storage import AuditEntry
 
+from .. import theme
 from .paged_table import PagedTable
 from .session_link import SLOT
 
@@ -18,8 +19,8 @@ COLUMNS = [
     {'name': 'at', 'label': 'When', 'field': 'at', 'align': 'left'},
     {'name': 'actor', 'label': 'Who', 'field': 'actor', 'align': 'left'},
     {'name': 'action', 'label': 'What', 'field': 'action', 'align': 'left'},
-    {'name': 'outcome', 'label': 'Outcome', 'field': 'outcome', 'align': 'left'},
-    {'name': 'subject', 'label': 'Session / person', 'field': 'subject', 'align': 'left'},
+    {'name': 'outcome', 'label': 'Outcome', 'field': 'outcome', 'align': 'left', **theme.PHONE_HIDDEN},
+    {'name': 'subject', 'label': 'Session / person', 'field': 'subject', 'align': 'left', **theme.PHONE_HIDDEN},
     {'name': 'detail', 'label': 'Detail', 'field': 'detail', 'align': 'left', 'style': 'white-space: normal'},
 ]
 

@@ -64,9 +64,9 @@ class FindBar:
                 .props('dense outlined clearable debounce=300').classes('flex-1 min-w-0').mark('find')
             self.count = ui.label().classes('text-xs opacity-70 whitespace-nowrap').mark('find-count')
             self.previous = ui.button(icon='keyboard_arrow_up', on_click=lambda: self.step(-1)) \
-                .props('flat dense round').tooltip('Previous match').mark('find-previous')
+                .props('flat dense round aria-label="Previous match"').tooltip('Previous match').mark('find-previous')
             self.next = ui.button(icon='keyboard_arrow_down', on_click=lambda: self.step(1)) \
-                .props('flat dense round').tooltip('Next match').mark('find-next')
+                .props('flat dense round aria-label="Next match"').tooltip('Next match').mark('find-next')
         self.earlier = ui.column().classes('w-full gap-1').mark('find-earlier')
         self.input.on_value_change(self.search)
         self.input.on('keydown.enter', lambda: self.step(1))

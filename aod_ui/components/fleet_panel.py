@@ -95,7 +95,8 @@ class FleetPanel(ui.column):
                 ui.label('Active sessions').classes('font-semibold')
                 ui.label(f'{summary.active} of {summary.limit}').classes('text-xl')
                 ui.linear_progress(min(1.0, summary.active / max(1, summary.limit)), show_value=False) \
-                    .props('color=' + ('negative' if summary.active >= summary.limit else 'primary'))
+                    .props('aria-label="Active sessions of the limit" color='
+                           + ('negative' if summary.active >= summary.limit else 'primary'))
                 ui.label(f'limit {summary.limit_source}').classes('text-xs opacity-60')
             with ui.card().classes('min-w-64 flex-[2]').mark('by-status'):
                 ui.label('By status').classes('font-semibold')

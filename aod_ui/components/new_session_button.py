@@ -19,7 +19,9 @@ class NewSessionButton(ui.element):
         self.mark('new-session')
         allowed = can_launch(actor)
         with self:
-            self.button = ui.button('New session', icon='add', on_click=lambda: ui.navigate.to('/new')) \
-                .props('flat dense no-caps color=white')
+            # the label is left out on a phone; the button keeps its name for screen readers
+            with ui.button(icon='add', on_click=lambda: ui.navigate.to('/new')) \
+                    .props('flat dense no-caps color=white aria-label="New session"') as self.button:
+                ui.label('New session').classes('max-sm:hidden')
             self.button.set_enabled(allowed)
             ui.tooltip('Start a session (n)' if allowed else REFUSAL)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from nicegui import ui
 
+from .. import theme
 from ..errors import ActionError, AodUiError
 from ..system import System
 from .page_guard import PageGuard
@@ -17,8 +18,8 @@ __all__ = ['RetentionCard']
 PLAN_COLUMNS = [
     {'name': 'action', 'label': 'Action', 'field': 'action', 'align': 'left'},
     {'name': 'session', 'label': 'Session', 'field': 'session', 'align': 'left'},
-    {'name': 'agent', 'label': 'Agent', 'field': 'agent', 'align': 'left'},
-    {'name': 'owner', 'label': 'Owner', 'field': 'owner', 'align': 'left'},
+    {'name': 'agent', 'label': 'Agent', 'field': 'agent', 'align': 'left', **theme.PHONE_HIDDEN},
+    {'name': 'owner', 'label': 'Owner', 'field': 'owner', 'align': 'left', **theme.PHONE_HIDDEN},
     {'name': 'reason', 'label': 'Why', 'field': 'reason', 'align': 'left'},
 ]
 

@@ -47,7 +47,7 @@ class SearchResults(ui.column):
                 ui.label('In transcripts').classes('text-lg font-semibold')
                 ui.space()
                 self.count = ui.label().classes('text-sm opacity-70').mark('search-count')
-            self.note = ui.label().classes('w-full text-sm bg-amber-1 rounded p-2').mark('search-note')
+            self.note = ui.label().classes(f'w-full text-sm {theme.NOTICE} rounded p-2').mark('search-note')
             self.body = ui.column().classes('w-full gap-3')
             self.pager = ui.pagination(1, 1, direction_links=True, value=1).mark('search-pager')
         self.pager.on_value_change(lambda e: self._to_page(e.value))
@@ -101,7 +101,7 @@ class SearchResults(ui.column):
 
     def _hit(self, hit: Hit, row: SessionRow, words: tuple[str, ...]) -> None:
         with ui.link(target=link(hit, self.query)).classes('w-full no-underline text-inherit').mark('search-hit'), \
-                ui.card().classes('w-full gap-1 p-3 hover:bg-grey-1 dark:hover:bg-grey-9'):
+                ui.card().classes('w-full gap-1 p-3 hover:bg-gray-100 dark:hover:bg-gray-800'):
             with ui.row().classes('w-full items-center gap-2 no-wrap'):
                 ui.badge(row.status, color=theme.status_color(row.status)).classes('text-xs')
                 ui.label(row.title).classes('font-medium truncate flex-1 min-w-0').mark('search-hit-title')

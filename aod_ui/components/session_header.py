@@ -6,6 +6,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from .. import format as fmt
+from .. import theme
 from ..hub import HubState, SessionHub
 from ..services import Actor, SessionDetail, SessionRow
 from ..system import System
@@ -70,10 +71,11 @@ class SessionHeader(ui.card):
         self.hub = hub
         self.classes('w-full gap-2')
         with self:
-            with ui.row().classes('w-full items-start gap-3 no-wrap max-sm:flex-wrap'):
+            # a phone puts the actions on a line of their own, below the title; a title of one long word breaks
+            with ui.row().classes('w-full items-start gap-x-3 gap-y-2 flex-wrap sm:flex-nowrap'):
                 self.badge = StatusBadge(row.status)
                 with ui.column().classes('flex-1 gap-0 min-w-0'):
-                    ui.label(row.title).classes('text-xl font-semibold break-words').mark('session-title')
+                    ui.label(row.title).classes('text-xl font-semibold [overflow-wrap:anywhere]').mark('session-title')
                     self.facts = ui.label().classes('text-sm opacity-70').mark('session-facts')
                     self.changes = ChangeFacts(hub.transcript.changes)
                 self.actions = SessionActions(system, row.id, may_act=detail.may_act and not detail.deleted_upstream)
@@ -85,7 +87,7 @@ class SessionHeader(ui.card):
                 days = system.settings.archive_days
                 ui.label('Deleted upstream: AoD no longer has this session. It is shown from the dashboard\'s archive'
                          + (f', which keeps it {days:g} days after the deletion.' if days else '.')) \
-                    .classes('text-sm bg-amber-1 rounded p-2').mark('deleted-upstream')
+                    .classes(f'text-sm {theme.NOTICE} rounded p-2').mark('deleted-upstream')
             self.hub_line = ui.label().classes('text-xs opacity-70').mark('hub-state')
             self.quiet_after = system.settings.quiet_seconds
             self.quiet_timer = ui.timer(min(QUIET_CHECK, self.quiet_after / 4), self.show_live)

@@ -36,7 +36,8 @@ STATUS_SLOT = r'''
 </q-td>'''
 TITLE_SLOT = r'''
 <q-td :props="props" class="max-w-md max-sm:max-w-[14rem]">
-  <div class="truncate font-medium" :title="props.row.title">{{ props.row.title }}</div>
+  <div class="truncate font-medium max-sm:whitespace-normal max-sm:line-clamp-2 max-sm:[overflow-wrap:anywhere]"
+    :title="props.row.title">{{ props.row.title }}</div>
   <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
     dashboard</span><span v-if="props.row.deleted" class="text-amber-10"> · deleted upstream, kept in the archive</span>
     <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">

@@ -61,8 +61,9 @@ MESSAGE_STYLES = {'error': ('error', RED),
 MONO = late('font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]')
 ROOT = late('w-full')
 TURN = late('aod-turn w-full mt-4 text-sm font-semibold text-primary')
-PROMPT = late('w-full whitespace-pre-wrap rounded-lg p-3 bg-indigo-50 dark:bg-indigo-950 text-sm')
-TEXT = late('w-full whitespace-pre-wrap leading-relaxed')
+PROMPT = late('w-full whitespace-pre-wrap [overflow-wrap:anywhere] rounded-lg p-3 bg-indigo-50 dark:bg-indigo-950',
+              'text-sm')
+TEXT = late('w-full whitespace-pre-wrap [overflow-wrap:anywhere] leading-relaxed')
 THINKING, THINKING_TEXT = late('w-full text-sm opacity-80'), late('whitespace-pre-wrap italic')
 RESULT = late('w-full items-center gap-4 rounded-lg p-3')
 RESULT_OK = late('bg-green-1 text-green-10')
@@ -70,7 +71,7 @@ BOLD, SMALL_FAINT, CAPTION = late('font-semibold'), late('text-xs opacity-60'), 
 FAILED_STAGE = late('w-full rounded p-2')
 MESSAGE, MESSAGE_TEXT = late('w-full items-center gap-2 rounded p-2'), late('whitespace-pre-wrap')
 BLOCK = late(f'w-full {MONO} rounded p-2')
-STDOUT = late('bg-grey-2 dark:bg-grey-9')
+STDOUT = late('bg-gray-100 dark:bg-gray-800')
 STDERR = late('bg-amber-50 text-amber-950 dark:bg-amber-950/40 dark:text-amber-100')
 """Stderr reads as a notice: agents write banners, progress and warnings there. Red is kept for failures."""
 STDERR_FAILURE = late('bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200')
@@ -199,6 +200,7 @@ class _EntryView:
         status_icon = {'pending': 'more_horiz', 'done': 'check', 'error': 'close', 'interrupted': 'block'}[entry.status]
         with ui.card().classes(TOOL).props('flat bordered').mark('tool'):
             with ui.expansion(value=self.expanded).classes('w-full').props('dense') as expansion:
+                expansion.props['toggle-aria-label'] = entry.summary or entry.name  # what the header shows
                 expansion.on_value_change(lambda e: setattr(self, 'expanded', e.value))
                 with expansion.add_slot('header'), ui.row().classes(TOOL_HEADER):
                     ui.icon(TOOL_ICONS.get(entry.name, 'build')).classes(TOOL_ICON)
