@@ -35,6 +35,8 @@ def build(settings: Settings) -> System:
     install_socket_guard(core.sio)
     app.add_middleware(Gate, settings=settings)
     forget_timings()
+    # Quasar's bar at the top while a request is under way: its name, which screen readers say
+    app.config.quasar_config['loadingBar']['aria-label'] = 'Loading'
     app.on_startup(system.startup)
     app.on_startup(collector.tune)
     app.on_startup(lambda: app.timer(page_guard.SWEEP_SECONDS, page_guard.sweep, immediate=False))
@@ -123,6 +125,7 @@ def run_arguments(settings: Settings) -> dict[str, Any]:
         # large, so keep fewer (a longer gap reloads the page, which rejoins the hub with the whole transcript)
         'message_history_length': 200,
         'favicon': '🤖',
+        'language': 'en-US',  # Quasar's texts, and the page's `lang` (screen readers pronounce by it)
         'session_middleware_kwargs': {'same_site': 'lax', 'https_only': settings.cookies_secure,
                                       'max_age': int(settings.session_hours * 3600)},
     }

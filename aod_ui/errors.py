@@ -7,12 +7,14 @@ saying what happened and what to do; nothing in them ever carries the AoD token.
     ├── UpstreamError        AoD answered with an error, or did not answer (see `UpstreamError.kind`)
     └── ActionError          a person asked for something the rules do not allow right now
         ├── NotAllowed       the person may not do this (answers like "not found" where it must not leak)
-        └── LimitReached     a launch past the person's fair share (active sessions, monthly budget)
+        ├── LimitReached     a launch past the person's fair share (active sessions, monthly budget)
+        └── FieldRefused     one field of a form holds what the rules refuse (`field` names it)
 """
 
 from __future__ import annotations
 
-__all__ = ['ActionError', 'AodUiError', 'ConfigError', 'LimitReached', 'NotAllowed', 'StorageError', 'UpstreamError']
+__all__ = ['ActionError', 'AodUiError', 'ConfigError', 'FieldRefused', 'LimitReached', 'NotAllowed', 'StorageError',
+           'UpstreamError']
 
 
 class AodUiError(Exception):
@@ -58,3 +60,12 @@ class LimitReached(ActionError):
         super().__init__(message)
         self.active = active
         self.limit = limit
+
+
+class FieldRefused(ActionError):
+    """A value the rules refuse in one field of a form (`field`: `username`, `role`, `password`, ...), so the form
+    can mark that field and keep what was typed."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field

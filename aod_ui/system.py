@@ -27,6 +27,7 @@ from .services import (
     FleetService,
     Notifications,
     PeopleService,
+    ProvisioningTimes,
     Reruns,
     RetentionService,
     SearchService,
@@ -75,6 +76,8 @@ class System:
         """The full-text index of the archive, fed as it is written (its writer thread starts with the system)."""
         if settings.search:
             self.archive.listener = self.search
+        self.provisioning = ProvisioningTimes(self.archive)
+        """How long provisioning usually takes, from the archive (the session page says it while provisioning)."""
         self.follower: Follower | None = None
         self.hubs = HubRegistry(lambda session_id: self.upstreams.for_session(session_id),
                                 hold=settings.stream_hold, archive=self.archive)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = ['aod_ui/services', 'aod_ui/hub', 'aod_ui/archive', 'aod_ui/search', 'aod_ui/upstream', 'aod_ui/transcript',
+          'aod_ui/markup',
           'aod_ui/simulator', 'aod_ui/api', 'storage']
 
 

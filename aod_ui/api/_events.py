@@ -7,8 +7,14 @@ turn that continues after N, and the turn's ending. Like AoD, the stream closes 
 (`exit`, `error`, `terminated`); after a follow-up, reconnect with the last id. Ends of earlier turns in the replay
 are left out (AoD's replay has none), and so is `stale` (the hub resumes by itself).
 
+A long session's hub holds only its latest events (`AOD_UI_STREAM_HOLD`). A client resuming from an event older than
+that gets the events after it from the dashboard's archive first, then the hub's, then live ones: no gap, no
+duplicate (`Last-Event-ID: 0` so reads a whole long session). A client without `Last-Event-ID` starts from what the
+hub holds.
+
 The dashboard adds one event type of its own, `{"type": "dashboard", "code", "message"}`: `truncated` (the hub let
-the oldest events go: the transcript endpoint has them all), `gone` (AoD deleted the session), `access_ended`
+the oldest events go and they are not sent: a client without `Last-Event-ID`, or an archive that cannot fill the
+gap; the transcript endpoint has what is archived), `gone` (AoD deleted the session), `access_ended`
 (the token was revoked or expired, or its person was disabled or lost sight of the session: checked before every
 push, at once when people, tokens or a session's visibility or owner change, and at every heartbeat), `behind`
 (the client read too slowly). A comment line `: heartbeat` goes out after 15 s of silence.
@@ -24,7 +30,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 
-from ..errors import NotAllowed
+from ..errors import NotAllowed, StorageError
 from ..hub import TERMINAL_TYPES, Batch, HubState, SessionHub
 from ..services import ApiCaller, TokenRefused
 from ..services._sessions import NOT_FOUND
@@ -74,6 +80,8 @@ class Follower:
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self.overflowed = False
         self.refusal = ''
+        self.started = False
+        """`start` was sent (once per response, as AoD does, whether from the archive or the hub)."""
 
     def _put(self, item: Any) -> None:
         if self.queue.qsize() >= MAX_BACKLOG:
@@ -94,7 +102,9 @@ class Follower:
         kind = event.get('type')
         if kind == 'stale' or kind in TERMINAL_TYPES:
             return False
-        if self.after is None or kind == 'start':
+        if kind == 'start':
+            return not self.started
+        if self.after is None:
             return True
         if kind == 'turn_start':
             upcoming = event.get('id')  # the id of the output that follows it
@@ -102,12 +112,43 @@ class Follower:
         cursor = cursor_of(event)
         return cursor is not None and cursor > self.after
 
+    def send(self, event: dict[str, Any]) -> str:
+        """The frame of an event this client is sent, noting how far it got."""
+        cursor = cursor_of(event)
+        if cursor is not None:
+            self.after = cursor
+        self.started = self.started or event.get('type') == 'start'
+        return frame(event)
+
+    def resumes_within(self, held: list[dict[str, Any]]) -> bool:
+        """Whether the client resumes after an output event the hub still holds: then it holds what followed (a
+        hub started from the archive also holds the session's first stages, before the part it let go)."""
+        return any(event.get('type') == 'output' and cursor_of(event) == self.after for event in held)
+
+    async def from_archive(self, held: list[dict[str, Any]]) -> tuple[list[str], bool]:
+        """For a client resuming from before what the hub holds: the archived events it missed, and whether they
+        close the gap (the archive reaches what the hub holds)."""
+        archive = self.system.hubs.archive
+        if archive is None or self.after is None:
+            return [], False
+        try:
+            archived = await archive.events(self.session_id)
+        except StorageError:
+            return [], False
+        kept = {c for c in map(cursor_of, held) if c is not None}
+        cursors = [c for c in map(cursor_of, archived) if c is not None]
+        # the archive is written from the hub's events, in order: it reaches the held ones when its last event is
+        # held, or when it has every held one (it is ahead of them)
+        if not cursors or not (cursors[-1] in kept or kept <= set(cursors)):
+            return [], False
+        return [self.send(event) for event in archived if self.wanted(event)], True
+
     def replay(self, held: list[dict[str, Any]]) -> tuple[list[str], bool]:
         """What a joining client gets of the events held, and whether that ends the stream (a finished turn)."""
         out = []
         for event in held:
             if self.wanted(event):
-                out.append(frame(event))
+                out.append(self.send(event))
         finished = self.hub is not None and self.hub.state.phase in FINISHED_PHASES
         ending = self._ending(held) if finished else None
         if ending is not None:
@@ -145,10 +186,14 @@ class Follower:
                                 on_revoked=lambda: self._put(REVOKED))
         try:
             first = next((c for c in map(cursor_of, held) if c is not None), None)
-            if hub.dropped and (self.after is None or first is None or first > self.after):
-                yield notice('truncated', 'The dashboard holds only the latest events of this long session; '
-                             f'earlier ones are in its transcript (GET /api/v1/sessions/{self.session_id}'
-                             '/transcript).')
+            if hub.dropped and not self.resumes_within(held):
+                archived, whole = await self.from_archive(held)
+                for text in archived:
+                    yield text
+                if not whole and (self.after is None or first is None or first > self.after):
+                    yield notice('truncated', 'The dashboard holds only the latest events of this long session; '
+                                 f'earlier ones are in its transcript (GET /api/v1/sessions/{self.session_id}'
+                                 '/transcript).')
             frames, done = self.replay(held)
             for text in frames:
                 yield text
@@ -178,10 +223,7 @@ class Follower:
                             yield frame(event)
                             return
                         if self.wanted(event):
-                            yield frame(event)
-                            cursor = cursor_of(event)
-                            if cursor is not None:
-                                self.after = cursor
+                            yield self.send(event)
                 elif isinstance(item, HubState):
                     if item.phase == 'gone':
                         yield notice('gone', item.message)

@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from ._archive import Archive, ArchiveListener, ArchiveUsage
-from ._files import SessionFiles, encode, valid_id
+from ._files import Line, SessionFiles, encode, event_of, valid_id
 from ._log import Seed, SessionLog
 
-__all__ = ['Archive', 'ArchiveListener', 'ArchiveUsage', 'EventLog', 'Seed', 'SessionFiles', 'SessionLog', 'encode',
-           'snapshot', 'valid_id']
+__all__ = ['Archive', 'ArchiveListener', 'ArchiveUsage', 'EventLog', 'Line', 'Seed', 'SessionFiles', 'SessionLog',
+           'encode', 'event_of', 'snapshot', 'valid_id']
 
 SNAPSHOT_FIELDS = ('status', 'agent_id', 'environment_id', 'exit_code', 'turn_count', 'current_turn')
 
@@ -35,6 +35,10 @@ class EventLog(Protocol):
     async def drain(self, *, sync: bool = True) -> None: ...
 
     async def close(self) -> None: ...
+
+    def info(self) -> dict[str, Any]: ...
+
+    async def remember(self, info: dict[str, Any]) -> None: ...
 
 
 def snapshot(info: Any) -> dict[str, Any]:

@@ -183,6 +183,15 @@ class Archive:
         except (OSError, ValueError) as error:
             raise StorageError(f'The archived copy of session {session_id} cannot be read ({error}).') from None
 
+    async def head(self, session_id: str, limit: int) -> list[dict[str, Any]]:
+        """The first `limit` archived events of a session (read in a worker thread, no further than that)."""
+        if session_id not in self._index or not valid_id(session_id):
+            return []
+        try:
+            return await run_io(lambda: list(SessionFiles(self.folder, session_id).head(limit)))
+        except (OSError, ValueError) as error:
+            raise StorageError(f'The archived copy of session {session_id} cannot be read ({error}).') from None
+
     # -- writing and its problems -------------------------------------------------------------------------------
 
     def wrote(self, count: int) -> None:

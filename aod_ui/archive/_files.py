@@ -147,6 +147,26 @@ class SessionFiles:
         for line in self.scan(repair=False).lines:
             yield event_of(line)
 
+    def head(self, limit: int) -> Iterator[dict[str, Any]]:
+        """The first `limit` archived events, reading no further (a session's start and stages come first)."""
+        count = 0
+        for source in (self._packed_head, lambda: iter(self._log_lines()[0])):
+            for text in source():
+                if count >= limit:
+                    return
+                count += 1
+                yield event_of(parse_head(text))
+
+    def _packed_head(self) -> Iterator[str]:
+        if not self.packed.exists():
+            return
+        try:
+            with gzip.open(self.packed, 'rt', encoding='utf-8') as file:
+                for text in file:
+                    yield text.rstrip('\n')
+        except (EOFError, gzip.BadGzipFile, zlib.error, UnicodeDecodeError) as error:
+            raise ValueError(f'{self.packed.name} is damaged ({error})') from None
+
     def _packed_lines(self) -> list[str]:
         if not self.packed.exists():
             return []

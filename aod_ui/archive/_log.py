@@ -49,6 +49,9 @@ class Seed:
     """The session had ended when it was archived: nothing to ask AoD for (unless a follow-up comes)."""
     deleted_upstream: bool = False
     last_type: str = ''
+    earlier: list[Line] = field(default_factory=list)
+    """The archived lines before the tail the hub holds (when it holds less than all), for what must be learnt from
+    the whole session (what the agent changed); parse them with `event_of`, off the event loop."""
 
 
 def choose(scan: Scan, hold: int) -> tuple[list[Line], int]:
@@ -104,11 +107,12 @@ class SessionLog:
             return scan, [event_of(line) for line in lines], skipped
         try:
             scan, events, skipped = await run_io(read)
+            earlier = scan.lines[:len(scan.lines) - len(events) + _head_size(events)] if skipped else []
         except (OSError, ValueError) as error:
             # left as it is (it may be the only copy of a session AoD deleted); this hub reads AoD into memory only
             self._fail(f'The archive of session {self.session_id} could not be read ({error}); the session is '
                        'shown from AoD without archiving it.')
-            scan, events, skipped = Scan(), [], 0
+            scan, events, skipped, earlier = Scan(), [], 0, []
         self._loaded = True
         self.total, self.rows, self.cursor = len(scan.lines), scan.rows, scan.cursor
         meta = self.archive.meta(self.session_id)
@@ -117,7 +121,7 @@ class SessionLog:
         return Seed(events=events, skipped=skipped, total=len(scan.lines), rows=scan.rows, cursor=scan.cursor,
                     seen_start=scan.seen_start, turns_started=scan.turns_started, endings=scan.endings,
                     complete=complete, deleted_upstream=bool(meta and meta.get('deleted_upstream_at')),
-                    last_type=scan.last_type)
+                    last_type=scan.last_type, earlier=earlier)
 
     def append(self, cursor: int | None, payload: dict[str, Any]) -> None:
         """Keep one accepted event (written by the writer task, in order)."""
@@ -198,6 +202,16 @@ class SessionLog:
         self._reopened = False
         self.archive.note_complete(self.session_id, {**meta, 'bytes': size})
 
+    def info(self) -> dict[str, Any]:
+        """What the archive keeps about the session beside its events (AoD's last word, prompts, what changed)."""
+        meta = self.archive.meta(self.session_id)
+        info = meta.get('info') if isinstance(meta, dict) else None
+        return info if isinstance(info, dict) else {}
+
+    async def remember(self, info: dict[str, Any]) -> None:
+        """Add to what the archive keeps about the session (see `Archive.remember`)."""
+        await self.archive.remember(self.session_id, info)
+
     async def gone(self) -> None:
         """AoD answered that the session does not exist (any more): keep what was archived, marked."""
         await self.drain()
@@ -214,6 +228,18 @@ class SessionLog:
         self.broken = message
         self._pending.clear()
         self.archive.failed(self.session_id, message)
+
+
+def _head_size(events: list[dict[str, Any]]) -> int:
+    """How many of the chosen events are the head `choose` keeps before the tail (start, stages, a turn header).
+    A tail that itself begins with such events counts them too, so `Seed.earlier` may end with a few of them: they
+    carry nothing the earlier lines are read for."""
+    count = 0
+    for event in events:
+        if event.get('type') not in {'start', 'stage', 'turn_start'}:
+            break
+        count += 1
+    return count
 
 
 def is_disk_full(error: OSError) -> bool:

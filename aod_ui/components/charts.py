@@ -11,13 +11,18 @@ from .. import theme
 
 __all__ = ['bar_chart', 'stacked_chart']
 
-STATUS_COLORS = {'completed': '#21ba45', 'failed': '#c10015', 'terminated': '#757575', 'running': '#1976d2',
-                 'pending': '#f2a900'}
+STATUS_COLORS = {'completed': '#2e7d32', 'failed': '#c10015', 'terminated': '#757575', 'running': '#1976d2',
+                 'pending': '#bf360c'}  # as theme.STATUS_COLORS
 
 
 def _frame(title: str) -> dict:
     return {'title': {'text': title, 'textStyle': {'fontSize': 13}}, 'tooltip': {'trigger': 'axis'},
             'grid': {'left': 40, 'right': 10, 'top': 40, 'bottom': 30, 'containLabel': True}}
+
+
+def _chart(options: dict) -> ui.echart:
+    # drawn as SVG, so that the page's dark mode can colour its text (see theme.CSS); a canvas keeps ECharts' grey
+    return ui.echart(options, renderer='svg').classes('w-full h-64 aod-chart')
 
 
 def stacked_chart(title: str, data: Mapping[str, Counter]) -> ui.echart:
@@ -32,7 +37,7 @@ def stacked_chart(title: str, data: Mapping[str, Counter]) -> ui.echart:
                     'data': [data[c].get(s, 0) for c in categories]} for s in statuses],
     }
     options['grid']['bottom'] = 28
-    return ui.echart(options).classes('w-full h-64')
+    return _chart(options)
 
 
 def bar_chart(title: str, data: Mapping[str, float], *, decimals: int = 0) -> ui.echart:
@@ -45,4 +50,4 @@ def bar_chart(title: str, data: Mapping[str, float], *, decimals: int = 0) -> ui
     }
     if not items:
         options['title']['subtext'] = 'no data yet'
-    return ui.echart(options).classes('w-full h-64')
+    return _chart(options)

@@ -1,7 +1,7 @@
 // Find in a session: marks every occurrence of the searched words in the shown part of the page with the CSS Custom
 // Highlight API (ranges over the text as it is: nothing is inserted into the page, so no text becomes markup), marks
 // the current match apart, and scrolls it into view. A scroll made here counts as the reader's own, so the page stops
-// following the tail (see FOLLOW_JS).
+// following the tail (see transcript_scroller.js).
 window.aodFind = (rootId, words, targetId, line) => {
   const attempt = (tries) => {
     const root = document.getElementById("c" + rootId);

@@ -3,7 +3,8 @@
 The matches are looked for in everything the session's hub holds, not only in the window the page shows: going to
 a match pages the transcript's (or the raw view's) window there, marks the words in the browser (`find.js`, with
 text ranges, so nothing becomes markup) and scrolls to it. Lines the hub no longer holds (a long session keeps about
-`AOD_UI_STREAM_HOLD` of its latest) are found through the search index and listed below, in their context.
+`AOD_UI_STREAM_HOLD` of its latest) are found through the search index and listed below, in their context, each
+opening the page at that line (shown from the archive).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..services import Actor, SearchService
 from ..transcript import Entry, ToolEntry, Transcript, entry_text
 from .raw_view import RawView
 from .search_line import SearchLine
+from .search_results import link
 from .transcript_view import TranscriptView
 
 __all__ = ['FindBar']
@@ -62,9 +64,9 @@ class FindBar:
                 .props('dense outlined clearable debounce=300').classes('flex-1 min-w-0').mark('find')
             self.count = ui.label().classes('text-xs opacity-70 whitespace-nowrap').mark('find-count')
             self.previous = ui.button(icon='keyboard_arrow_up', on_click=lambda: self.step(-1)) \
-                .props('flat dense round').tooltip('Previous match').mark('find-previous')
+                .props('flat dense round aria-label="Previous match"').tooltip('Previous match').mark('find-previous')
             self.next = ui.button(icon='keyboard_arrow_down', on_click=lambda: self.step(1)) \
-                .props('flat dense round').tooltip('Next match').mark('find-next')
+                .props('flat dense round aria-label="Next match"').tooltip('Next match').mark('find-next')
         self.earlier = ui.column().classes('w-full gap-1').mark('find-earlier')
         self.input.on_value_change(self.search)
         self.input.on('keydown.enter', lambda: self.step(1))
@@ -175,8 +177,11 @@ class FindBar:
         earlier: list[Hit] = sorted((hit for hit in results.hits if 0 <= hit.line < held_from), key=lambda h: h.line)
         if not earlier:
             return
+        if not self.matches:  # not "No matches": the words are there, only earlier than what the page holds
+            self.count.text = f'{len(earlier)} in earlier output'
         with self.earlier:
             ui.label(f'{len(earlier)} {"match" if len(earlier) == 1 else "matches"} in earlier output this page no '
-                     'longer holds (the downloads have all of it):').classes('text-xs opacity-70')
+                     'longer holds live (open one to read it from the archive):').classes('text-xs opacity-70')
             for hit in earlier[:EARLIER_SHOWN]:
-                SearchLine(hit, results.words)
+                with ui.link(target=link(hit, self.input.value or '')).classes('w-full no-underline text-inherit'):
+                    SearchLine(hit, results.words)

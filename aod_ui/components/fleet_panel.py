@@ -16,6 +16,7 @@ from ..system import System
 from .archive_card import archive_card
 from .charts import bar_chart, stacked_chart
 from .page_guard import PageGuard
+from .session_link import SessionLink
 from .usage_table import usage_table
 
 __all__ = ['FleetPanel']
@@ -94,7 +95,8 @@ class FleetPanel(ui.column):
                 ui.label('Active sessions').classes('font-semibold')
                 ui.label(f'{summary.active} of {summary.limit}').classes('text-xl')
                 ui.linear_progress(min(1.0, summary.active / max(1, summary.limit)), show_value=False) \
-                    .props('color=' + ('negative' if summary.active >= summary.limit else 'primary'))
+                    .props('aria-label="Active sessions of the limit" color='
+                           + ('negative' if summary.active >= summary.limit else 'primary'))
                 ui.label(f'limit {summary.limit_source}').classes('text-xs opacity-60')
             with ui.card().classes('min-w-64 flex-[2]').mark('by-status'):
                 ui.label('By status').classes('font-semibold')
@@ -116,12 +118,14 @@ class FleetPanel(ui.column):
             if not summary.failures:
                 ui.label('No failures in the period.').classes('text-sm opacity-60')
             for stage, message, count, ids in summary.failures[:12]:
-                with ui.row().classes('items-center gap-2 text-sm w-full no-wrap'):
+                with ui.row().classes('items-center gap-x-2 gap-y-0 text-sm w-full flex-wrap').mark('failure'):
                     ui.badge(str(count), color='negative')
                     ui.label(stage).classes('font-mono')
-                    ui.label(message).classes('flex-1 truncate')
-                    for session_id in ids[:3]:
-                        ui.link(session_id[:8], f'/sessions/{session_id}').classes('font-mono')
+                    ui.label(message).classes('flex-1 min-w-48 truncate')
+                    with ui.row().classes('gap-x-3 gap-y-0 min-w-0 max-w-full flex-wrap'):
+                        for session_id in ids[:3]:
+                            SessionLink(session_id, summary.titles.get(session_id, ''), limit=40) \
+                                .classes('max-w-60').mark('failed-session')
             if summary.facts_missing:
                 ui.label(f'{summary.facts_missing} finished sessions are not in the archive yet; the '
                          'dashboard reads them from AoD in the background, newest first.') \

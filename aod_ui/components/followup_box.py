@@ -30,7 +30,7 @@ class FollowUpBox:
         self.system = system
         self.session_id = session_id
         self.may_act = may_act
-        with ui.card().classes('w-full gap-2').mark('followup'):
+        with ui.card().classes('w-full gap-2').mark('followup') as self.card:
             self.prompt = ui.textarea(placeholder='Follow-up prompt (Ctrl+Enter sends)') \
                 .props('outlined autogrow dense').classes('w-full').mark('followup-prompt')
             with ui.row().classes('w-full items-center'):

@@ -9,12 +9,14 @@ from nicegui import app, ui
 
 from .. import theme
 from ..auth import end_sign_in
-from ..services import Actor, is_admin
+from ..services import Actor
 from ..system import System
+from .app_header import AppHeader
 from .browser_notices import BrowserNotices
 from .page_guard import PageGuard
+from .page_style import page_style
+from .shortcuts import Shortcuts
 from .tailwind import preload
-from .token_dialog import open_token_dialog
 
 __all__ = ['frame']
 
@@ -24,7 +26,7 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
     """Lay out a page for a signed-in person: yields the main column that the page fills. The page's guard asks
     again whenever the person's rights change."""
     ui.page_title(f'{title} · {system.settings.title}')
-    ui.colors(primary=theme.PRIMARY)
+    page_style()
     preload()
     dark = ui.dark_mode(app.storage.user.get('dark'))
     BrowserNotices(system, actor)
@@ -33,61 +35,26 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
         # an action of this page's own websocket: another site cannot sign anyone out with a link or a form
         guard.leave()  # this page goes to the sign-in page itself; its other pages are taken down
         ui.navigate.to(await end_sign_in(system, ui.context.client.request))
-    with ui.header().classes('items-center gap-2 px-4 py-2 bg-primary text-white'):
-        ui.link(system.settings.title, '/').classes('text-lg font-semibold text-white no-underline mr-4') \
-            .props('aria-label="All sessions"')
-        ui.link('Sessions', '/').classes('text-white no-underline max-sm:hidden')
-        ui.button('New session', icon='add', on_click=lambda: ui.navigate.to('/new')) \
-            .props('flat dense no-caps color=white').tooltip('Start a session (n)')
-        if is_admin(actor) and system.settings.auth != 'none':
-            ui.link('People', '/people').classes('text-white no-underline max-sm:hidden')
-            ui.link('Audit', '/audit').classes('text-white no-underline max-sm:hidden')
-        if is_admin(actor):
-            ui.link('Operations', '/operations').classes('text-white no-underline max-sm:hidden')
-        ui.link('Tokens', '/tokens').classes('text-white no-underline max-sm:hidden').mark('api-tokens')
-        ui.space()
-        if system.settings.auth != 'none':
-            with ui.button(icon='account_circle').props('flat dense no-caps color=white').mark('account'):
-                ui.label(actor.label).classes('ml-1 max-sm:hidden')
-                with ui.menu():
-                    ui.menu_item(f'{actor.username} ({actor.role})').props('disable')
-                    if is_admin(actor):
-                        ui.menu_item('People', lambda: ui.navigate.to('/people'))
-                        ui.menu_item('Audit trail', lambda: ui.navigate.to('/audit'))
-                        ui.menu_item('Operations', lambda: ui.navigate.to('/operations'))
-                    if system.tokens is not None and system.tokens.enabled and (
-                            system.settings.self_service_tokens or is_admin(actor)):
-                        ui.menu_item('My AoD token', lambda: open_token_dialog(system, actor.username)) \
-                            .mark('my-token')
-                    ui.menu_item('Sign out', sign_out).mark('sign-out')
 
-        def toggle_dark() -> None:
-            dark.value = not dark.value
-            app.storage.user['dark'] = dark.value
-        ui.button(icon='dark_mode', on_click=toggle_dark).props('flat round dense color=white') \
-            .tooltip('Dark mode')
+    def toggle_dark() -> None:
+        dark.value = not dark.value
+        app.storage.user['dark'] = dark.value
+    AppHeader(system, actor, toggle_dark=toggle_dark, sign_out=sign_out)
     if system.settings.demo:
-        with ui.row().classes('w-full items-center justify-center gap-2 py-1 bg-amber-2 text-amber-10 text-sm') \
+        with ui.row().classes(f'w-full items-center justify-center gap-2 py-1 px-3 no-wrap {theme.NOTICE} text-sm') \
                 .mark('demo-banner'):
             ui.icon('science')
             ui.label('Demo mode: built-in simulator. Sessions here are scripted and nothing reaches a real AoD.')
 
     token = system.tokens.info(actor.username) if system.tokens is not None and system.tokens.enabled else None
     if token is not None and token.broken:
-        with ui.row().classes('w-full items-center justify-center gap-2 py-1 bg-red-1 text-red-10 text-sm') \
-                .mark('token-broken'):
+        with ui.row().classes('w-full items-center justify-center gap-2 py-1 px-3 no-wrap bg-red-1 text-red-10') \
+                .classes('text-sm').mark('token-broken'):
             ui.icon('key_off')
             ui.label('AoD refused your personal token (revoked or expired): sessions started with it cannot be '
                      'reached. Ask an admin to set a new one.')
 
-    def shortcut(event) -> None:
-        if not event.action.keydown or event.modifiers.ctrl or event.modifiers.meta or event.modifiers.alt:
-            return
-        if event.key == 'n':
-            ui.navigate.to('/new')
-        elif event.key == '/':
-            ui.run_javascript('document.querySelector("input[data-search], [data-search] input")?.focus()')
-    ui.keyboard(on_key=shortcut)
+    Shortcuts(actor)
 
     with ui.column().classes('w-full max-w-6xl mx-auto p-4 gap-4') as column:
         guard = PageGuard(system, actor, column)

@@ -8,6 +8,7 @@ import contextlib
 
 from nicegui import ui
 
+from .. import theme
 from ..errors import AodUiError
 from ..services import Actor
 from ..system import System
@@ -45,8 +46,8 @@ class LaunchLimitNotice(ui.label):
         refusal = usage.refusal() if usage is not None else None
         warning = usage.warning() if usage is not None else None
         self.text = refusal or warning or ''
-        self.classes(remove='text-negative bg-red-1 text-warning bg-amber-1')
-        self.classes('text-negative bg-red-1' if refusal else 'text-warning bg-amber-1')
+        self.classes(remove=f'{theme.PROBLEM} {theme.NOTICE}')
+        self.classes(f'rounded {theme.PROBLEM if refusal else theme.NOTICE}')
         self.set_visibility(bool(self.text))
         self.refused = refusal is not None
         if self.start is not None:

@@ -61,7 +61,7 @@ class PersonCard(ui.card):
                 .props('flat dense no-caps').mark(f'set-limits-{name}')
             ui.button(icon='delete', on_click=lambda: act(lambda a: system.people.remove(a, name),
                                                           f'{name} removed.')) \
-                .props('flat dense round color=negative').tooltip('Remove').mark(f'remove-{name}')
+                .props('flat dense round color=negative aria-label="Remove"').tooltip('Remove').mark(f'remove-{name}')
 
     @staticmethod
     async def _password(system: System, name: str, act: Act) -> None:

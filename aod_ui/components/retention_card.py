@@ -6,18 +6,20 @@ from datetime import datetime
 
 from nicegui import ui
 
+from .. import theme
 from ..errors import ActionError, AodUiError
 from ..system import System
 from .page_guard import PageGuard
 from .session_actions import confirm
+from .session_link import SLOT
 
 __all__ = ['RetentionCard']
 
 PLAN_COLUMNS = [
     {'name': 'action', 'label': 'Action', 'field': 'action', 'align': 'left'},
     {'name': 'session', 'label': 'Session', 'field': 'session', 'align': 'left'},
-    {'name': 'agent', 'label': 'Agent', 'field': 'agent', 'align': 'left'},
-    {'name': 'owner', 'label': 'Owner', 'field': 'owner', 'align': 'left'},
+    {'name': 'agent', 'label': 'Agent', 'field': 'agent', 'align': 'left', **theme.PHONE_HIDDEN},
+    {'name': 'owner', 'label': 'Owner', 'field': 'owner', 'align': 'left', **theme.PHONE_HIDDEN},
     {'name': 'reason', 'label': 'Why', 'field': 'reason', 'align': 'left'},
 ]
 
@@ -46,6 +48,7 @@ class RetentionCard(ui.card):
             self.count = ui.label().classes('text-sm')
             self.table = ui.table(columns=PLAN_COLUMNS, rows=[], row_key='session').classes('w-full') \
                 .props('flat bordered dense :pagination="{rowsPerPage: 50}"').mark('plan')
+            self.table.add_slot('body-cell-session', SLOT)
             self.table.set_visibility(False)
             ui.timer(1.0, self.show_status)
         self.show_status()
@@ -75,8 +78,8 @@ class RetentionCard(ui.card):
             self.dry.props(remove='loading')
         self.count.text = (f'{len(items)} session(s) would be stopped or deleted now. Nothing has been changed.'
                            if items else 'Nothing matches the policy now.')
-        self.table.rows = [{'action': i.action, 'session': i.session_id, 'agent': i.agent, 'owner': i.owner or '—',
-                            'reason': i.reason} for i in items]
+        self.table.rows = [{'action': i.action, 'session': i.session_id, 'session_title': i.title, 'agent': i.agent,
+                            'owner': i.owner or '—', 'reason': i.reason} for i in items]
         self.table.update()
         self.table.set_visibility(bool(items))
 

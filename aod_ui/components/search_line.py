@@ -39,7 +39,7 @@ class SearchLine(ui.column):
     def __init__(self, hit: Hit, words: tuple[str, ...]) -> None:
         super().__init__()
         self.classes('w-full gap-0 font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere] rounded '
-                     'bg-grey-2 dark:bg-grey-9 p-2').mark('search-line')
+                     'bg-gray-100 dark:bg-gray-800 p-2').mark('search-line')
         with self:
             if hit.before:
                 ui.label(hit.before[:CONTEXT]).classes('opacity-50 truncate w-full')

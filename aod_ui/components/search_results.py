@@ -1,11 +1,10 @@
 """Matches of a search in what agents said and did, across the sessions of the list: ranked, paged, each in its
-context, each opening its session at that line. The list's filters (status, agent, person, scope) narrow it; dates
-are chosen here. Which sessions may be searched is decided by the service at every search."""
+context, each opening its session at that line. The list's filters (scope, person, status, agent, days created)
+narrow it. Which sessions may be searched is decided by the service at every search."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
 from urllib.parse import urlencode
 
 from nicegui import ui
@@ -22,33 +21,13 @@ __all__ = ['SearchResults']
 PAGE_SIZE = 20
 
 
-def within_dates(row: SessionRow, since: str, until: str) -> bool:
-    """Whether a session was created between two dates (`YYYY-MM-DD`, either may be empty; both days included)."""
-    if not since and not until:
-        return True
-    if row.created_at is None:
-        return False
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-    with_day = {'since': since, 'until': until}
-    for key, value in with_day.items():
-        try:
-            day = date.fromisoformat(value) if value else None
-        except ValueError:
-            continue  # the field says it is not a date; the search goes on without it
-        if day is None:
-            continue
-        if key == 'since' and created < datetime.combine(day, time.min, UTC):
-            return False
-        if key == 'until' and created > datetime.combine(day, time.max, UTC):
-            return False
-    return True
-
-
 def link(hit: Hit, query: str) -> str:
     """The session's page, opened at the matching line (found there by the stream event that completed it)."""
     params: dict[str, str | int] = {'find': query}
     if hit.cursor is not None:
         params['at'] = hit.cursor
+    if hit.line >= 0:
+        params['line'] = hit.line  # the page shows it from the archive when it no longer holds it
     return f'/sessions/{hit.session_id}?{urlencode(params)}'
 
 
@@ -66,18 +45,11 @@ class SearchResults(ui.column):
         with self:
             with ui.row().classes('w-full items-center gap-3 flex-wrap'):
                 ui.label('In transcripts').classes('text-lg font-semibold')
-                self.since = ui.input('Created from', placeholder='YYYY-MM-DD').props('dense outlined clearable') \
-                    .classes('w-40').mark('search-since')
-                self.until = ui.input('Created until', placeholder='YYYY-MM-DD').props('dense outlined clearable') \
-                    .classes('w-40').mark('search-until')
                 ui.space()
                 self.count = ui.label().classes('text-sm opacity-70').mark('search-count')
-            self.note = ui.label().classes('w-full text-sm bg-amber-1 rounded p-2').mark('search-note')
+            self.note = ui.label().classes(f'w-full text-sm {theme.NOTICE} rounded p-2').mark('search-note')
             self.body = ui.column().classes('w-full gap-3')
             self.pager = ui.pagination(1, 1, direction_links=True, value=1).mark('search-pager')
-        for field in (self.since, self.until):
-            field.validation = {'Use the form YYYY-MM-DD': lambda v: not v or _is_date(v)}
-            field.on_value_change(lambda: self.show(self.query, self.within, force=True))
         self.pager.on_value_change(lambda e: self._to_page(e.value))
         self.set_visibility(False)
 
@@ -85,7 +57,7 @@ class SearchResults(ui.column):
                    force: bool = False) -> None:
         """Search for `query` in the list's sessions that `within` keeps; `key` says what the filters are, so the
         list's periodic refresh searches again only when they (or the query) changed."""
-        full_key = (query, key, self.since.value, self.until.value)
+        full_key = (query, key)
         if full_key == self.key and not force:
             return
         if full_key != self.key:
@@ -103,10 +75,9 @@ class SearchResults(ui.column):
     async def _search(self) -> None:
         if not self.allowed():
             return
-        since, until = self.since.value or '', self.until.value or ''
         try:
             found = await self.finder.search(self.actor, self.query, page=self.page, page_size=PAGE_SIZE,
-                                             within=lambda row: self.within(row) and within_dates(row, since, until))
+                                             within=self.within)
         except AodUiError as error:
             self.note.text = str(error)
             self.note.set_visibility(True)
@@ -130,7 +101,7 @@ class SearchResults(ui.column):
 
     def _hit(self, hit: Hit, row: SessionRow, words: tuple[str, ...]) -> None:
         with ui.link(target=link(hit, self.query)).classes('w-full no-underline text-inherit').mark('search-hit'), \
-                ui.card().classes('w-full gap-1 p-3 hover:bg-grey-1 dark:hover:bg-grey-9'):
+                ui.card().classes('w-full gap-1 p-3 hover:bg-gray-100 dark:hover:bg-gray-800'):
             with ui.row().classes('w-full items-center gap-2 no-wrap'):
                 ui.badge(row.status, color=theme.status_color(row.status)).classes('text-xs')
                 ui.label(row.title).classes('font-medium truncate flex-1 min-w-0').mark('search-hit-title')
@@ -140,10 +111,3 @@ class SearchResults(ui.column):
                     .classes('text-xs opacity-70 whitespace-nowrap')
             SearchLine(hit, words)
 
-
-def _is_date(value: str) -> bool:
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True

@@ -33,12 +33,14 @@ class SessionActions:
         self.session_id = session_id
         self.may_act = may_act
         self.status = ''
-        with ui.row().classes('gap-1 items-center'):
+        # a phone puts the three on one line: narrower padding, and no icon on Delete, leave room for them
+        with ui.row().classes('gap-1 items-center max-sm:w-full max-sm:[&>.q-btn]:px-2'):
             self.stop_button = ui.button('Stop', icon='stop', on_click=self.stop).props('outline color=negative') \
                 .mark('stop')
             self.delete_button = ui.button('Delete', icon='delete', on_click=self.delete).props('flat color=grey-8') \
-                .mark('delete')
-            with ui.button(icon='download').props('flat round').tooltip('Download the transcript').mark('download'):
+                .classes('max-sm:[&_.q-icon]:hidden').mark('delete')
+            with ui.button(icon='download').props('flat round aria-label="Download"') \
+                    .tooltip('Download the transcript').mark('download'):
                 with ui.menu():
                     ui.menu_item('Raw events (JSONL)', lambda: self.download('jsonl')).mark('download-jsonl')
                     ui.menu_item('Readable text', lambda: self.download('txt')).mark('download-text')
@@ -64,7 +66,7 @@ class SessionActions:
         finally:
             self.stop_button.props(remove='loading')
             self.stop_button.text = 'Stop'
-        ui.notify('Session stopped.', type='info')
+        # no toast here: the session's hub publishes the new status, and the page announces the end once
 
     async def delete(self) -> None:
         active = self.status in ACTIVE

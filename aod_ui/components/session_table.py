@@ -1,4 +1,5 @@
-"""The sessions list's table: status, prompt, who started it, when, turns and duration, a page at a time."""
+"""The sessions list's table: status, prompt, who started it, when, when it last did something, turns,
+duration and what the agent changed, a page at a time."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from nicegui import ui
 from .. import format as fmt
 from .. import theme
 from ..services import SessionRow
+from ..transcript import ChangeSummary
 from .paged_table import PagedTable
 
 __all__ = ['SessionTable']
@@ -20,9 +22,11 @@ COLUMNS = [
     {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
     {'name': 'title', 'label': 'Session', 'field': 'title', 'align': 'left'},
     {'name': 'owner', 'label': 'Started by', 'field': 'owner', 'align': 'left', **_NARROW_HIDDEN},
-    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left'},
+    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left', **_NARROW_HIDDEN},
+    {'name': 'activity', 'label': 'Last activity', 'field': 'activity', 'align': 'left', **_NARROW_HIDDEN},
     {'name': 'turns', 'label': 'Turns', 'field': 'turns', 'align': 'right', **_NARROW_HIDDEN},
     {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right', **_NARROW_HIDDEN},
+    {'name': 'changes', 'label': 'Changes', 'field': 'changes', 'align': 'left', **_NARROW_HIDDEN},
 ]
 # Vue templates interpolate with {{ }}, which escapes: prompts and names stay text, never markup.
 STATUS_SLOT = r'''
@@ -31,15 +35,32 @@ STATUS_SLOT = r'''
     {{ props.row.status }}</q-badge>
 </q-td>'''
 TITLE_SLOT = r'''
-<q-td :props="props" class="max-w-md">
-  <div class="truncate font-medium" :title="props.row.title">{{ props.row.title }}</div>
+<q-td :props="props" class="max-w-md max-sm:max-w-[14rem]">
+  <div class="truncate font-medium max-sm:whitespace-normal max-sm:line-clamp-2 max-sm:[overflow-wrap:anywhere]"
+    :title="props.row.title">{{ props.row.title }}</div>
   <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
-    dashboard</span><span v-if="props.row.deleted" class="text-amber-10"> · deleted upstream, kept in the archive</span>
+    dashboard</span>
     <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
     {{ label }}</q-badge></div>
+  <div v-if="props.row.deleted" class="text-xs whitespace-normal text-amber-900 dark:text-amber-300">deleted upstream, kept in the
+    archive</div>
+  <div class="text-xs opacity-70 whitespace-normal sm:hidden">
+    <span :title="props.row.created_exact">created {{ props.row.created }}</span> ·
+    <span :title="props.row.activity_exact">last activity {{ props.row.activity }}</span></div>
 </q-td>'''
 CREATED_SLOT = r'''
 <q-td :props="props"><span :title="props.row.created_exact">{{ props.row.created }}</span></q-td>'''
+# The links are GitHub addresses the domain built from a strict pattern (`transcript.find_links`).
+CHANGES_SLOT = r'''
+<q-td :props="props">
+  <div v-if="props.row.changed" class="text-xs whitespace-nowrap">{{ props.row.files }} <span
+    class="text-green-8 font-mono">+{{ props.row.added }}</span> <span
+    class="text-red-8 font-mono">−{{ props.row.removed }}</span></div>
+  <a v-for="link in props.row.links" :key="link.url" :href="link.url" target="_blank" rel="noopener noreferrer"
+    class="text-xs text-primary mr-2 whitespace-nowrap" @click.stop>{{ link.label }}</a>
+</q-td>'''
+ACTIVITY_SLOT = r'''
+<q-td :props="props"><span :title="props.row.activity_exact">{{ props.row.activity }}</span></q-td>'''
 
 
 def _table_row(row: SessionRow) -> dict:
@@ -49,9 +70,18 @@ def _table_row(row: SessionRow) -> dict:
         'recorded': row.recorded, 'deleted': row.deleted_upstream, 'labels': list(row.labels),
         'owner': row.owner or '—',
         'created': fmt.relative_time(row.created_at),
-        'created_exact': fmt.exact_time(row.created_at), 'turns': row.turn_count,
-        'duration': fmt.duration(row.duration_seconds),
+        'created_exact': fmt.exact_time(row.created_at),
+        'activity': fmt.relative_time(row.last_activity_at), 'activity_exact': fmt.exact_time(row.last_activity_at),
+        'turns': row.turn_count,
+        'duration': fmt.duration(row.duration_seconds), **_changes(row.changes),
     }
+
+
+def _changes(summary: ChangeSummary | None) -> dict:
+    summary = summary or ChangeSummary()
+    return {'changes': summary.added + summary.removed, 'changed': summary.files > 0,
+            'files': f'{summary.files} file{"" if summary.files == 1 else "s"}', 'added': summary.added,
+            'removed': summary.removed, 'links': [{'url': link.url, 'label': link.label} for link in summary.links]}
 
 
 class SessionTable(PagedTable):
@@ -63,6 +93,8 @@ class SessionTable(PagedTable):
         self.table.add_slot('body-cell-status', STATUS_SLOT)
         self.table.add_slot('body-cell-title', TITLE_SLOT)
         self.table.add_slot('body-cell-created', CREATED_SLOT)
+        self.table.add_slot('body-cell-changes', CHANGES_SLOT)
+        self.table.add_slot('body-cell-activity', ACTIVITY_SLOT)
         self.table.on('rowClick', lambda e: ui.navigate.to(f'/sessions/{e.args[1]["id"]}'))
 
     def show_rows(self, rows: list[SessionRow]) -> None:

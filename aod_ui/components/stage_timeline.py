@@ -21,7 +21,9 @@ class StageTimeline:
             self._empty = ui.label('Waiting for provisioning…').classes('text-sm opacity-60')
 
     def settle(self) -> None:
-        """The agent is running: stages still marked started (`runtime_start` never reports done) are done."""
+        """The agent is running: stages still marked started (`runtime_start` never reports done) are done, and a
+        session with no stages recorded is not waiting for any."""
+        self._empty.set_visibility(False)
         for key, chip in self._chips.items():
             if self._states.get(key) == 'started':
                 self._states[key] = 'done'

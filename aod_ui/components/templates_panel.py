@@ -52,7 +52,8 @@ class TemplatesPanel(ui.column):
                     .props('flat dense no-caps size=sm').mark(f'template-fill-{template.name}')
                 if template.owner == self.actor.username or self.actor.role == 'admin':
                     ui.button(icon='delete', on_click=lambda t=template: self._delete(t)) \
-                        .props('flat dense round size=sm').tooltip('Delete').mark(f'template-delete-{template.name}')
+                        .props('flat dense round size=sm aria-label="Delete template"').tooltip('Delete') \
+                        .mark(f'template-delete-{template.name}')
 
     async def _launch(self, template: Template, button: ui.button) -> None:
         if button.props.get('loading'):

@@ -1,27 +1,33 @@
 """The structured transcript of a session, windowed: only the latest entries (or the page the reader went back to)
 are in the page, so a 100,000-line session stays as light as a short one.
 
-Every piece of agent output and every prompt is put into the page as text (labels), never as HTML.
+Every piece of agent output and every prompt is put into the page as text (labels), never as HTML, except the
+agent's own text, which is Markdown rendered on the server to escaped, allowed HTML (`aod_ui.markup`).
 """
 
 from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from nicegui import ui
 
 from .. import format as fmt
+from .. import theme
+from ..markup import Html, markdown_html
 from ..transcript import (
+    CUT_OFF,
     Change,
     Entry,
     ExitEntry,
     LinesEntry,
     MessageEntry,
+    NoticeEntry,
     ResultEntry,
     StageEntry,
+    StderrEntry,
     SystemEntry,
     TextEntry,
     ThinkingEntry,
@@ -30,6 +36,7 @@ from ..transcript import (
     TurnEntry,
 )
 from .live_text import LiveText
+from .safe_html import SafeHtml
 from .tailwind import late
 
 __all__ = ['TranscriptView']
@@ -48,14 +55,16 @@ TOOL_ICONS = {'Bash': 'terminal', 'Read': 'description', 'Write': 'edit_document
 RED = late('bg-red-1 text-red-10')
 MESSAGE_STYLES = {'error': ('error', RED),
                   'terminated': ('stop_circle', late('bg-grey-3 text-grey-9')),
-                  'stale': ('hourglass_disabled', late('bg-amber-1 text-amber-10')),
-                  'notice': ('info', late('bg-blue-1 text-blue-10'))}
+                  'stale': ('hourglass_disabled', late(theme.NOTICE)),
+                  'notice': ('info', late('bg-blue-1 text-blue-10')),
+                  'cut': ('content_cut', late('bg-grey-3 text-grey-9'))}
 # The classes of transcript entries: registered with `late`, because entries come with live updates
 MONO = late('font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]')
 ROOT = late('w-full')
 TURN = late('aod-turn w-full mt-4 text-sm font-semibold text-primary')
-PROMPT = late('w-full whitespace-pre-wrap rounded-lg p-3 bg-indigo-50 dark:bg-indigo-950 text-sm')
-TEXT = late('w-full whitespace-pre-wrap leading-relaxed')
+PROMPT = late('w-full whitespace-pre-wrap [overflow-wrap:anywhere] rounded-lg p-3 bg-indigo-50 dark:bg-indigo-950',
+              'text-sm')
+TEXT = late('w-full whitespace-pre-wrap [overflow-wrap:anywhere] leading-relaxed')
 THINKING, THINKING_TEXT = late('w-full text-sm opacity-80'), late('whitespace-pre-wrap italic')
 RESULT = late('w-full items-center gap-4 rounded-lg p-3')
 RESULT_OK = late('bg-green-1 text-green-10')
@@ -63,11 +72,15 @@ BOLD, SMALL_FAINT, CAPTION = late('font-semibold'), late('text-xs opacity-60'), 
 FAILED_STAGE = late('w-full rounded p-2')
 MESSAGE, MESSAGE_TEXT = late('w-full items-center gap-2 rounded p-2'), late('whitespace-pre-wrap')
 BLOCK = late(f'w-full {MONO} rounded p-2')
-STDOUT, STDERR = late('bg-grey-2 dark:bg-grey-9'), late('bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200')
+STDOUT = late('bg-gray-100 dark:bg-gray-800')
+STDERR = late('bg-amber-50 text-amber-950 dark:bg-amber-950/40 dark:text-amber-100')
+"""Stderr reads as a notice: agents write banners, progress and warnings there. Red is kept for failures."""
+STDERR_FAILURE = late('bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200')
 ERROR_BLOCK = late('bg-red-50 dark:bg-red-950')
 TOOL, TOOL_HEADER = late('w-full p-0 gap-0 shadow-none border'), late('w-full items-center gap-2 no-wrap')
 TOOL_ICON, TOOL_NAME = late('text-primary'), late('font-mono text-sm truncate flex-1')
-TOOL_STATUS = {'pending': late('text-grey-6'), 'done': late('text-positive'), 'error': late('text-negative')}
+TOOL_STATUS = {'pending': late('text-grey-6'), 'done': late('text-positive'), 'error': late('text-negative'),
+               'interrupted': late('text-grey-6')}
 TOOL_BODY = late('w-full gap-1 px-3 pb-2')
 SUBAGENT = late('self-stretch gap-2 border-l-4 border-indigo-200 ml-3 pl-3 pr-2 pb-2')
 late('nicegui-expansion nicegui-expansion-content q-expansion-item q-expansion-item--standard px-1',
@@ -139,8 +152,10 @@ class _EntryView:
             ui.label(f'Turn {entry.number}').classes(TURN)
             if entry.prompt:
                 ui.label(entry.prompt).classes(PROMPT).mark('turn-prompt')
+        elif isinstance(entry, TextEntry) and entry.role == 'assistant':
+            SafeHtml(markdown_html(entry.text)).classes(ROOT).mark('assistant-text')
         elif isinstance(entry, TextEntry):
-            ui.label(entry.text).classes(TEXT).mark('assistant-text')
+            ui.label(entry.text).classes(TEXT).mark('subagent-prompt')
         elif isinstance(entry, ThinkingEntry):
             with ui.expansion('Thinking', icon='psychology').classes(THINKING).props('dense header-class="px-1"'):
                 ui.label(entry.text).classes(THINKING_TEXT)
@@ -168,21 +183,25 @@ class _EntryView:
                 ui.label(f'Provisioning failed at {entry.name}: {entry.message or ""}') \
                     .classes(FAILED_STAGE).classes(RED)
         elif isinstance(entry, MessageEntry):
-            icon, colors = MESSAGE_STYLES.get(entry.kind, MESSAGE_STYLES['notice'])
+            cut = isinstance(entry, NoticeEntry) and entry.event_type == CUT_OFF
+            icon, colors = MESSAGE_STYLES['cut' if cut else entry.kind if entry.kind in MESSAGE_STYLES else 'notice']
             with ui.row().classes(MESSAGE).classes(colors):
                 ui.icon(icon)
                 ui.label(entry.message or entry.kind).classes(MESSAGE_TEXT)
 
     @staticmethod
     def _lines(entry: LinesEntry) -> LiveText:
-        stderr = entry.kind == 'stderr'
-        return LiveText(entry.text).classes(BLOCK).classes(STDERR if stderr else STDOUT) \
-            .mark('stderr' if stderr else 'stdout')
+        if not isinstance(entry, StderrEntry):
+            return LiveText(entry.text).classes(BLOCK).classes(STDOUT).mark('stdout')
+        failure = entry.failure
+        return LiveText(entry.text).classes(BLOCK).classes(STDERR_FAILURE if failure else STDERR) \
+            .mark('stderr-failure' if failure else 'stderr')
 
     def _tool(self, entry: ToolEntry) -> None:
-        status_icon = {'pending': 'more_horiz', 'done': 'check', 'error': 'close'}[entry.status]
+        status_icon = {'pending': 'more_horiz', 'done': 'check', 'error': 'close', 'interrupted': 'block'}[entry.status]
         with ui.card().classes(TOOL).props('flat bordered').mark('tool'):
             with ui.expansion(value=self.expanded).classes('w-full').props('dense') as expansion:
+                expansion.props['toggle-aria-label'] = entry.summary or entry.name  # what the header shows
                 expansion.on_value_change(lambda e: setattr(self, 'expanded', e.value))
                 with expansion.add_slot('header'), ui.row().classes(TOOL_HEADER):
                     ui.icon(TOOL_ICONS.get(entry.name, 'build')).classes(TOOL_ICON)
@@ -190,6 +209,8 @@ class _EntryView:
                     if entry.status == 'pending':
                         ui.spinner(size='xs')
                     else:
+                        if entry.status == 'interrupted':  # the session ended before the call finished
+                            ui.label('interrupted').classes(SMALL_FAINT).mark('tool-interrupted')
                         ui.icon(status_icon).classes(TOOL_STATUS[entry.status])
                 with ui.column().classes(TOOL_BODY):
                     ui.label('Input').classes(CAPTION)
@@ -230,14 +251,22 @@ class TranscriptView:
         self._start = 0
         self._views: dict[int, _EntryView] = {}
         self.following_tail = True
+        self.paged = False
+        """The window was moved away from the newest entries (the start, a match, a long way back): reaching its
+        bottom shows later entries instead of following the tail."""
+        self.on_paged: Callable[[bool], None] = lambda paged: None
+        """Told when `paged` changes (the scrolling box follows the tail only when it is false)."""
         ui.add_css(CSS)
         with ui.column().classes('w-full gap-2') as self.container:
             self.earlier = ui.button('Show earlier', icon='expand_less', on_click=self.show_earlier) \
                 .props('flat dense no-caps').classes('self-center').mark('show-earlier')
             self.let_go = ui.label().classes('self-center text-xs opacity-60').mark('let-go')
             self.body = ui.column().classes('w-full gap-2')
+            self.later = ui.button('Show later', icon='expand_more', on_click=self.show_later) \
+                .props('flat dense no-caps').classes('self-center').mark('show-later')
         with ui.element('div').classes('hidden') as self.orphanage:
             LiveText()  # so the page loads the live text component up front, not when the first output arrives
+            SafeHtml(Html(''))  # and the one that shows the agent's rendered text
         self._start = self._tail_start(self._total)
         self._append(self._start, self._total)
         self._update_earlier()
@@ -270,7 +299,15 @@ class TranscriptView:
             start -= 1
         return start
 
+    def _set_paged(self, paged: bool) -> None:
+        if paged != self.paged:
+            self.paged = paged
+            self.on_paged(paged)
+
     def _update_earlier(self) -> None:
+        later = self._total - self._end
+        self.later.text = f'Show {min(PAGE, later)} later of {later} entries after these'
+        self.later.set_visibility(self.paged and later > 0)
         held = self._start - self.transcript.top_dropped
         self.earlier.text = f'Show {min(PAGE, held)} earlier of {self._start} hidden entries'
         self.earlier.set_visibility(held > 0)
@@ -320,6 +357,28 @@ class TranscriptView:
         while len(self._shown) > MAX_WINDOW:
             self._forget(self._shown.pop())
             self.following_tail = False
+            self._set_paged(True)
+        self._update_earlier()
+
+    def show_later(self) -> None:
+        """Append the next page of entries to a window moved back in history (dropping its oldest when it grows
+        past `MAX_WINDOW`); at the newest entry the window follows the tail again."""
+        end = min(self._total, self._end + PAGE)
+        self._append(self._end, end)
+        if len(self._shown) > MAX_WINDOW:
+            self._drop_front(len(self._shown) - MAX_WINDOW)
+        if self._end >= self._total:
+            self._set_paged(False)
+        self._update_earlier()
+
+    def jump_to_start(self) -> None:
+        """Show the earliest entries the hub still holds (the page says when earlier ones were let go)."""
+        first = self.transcript.top_dropped
+        self._drop_front(len(self._shown))
+        self._start = first
+        self._append(first, min(self._total, first + WINDOW))
+        self.following_tail = False
+        self._set_paged(self._end < self._total)
         self._update_earlier()
 
     def show_at(self, position: int) -> _EntryView | None:
@@ -332,8 +391,9 @@ class TranscriptView:
             self._drop_front(len(self._shown))
             self._start = max(first, position - 10)
             self._append(self._start, min(self._total, self._start + WINDOW))
-            self._update_earlier()
             self.following_tail = False
+            self._set_paged(self._end < self._total)
+            self._update_earlier()
         return self._views.get(self._top[position - first].key)
 
     def view_of(self, entry: Entry) -> _EntryView | None:
@@ -346,6 +406,7 @@ class TranscriptView:
         self._start = self._tail_start(self._total)
         self._append(self._start, self._total)
         self.following_tail = True
+        self._set_paged(False)
         self._update_earlier()
 
     def apply(self, changes: list[Change]) -> bool:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from nicegui import ui
 
+from .. import theme
 from ..errors import AodUiError
 from ..services import Webhook
 from ..services._webhooks import KINDS
@@ -16,10 +17,10 @@ __all__ = ['webhooks_card']
 
 LOG_COLUMNS = [
     {'name': 'at', 'label': 'When (UTC)', 'field': 'at', 'align': 'left'},
-    {'name': 'host', 'label': 'Receiver', 'field': 'host', 'align': 'left'},
+    {'name': 'host', 'label': 'Receiver', 'field': 'host', 'align': 'left', **theme.PHONE_HIDDEN},
     {'name': 'event', 'label': 'Event', 'field': 'event', 'align': 'left'},
     {'name': 'outcome', 'label': 'Outcome', 'field': 'outcome', 'align': 'left'},
-    {'name': 'attempts', 'label': 'Attempts', 'field': 'attempts', 'align': 'left'},
+    {'name': 'attempts', 'label': 'Attempts', 'field': 'attempts', 'align': 'left', **theme.PHONE_HIDDEN},
 ]
 
 
@@ -50,8 +51,8 @@ def webhooks_card(system: System, guard: PageGuard) -> None:
                 ui.label(', '.join(hook.events)).classes('text-xs opacity-70')
                 ui.button('Send test', icon='send', on_click=lambda h=hook: send_test(h)) \
                     .props('flat dense no-caps').mark(f'hook-test-{hook.id}')
-                ui.button(icon='delete', on_click=lambda h=hook: remove(h)).props('flat dense round') \
-                    .tooltip('Remove').mark(f'hook-remove-{hook.id}')
+                ui.button(icon='delete', on_click=lambda h=hook: remove(h)) \
+                    .props('flat dense round aria-label="Remove"').tooltip('Remove').mark(f'hook-remove-{hook.id}')
 
         async def send_test(hook: Webhook) -> None:
             try:

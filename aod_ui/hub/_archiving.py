@@ -4,9 +4,14 @@ and record the archive as complete once the session has ended. Part of `SessionH
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from typing import TYPE_CHECKING, Any
 
-from ..archive import EventLog, Seed, snapshot
+from storage import run_io
+
+from ..archive import EventLog, Line, Seed, event_of, snapshot
+from ..transcript import ChangeSet, changes_of
 from . import _hub  # HubState, at run time (the hub module imports this one)
 
 if TYPE_CHECKING:
@@ -14,6 +19,8 @@ if TYPE_CHECKING:
     from ._viewer import HubState
 
 __all__ = ['Archiving']
+
+log = logging.getLogger(__name__)
 
 
 class Archiving:
@@ -31,6 +38,10 @@ class Archiving:
         _terminal: str | None
         following: bool
         rows_read: int
+        session_id: str
+        state_changed: Any
+        _spawn: Any
+        _earlier_changes: asyncio.Task | None
         archived_complete: bool
         settled: asyncio.Event
         cursor: int | None
@@ -88,6 +99,9 @@ class Archiving:
         self._turns_started.update(seed.turns_started)
         self._endings.update(seed.endings)
         self.rows_read = seed.rows
+        if seed.earlier or (seed.complete and self._log is not None and 'changes' not in self._log.info()):
+            self._earlier_changes = self._spawn(self._learn_earlier_changes(seed.earlier),
+                                                f'changes of session {self.session_id}')
         if seed.deleted_upstream or (seed.complete and not self._expect_active):  # (a follow-up reopens it)
             self.archived_complete = seed.complete
             self._terminal = 'archived'
@@ -97,13 +111,34 @@ class Archiving:
             self._set_state(_hub.HubState('gone', "AoD no longer has this session; shown from the dashboard's "
                                                   'archive.'))
 
+    async def _learn_earlier_changes(self, lines: list[Line]) -> None:
+        """What the agent changed before the tail the hub holds, read from the archive in a worker thread and put
+        before what the hub learnt since; the pages hear of it with a repeat of the hub's state. A session archived
+        whole before its archive recorded what changed gets it recorded now (the sessions list reads it there)."""
+        def scan() -> ChangeSet:
+            return changes_of(event_of(line) for line in lines)
+        if lines:
+            try:
+                earlier = await run_io(scan)
+            except ValueError as error:  # a damaged line: the changes of the tail are still shown
+                log.warning('the earlier changes of session %s could not be read: %s', self.session_id, error)
+                return
+            self.transcript.changes.merge_before(earlier)
+            self.state_changed.emit(self.state)
+        if self.archived_complete and self._log is not None and 'changes' not in self._log.info():
+            await self._log.remember({'changes': self.transcript.changes.summary().to_dict()})
+
     async def _settle(self) -> None:
         """After a terminal event: once AoD says the session no longer runs, the archive is complete."""
         if self._terminal not in {'error', 'terminated'} and await self._still_active():
             return
+        if self._earlier_changes is not None:
+            with contextlib.suppress(Exception):  # (it logs its own failures)
+                await asyncio.shield(self._earlier_changes)  # so the archive records every change
         if self._log is not None:
             info = snapshot(self._info) if self._info is not None else {}
             info['prompts'] = {str(turn): prompt for turn, prompt in self.transcript.prompts.items()}
+            info['changes'] = self.transcript.changes.summary().to_dict()
             await self._log.finish(info)
         self.archived_complete = True
         self.settled.set()

@@ -41,6 +41,9 @@ PUSH_SHARE = 4
 last few, so one push caught by a garbage collection does not hold the next ones back)."""
 MAX_STRETCH = 0.5
 """The longest wait between two pushes that the stretching may ask for, in seconds."""
+QUIET_AFTER = 120.0
+"""Seconds without a new row from AoD after which a running session reads as quiet (`SessionHub.quiet_for`), unless
+the caller names its own (`AOD_UI_QUIET_SECONDS`)."""
 
 
 class StreamSource(Protocol):
@@ -62,6 +65,7 @@ class SessionHub(Archiving):
         self._log = log
         self._hold = hold
         self._prepared: asyncio.Future[None] | None = None
+        self._earlier_changes: asyncio.Task | None = None
         self.following = False
         """Read on while the session is active even when nobody watches (so the archive gets every event)."""
         self.rows_read = 0
@@ -83,6 +87,13 @@ class SessionHub(Archiving):
         self.state = HubState('connecting')
         self.connections = 0
         self.last_event_at: float | None = None
+        """When (`time.time()`) this hub last accepted an event from AoD's stream (events loaded from the archive do
+        not count): while the session is active, the moment it last did something (see `services.last_activity`)."""
+        self.last_output_at: float | None = None
+        """When the latest new row (output or a stage) arrived from AoD: unlike `last_event_at`, AoD's own `stale`
+        after a long silence does not count, so it says how long the agent has been silent (`quiet_for`). A hub
+        follows every active session from its start (the archive's follower); one started later counts from its
+        first read."""
         self.transcript = Transcript(merge_lines=50, merge_chars=16 * 1024, hold=hold)
         """The structured transcript, built once here for every viewer; it holds about the latest `hold` events,
         output lines and entries (smaller merged entries keep each push small as live output grows)."""
@@ -300,6 +311,7 @@ class SessionHub(Archiving):
         self.last_event_at = time.time()
         if event.cursor is not None and kind not in TERMINAL_TYPES | {'stale'}:
             self.rows_read += 1
+            self.last_output_at = self.last_event_at
         if self._log is not None:
             self._log.append(event.cursor, payload)
         self._pending.append(payload)
@@ -340,6 +352,14 @@ class SessionHub(Archiving):
             self._pending_changes.extend(self.transcript.set_turn_prompt(turn, prompt))
         if self._pending_changes:
             self._schedule_flush()
+
+    def quiet_for(self, now: float | None = None, *, after: float = QUIET_AFTER) -> float | None:
+        """How long the live stream has brought nothing new, once that is `after` seconds or more; else None (also
+        when the hub is not reading live, or has read nothing yet)."""
+        if self.state.phase != 'live' or self.last_output_at is None or self._terminal is not None:
+            return None
+        quiet = (time.time() if now is None else now) - self.last_output_at
+        return quiet if quiet >= after else None
 
     # -- waiting ------------------------------------------------------------------------------------------------
 

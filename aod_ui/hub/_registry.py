@@ -57,6 +57,11 @@ class HubRegistry:
         """The session's hub if one exists."""
         return self._hubs.get(session_id)
 
+    def heard_at(self, session_id: str) -> float | None:
+        """When a session's hub last accepted an event from AoD (None without a hub, or before its first event)."""
+        hub = self._hubs.get(session_id)
+        return hub.last_event_at if hub is not None else None
+
     def wake(self, session_id: str) -> None:
         """Tell a session's hub, if any, to reconnect now (after a follow-up prompt)."""
         hub = self._hubs.get(session_id)

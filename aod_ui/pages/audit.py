@@ -8,7 +8,7 @@ from nicegui import ui
 
 from ..auth import require_actor
 from ..components.audit_filters import AuditFilters
-from ..components.paged_table import PagedTable
+from ..components.audit_table import AuditTable
 from ..errors import AodUiError
 from ..services import is_admin
 from ..system import System
@@ -17,14 +17,6 @@ from ._page import View, page
 __all__ = ['register']
 
 PAGE_SIZE = 100
-COLUMNS = [
-    {'name': 'at', 'label': 'When', 'field': 'at', 'align': 'left'},
-    {'name': 'actor', 'label': 'Who', 'field': 'actor', 'align': 'left'},
-    {'name': 'action', 'label': 'What', 'field': 'action', 'align': 'left'},
-    {'name': 'outcome', 'label': 'Outcome', 'field': 'outcome', 'align': 'left'},
-    {'name': 'subject', 'label': 'Session / person', 'field': 'subject', 'align': 'left'},
-    {'name': 'detail', 'label': 'Detail', 'field': 'detail', 'align': 'left', 'style': 'white-space: normal'},
-]
 
 
 def register(system: System) -> None:
@@ -38,8 +30,7 @@ def register(system: System) -> None:
         filters = AuditFilters(who=who, action=action, outcome=outcome, text=q, session=session,
                                on_change=refilter, on_export=lambda kind: export(kind))
         count = ui.label().classes('text-sm opacity-70')
-        table = PagedTable(COLUMNS, page_size=PAGE_SIZE, on_page=lambda: load(), row_key='id')
-        table.table.props('flat bordered dense no-data-label="Nothing recorded matches."').mark('audit-table')
+        table = AuditTable(PAGE_SIZE, on_page=lambda: load())
 
         def load() -> None:
             try:
@@ -50,9 +41,7 @@ def register(system: System) -> None:
                 ui.notify(str(error), type='negative')
                 return
             count.text = f'{total} entries'
-            table.show(total, [{'id': e.id, 'at': datetime.fromtimestamp(e.at).strftime('%Y-%m-%d %H:%M:%S'),
-                                'actor': e.actor, 'action': e.action, 'outcome': e.outcome,
-                                'subject': e.session_id or e.target or '', 'detail': e.detail} for e in entries])
+            table.show_entries(total, entries, system.sessions.titles(acting, (e.session_id or '' for e in entries)))
 
         def export(kind: str) -> None:
             try:

@@ -15,6 +15,7 @@ from nicegui import app, ui
 
 from .. import theme
 from ..auth import SignInTickets, authenticate, safe_next, sign_in
+from ..components.page_style import page_style
 from ..components.sign_in_card import SignInCard
 from ..system import System
 from ._page import route
@@ -32,7 +33,7 @@ def register(system: System) -> None:
         if await authenticate(system, request) is not None:
             return RedirectResponse(target, status_code=303)
         ui.page_title(f'Sign in · {settings.title}')
-        ui.colors(primary=theme.PRIMARY)
+        page_style()
         ui.dark_mode(None)
         # a refused provider sign-in leaves its message in the signed cookie (nothing stored for the browser)
         error = str(request.session.pop('login_error', '') or app.storage.user.pop('login_error', ''))
@@ -42,10 +43,10 @@ def register(system: System) -> None:
             if request.url.scheme == 'http' and settings.cookies_secure:
                 ui.label('This page came over plain HTTP, but the sign-in cookie is sent over HTTPS only, so signing '
                          'in will not stick. Serve the dashboard over HTTPS (or set AOD_UI_SECURE_COOKIES=false on a '
-                         'trusted network).').classes('text-sm text-amber-10 bg-amber-1 rounded p-2') \
+                         'trusted network).').classes(f'text-sm {theme.NOTICE} rounded p-2') \
                     .mark('cookie-warning')
             if system.demo_accounts:
-                with ui.card().classes('w-full gap-1 bg-amber-1 text-amber-10').mark('demo-accounts'):
+                with ui.card().classes(f'w-full gap-1 {theme.NOTICE}').mark('demo-accounts'):
                     ui.label('Demo only — these accounts exist because no AoD server is configured:') \
                         .classes('text-sm font-semibold')
                     for name, secret, role in system.demo_accounts:

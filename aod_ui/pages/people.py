@@ -40,7 +40,7 @@ def register(system: System) -> None:
                 for person in system.people.everyone():
                     PersonCard(system, person, act, people_list.refresh)
 
-        AddPerson(system, act)
+        AddPerson(system, added=people_list.refresh)
         if system.settings.auth == 'oidc':
             ui.label(OIDC_NOTE).classes('text-sm opacity-70')
         people_list()

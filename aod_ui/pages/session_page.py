@@ -16,7 +16,8 @@ __all__ = ['register']
 
 def register(system: System) -> None:
     @page(system, '/sessions/{session_id}', 'Session')
-    async def session_page(view: View, session_id: str, find: str = '', at: int | None = None) -> None:
+    async def session_page(view: View, session_id: str, find: str = '', at: int | None = None,
+                           line: int | None = None) -> None:
         try:
             detail = await system.sessions.get(view.actor, session_id)
         except NotAllowed as error:
@@ -27,4 +28,4 @@ def register(system: System) -> None:
             ui.label(str(error)).classes(f'{theme.PROBLEM} p-3').mark('problem')
             ui.button('Try again', icon='refresh', on_click=ui.navigate.reload)
             return
-        await LiveSession.open(system, detail, view.guard, find=find, at=at)
+        await LiveSession.open(system, detail, view.guard, find=find, at=at, line=line)

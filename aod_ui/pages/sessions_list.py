@@ -13,10 +13,9 @@ __all__ = ['register']
 
 def register(system: System) -> None:
     @page(system, '/', 'Sessions')
-    async def sessions_page(view: View, status: str = '', agent: str = '', q: str = '', page: int = 1,
-                            scope: str = '', person: str = '', deleted: str = '') -> None:
-        sessions = SessionList(system, view.guard, scope=scope, q=q, status=status, agent=agent, person=person,
-                               page=page)
+    async def sessions_page(view: View, deleted: str = '') -> None:
+        # the list reads its filters from the address (scope, person, status, agent, q, from, to, sort, page)
+        sessions = SessionList(system, view.guard, view.request.query_params)
         if deleted:
             ui.notify('Session deleted.', type='info')
             sessions.sync_url()

@@ -7,6 +7,12 @@ lines, the unfinished line) is stored with its rows, so a restart resumes; a bat
 it (a gap after a crash) re-reads that session from the archive. A damaged file is discarded and rebuilt from the
 archive, in the writer thread, while searches answer from what is indexed so far and say so.
 
+The archive is what the index is made from, so the index heals itself: a batch that cannot be written (a full disk,
+a file locked by another program) is dropped, its sessions are marked behind, and every `retry` seconds the writer
+opens the file again and reads those sessions on from the archive (from each session's stored place), until it
+works. At start it compares every archived session with its place in the index and catches up the ones behind (a
+crash lost what was queued) and forgets the ones no longer archived.
+
 Visibility is part of every query: a search names the sessions the person may see (and that match the list's
 filters), and rows of any other session are never read, counted or cut into a snippet.
 """
@@ -19,6 +25,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,17 +34,23 @@ from typing import Any
 from ..archive import SessionFiles, valid_id
 from ..errors import StorageError
 from ..transcript import LineDemux, readable_line
+from ._archived import archived_ids, unmatched
 from ._query import parse_query
 from ._reading import CORRUPT, Damaged, Results, lines_of, search
+from ._schema import connect, discard
 
 __all__ = ['SearchIndex']
 
 log = logging.getLogger(__name__)
-SCHEMA = 1
 BATCH = 20_000
 """At most this many queued jobs go into one transaction."""
 TEXT_LIMIT = 4000
 """Characters of one line kept for searching and showing (the archive keeps the line whole)."""
+RETRY = 5.0
+"""Seconds between two attempts to write again after a failed write."""
+EVERYTHING, CHECK = '', '?'
+"""Not session ids: the whole index is behind (a rebuild could not be written); every session is to be compared
+with its archive (at start)."""
 Progress = Callable[[int, int, int], None]
 """Called with sessions done, sessions in all, lines indexed."""
 
@@ -54,7 +67,8 @@ class _Place:
 class SearchIndex:
     """The full-text index of the archive (`AOD_UI_DATA_DIR/search.sqlite`)."""
 
-    def __init__(self, path: Path, archive_folder: Path, *, enabled: bool = True) -> None:
+    def __init__(self, path: Path, archive_folder: Path, *, enabled: bool = True, retry: float = RETRY,
+                 busy_timeout: float = 10.0) -> None:
         self.path = path
         self.archive_folder = archive_folder
         self.enabled = enabled
@@ -65,7 +79,13 @@ class SearchIndex:
         self.rebuilding: tuple[int, int] | None = None
         """(sessions done, sessions in all) while the index is rebuilt from the archive."""
         self.problem: str | None = None
+        self.retry = retry
+        self.busy_timeout = busy_timeout
+        """Seconds a write waits for another program holding the file's lock before it fails (and is retried)."""
         self._fresh = False
+        self._behind: set[str] = set()
+        """Sessions whose latest events the index lacks: read on from the archive at the next write that works."""
+        self._next_try = 0.0
 
     # -- the archive's side (event loop, no I/O) ------------------------------------------------------------------
 
@@ -94,47 +114,141 @@ class SearchIndex:
             self._thread = None
 
     def settle(self, timeout: float = 60.0) -> bool:
-        """Wait (blocking) until everything handed over so far is written; False on timeout."""
+        """Wait (blocking) until everything handed over so far is written, or noted behind when it could not be
+        (`behind`, `problem`); False on timeout."""
         done = threading.Event()
         self._jobs.put(('mark', done))
         return done.wait(timeout)
 
+    @property
+    def behind(self) -> int:
+        """How many sessions the index lacks the latest events of (after failed writes, until it caught up)."""
+        return len(self._behind)
+
     def _run(self) -> None:
-        conn = self._open()
+        conn: sqlite3.Connection | None = None
+        self._behind.add(CHECK)  # first: catch up what a crash left behind
+        jobs: list[tuple[Any, ...]] = []
         while True:
-            jobs = [self._jobs.get()]
-            with contextlib.suppress(queue.Empty):
-                while len(jobs) < BATCH:
-                    jobs.append(self._jobs.get_nowait())
-            try:
-                with conn:
-                    for job in jobs:
-                        if job[0] != 'mark' and job[0] != 'stop':
-                            self._apply(conn, job)
-                    self._save_places(conn)
-                self.problem = None
-            except sqlite3.DatabaseError as error:
-                conn = self._failed(conn, error)
+            if conn is None and time.monotonic() >= self._next_try:
+                conn = self._reopen()
+            if conn is not None:
+                conn = self._write(conn, jobs)
+            else:
+                self._note_behind(jobs)
             for job in jobs:
                 if job[0] == 'mark':
                     job[1].set()
             if any(job[0] == 'stop' for job in jobs):
-                conn.close()
+                if conn is not None:
+                    conn.close()
                 return
+            jobs = self._take(conn)
 
-    def _failed(self, conn: sqlite3.Connection, error: sqlite3.DatabaseError) -> sqlite3.Connection:
+    def _take(self, conn: sqlite3.Connection | None) -> list[tuple[Any, ...]]:
+        """The next jobs; after a failure, none once it is time to try again (so the catching up needs no write)."""
+        waiting = conn is None or bool(self._behind)
+        try:
+            jobs = [self._jobs.get(timeout=max(0.01, self._next_try - time.monotonic()) if waiting else None)]
+        except queue.Empty:
+            return []
+        with contextlib.suppress(queue.Empty):
+            while len(jobs) < BATCH:
+                jobs.append(self._jobs.get_nowait())
+        return jobs
+
+    def _write(self, conn: sqlite3.Connection, jobs: list[tuple[Any, ...]]) -> sqlite3.Connection | None:
+        """Write one batch in one transaction (sessions behind first); on failure, note them all behind."""
+        behind = set(self._behind)
+        try:
+            with conn:
+                self._catch_up(conn, behind)
+                for job in jobs:
+                    if job[0] not in {'mark', 'stop'}:
+                        self._apply(conn, job)
+                self._save_places(conn)
+            self._behind -= behind
+            self.problem = None
+            return conn
+        except sqlite3.DatabaseError as error:
+            self._note_behind(jobs)
+            return self._failed(conn, error)
+
+    def _note_behind(self, jobs: list[tuple[Any, ...]]) -> None:
+        """Jobs that were not written: their sessions are read again from the archive (which has what they had)."""
+        for job in jobs:
+            if job[0] in {'events', 'prompts', 'remove'}:
+                self._behind.add(job[1])
+            elif job[0] == 'reindex':
+                self._behind.add(EVERYTHING)
+
+    def _reopen(self) -> sqlite3.Connection | None:
+        try:
+            return self._open()
+        except (sqlite3.DatabaseError, OSError) as error:  # locked, no space for the journal: tried again later
+            if self._fresh:
+                self._behind.add(EVERYTHING)  # the new index's rebuild did not finish
+            self._problem(error)
+            self._next_try = time.monotonic() + self.retry
+            return None
+
+    def _failed(self, conn: sqlite3.Connection, error: sqlite3.DatabaseError) -> sqlite3.Connection | None:
         self._places.clear()
+        self.rebuilding = None  # a rebuild that failed starts again from the beginning
+        conn.close()
         if getattr(error, 'sqlite_errorname', '') in CORRUPT:
             log.error('the search index %s is damaged (%s); rebuilding it from the archive', self.path, error)
-            conn.close()
             self._discard()
-            conn = self._open()
-        else:  # a full disk, say: the batch was rolled back, and with the places forgotten, the next write of each
-            # of its sessions finds a gap after its stored place and reads that session again from the archive
-            self.problem = (f'The search index {self.path} cannot be written ({error}); searches may miss the latest '
-                            'output until it can.')
-            log.error(self.problem)
-        return conn
+            self._behind.discard(EVERYTHING)
+            self._next_try = 0.0
+            return self._reopen()
+        # a full disk, say: the batch was rolled back; its sessions are read on from the archive once a write works
+        self._problem(error)
+        self._next_try = time.monotonic() + self.retry
+        return None
+
+    def _problem(self, error: Exception) -> None:
+        problem = (f'The search index {self.path} cannot be written ({error}); searches may miss the latest output '
+                   'until it can (it then catches up from the archive by itself).')
+        if problem != self.problem:
+            log.error(problem)
+        self.problem = problem
+
+    def _catch_up(self, conn: sqlite3.Connection, behind: set[str]) -> None:
+        """Read the sessions behind on from the archive, each from its place in the index."""
+        if EVERYTHING in behind:
+            self._rebuild(conn)
+            return
+        sessions = (behind - {CHECK}) | (self._unmatched(conn) if CHECK in behind else set())
+        for session_id in sorted(sessions):
+            self._read_on(conn, session_id)
+        if sessions:
+            log.warning('the search index caught up %d session(s) from the archive', len(sessions))
+
+    def _unmatched(self, conn: sqlite3.Connection) -> set[str]:
+        """Sessions whose place in the index is not the end of their archive (or that are no longer archived)."""
+        return unmatched(dict(conn.execute('SELECT id, events FROM sessions').fetchall()), self.archive_folder)
+
+    def _read_on(self, conn: sqlite3.Connection, session_id: str) -> None:
+        """Index what the archive holds of a session after its place in the index (all of it when new)."""
+        files = SessionFiles(self.archive_folder, session_id) if valid_id(session_id) else None
+        if files is None or not (files.log.exists() or files.packed.exists()):
+            self._remove(conn, session_id)  # removed from the archive: the index forgets it too
+            return
+        try:
+            events = list(files.events())
+            meta = files.read_meta() or {}
+        except (OSError, ValueError) as error:
+            log.warning('session %s cannot be indexed from its archive (%s)', session_id, error)
+            return
+        place = self._place(conn, session_id)
+        if place.events > len(events):  # the archive cut a torn line the index had: index it afresh
+            self._remove(conn, session_id)
+            place = self._place(conn, session_id)
+        self._feed(conn, place, events[place.events:])
+        prompts = (meta.get('info') or {}).get('prompts')
+        if isinstance(prompts, dict):
+            self._apply(conn, ('prompts', session_id, prompts))
 
     def _apply(self, conn: sqlite3.Connection, job: tuple[Any, ...]) -> None:
         kind, session_id = job[0], job[1]
@@ -213,25 +327,13 @@ class SearchIndex:
     def _reindex(self, conn: sqlite3.Connection, session_id: str) -> int:
         """Index one session again from its archive; returns its lines."""
         self._remove(conn, session_id)
-        if not valid_id(session_id):
-            return 0
-        files = SessionFiles(self.archive_folder, session_id)
-        place = self._place(conn, session_id)
-        try:
-            self._feed(conn, place, files.events())
-            meta = files.read_meta() or {}
-        except (OSError, ValueError) as error:
-            log.warning('session %s cannot be indexed from its archive (%s)', session_id, error)
-            return place.lines
-        prompts = (meta.get('info') or {}).get('prompts')
-        if isinstance(prompts, dict):
-            self._apply(conn, ('prompts', session_id, prompts))
-        return place.lines
+        self._read_on(conn, session_id)
+        place = self._places.get(session_id)
+        return place.lines if place is not None else 0
 
     def _rebuild(self, conn: sqlite3.Connection, progress: Progress | None = None) -> int:
         """Index every archived session again (each in its own transaction); returns the lines indexed."""
-        ids = sorted({name.split('.', 1)[0] for name in _names(self.archive_folder)
-                      if name.endswith(('.jsonl', '.jsonl.gz'))})
+        ids = sorted(archived_ids(self.archive_folder))
         conn.commit()
         with conn:
             conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
@@ -252,27 +354,8 @@ class SearchIndex:
     # -- opening, repair, rebuilding ------------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, check_same_thread=False)  # `with conn:` is one transaction
-        with contextlib.suppress(OSError):
-            self.path.chmod(0o600)
-        conn.execute('PRAGMA journal_mode=WAL')
-        conn.execute('PRAGMA synchronous=NORMAL')
-        conn.execute('PRAGMA busy_timeout=10000')
-        version = conn.execute('PRAGMA user_version').fetchone()[0]
-        if version != SCHEMA:
-            conn.executescript(f'''
-                DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS lines; DROP TABLE IF EXISTS sessions;
-                CREATE TABLE sessions(sid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, events INTEGER NOT NULL,
-                                      lines INTEGER NOT NULL, state TEXT NOT NULL);
-                CREATE TABLE lines(rowid INTEGER PRIMARY KEY, sid INTEGER NOT NULL, line INTEGER NOT NULL,
-                                   turn INTEGER, kind TEXT NOT NULL, cursor INTEGER, text TEXT NOT NULL);
-                CREATE INDEX lines_at ON lines(sid, line);
-                CREATE VIRTUAL TABLE fts USING fts5(text, content='lines', content_rowid='rowid',
-                                                    tokenize='unicode61 remove_diacritics 2');
-                PRAGMA user_version = {SCHEMA};''')
-            self._fresh = True
-        conn.execute('SELECT count(*) FROM sessions').fetchone()
+        conn, fresh = connect(self.path, self.busy_timeout)
+        self._fresh = self._fresh or fresh
         return conn
 
     def _open(self) -> sqlite3.Connection:
@@ -285,13 +368,16 @@ class SearchIndex:
             self._discard()
             conn = self._connect()
         if self._fresh:
-            self._rebuild(conn)
+            try:
+                self._rebuild(conn)
+            except sqlite3.DatabaseError:
+                conn.close()
+                raise
+            self._behind.discard(CHECK)  # just built from the archive
         return conn
 
     def _discard(self) -> None:
-        for suffix in ('', '-wal', '-shm'):
-            with contextlib.suppress(FileNotFoundError):
-                Path(f'{self.path}{suffix}').unlink()
+        discard(self.path)
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Rebuild the whole index from the archive now, in this thread (the `search reindex` command)."""
@@ -332,10 +418,3 @@ class SearchIndex:
             return (f'The search index is being rebuilt from the archive ({done} of {count} sessions so far): '
                     'some matches may be missing.')
         return self.problem
-
-
-def _names(folder: Path) -> list[str]:
-    try:
-        return [entry.name for entry in folder.iterdir()]
-    except FileNotFoundError:
-        return []

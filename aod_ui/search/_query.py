@@ -21,6 +21,8 @@ class Query:
 
     expression: str
     words: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...] = ()
+    """The words of each phrase (all must match; the last is a prefix)."""
 
     def __bool__(self) -> bool:
         return bool(self.words)
@@ -33,7 +35,8 @@ def parse_query(text: str) -> Query:
         return Query('', ())
     quoted = ['"' + ' '.join(words) + '"' for words in phrases]
     quoted[-1] += '*'
-    return Query(' AND '.join(quoted), tuple(word for words in phrases for word in words))
+    return Query(' AND '.join(quoted), tuple(word for words in phrases for word in words),
+                 tuple(tuple(words) for words in phrases))
 
 
 def pieces(text: str, words: tuple[str, ...] | list[str]) -> list[tuple[str, bool]]:

@@ -8,21 +8,26 @@ counted or read for context.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StorageError
-from ._query import parse_query
+from ._query import Query, parse_query
 
-__all__ = ['COUNT_LIMIT', 'RANKED', 'Damaged', 'Hit', 'Results', 'lines_of', 'search']
+__all__ = ['COUNT_LIMIT', 'RANKED', 'Damaged', 'Hit', 'Results', 'lines_of', 'ranked', 'search']
 
 COUNT_LIMIT = 1000
 """Matches are counted up to here ("1000+"): counting every match of a common word would cost a scan."""
 RANKED = 5_000
 """Matches are ranked among the newest this many (a word in most lines would otherwise cost a score per line)."""
 CORRUPT = frozenset({'SQLITE_CORRUPT', 'SQLITE_NOTADB'})
+DF_LIMIT = 10_000
+"""Lines of a phrase counted for its weight among several phrases."""
+K1, B = 1.2, 0.75
+"""BM25's usual term-frequency saturation and length normalisation."""
 
 
 class Damaged(Exception):
@@ -82,14 +87,17 @@ def search(path: Path, text: str, session_ids: Iterable[str], *, limit: int = 20
                              (query.expression, allowed, COUNT_LIMIT)).fetchone()[0]
         # ranked among the newest RANKED matches: FTS5 walks matches newest first and stops there, so a common
         # word costs a bounded amount instead of scoring millions of lines
-        rows = conn.execute(f'SELECT sessions.id, lines.sid, lines.line, lines.turn, lines.kind, lines.cursor, '
-                            f'lines.text FROM (SELECT fts.rowid AS id, bm25(fts) AS score FROM fts JOIN lines '
-                            f'ON lines.rowid = fts.rowid WHERE fts MATCH ? AND {scope} ORDER BY fts.rowid DESC '
-                            f'LIMIT ?) AS found JOIN lines ON lines.rowid = found.id JOIN sessions '
-                            f'ON sessions.sid = lines.sid ORDER BY found.score, found.id DESC LIMIT ? OFFSET ?',
-                            (query.expression, allowed, RANKED, limit, offset)).fetchall()
+        candidates = conn.execute(f'SELECT fts.rowid, lines.text FROM fts JOIN lines ON lines.rowid = fts.rowid '
+                                  f'WHERE fts MATCH ? AND {scope} ORDER BY fts.rowid DESC LIMIT ?',
+                                  (query.expression, allowed, RANKED)).fetchall()
+        chosen = ranked(candidates, query.phrases, _weights(conn, query))[offset:offset + limit]
+        found = {row[0]: row[1:] for row in conn.execute(
+            'SELECT lines.rowid, sessions.id, lines.sid, lines.line, lines.turn, lines.kind, lines.cursor, lines.text '
+            'FROM lines JOIN sessions ON sessions.sid = lines.sid '
+            'WHERE lines.rowid IN (SELECT value FROM json_each(?))',
+            (json.dumps(chosen),))}
         hits = [Hit(session_id, line, turn, kind, cursor, text, *_neighbours(conn, sid, line))
-                for session_id, sid, line, turn, kind, cursor, text in rows]
+                for session_id, sid, line, turn, kind, cursor, text in map(found.__getitem__, chosen)]
     except sqlite3.DatabaseError as error:
         if getattr(error, 'sqlite_errorname', '') in CORRUPT or 'no such table' in str(error):
             raise Damaged(str(error)) from None
@@ -97,6 +105,46 @@ def search(path: Path, text: str, session_ids: Iterable[str], *, limit: int = 20
     finally:
         conn.close()
     return Results(hits, total, query.words)
+
+
+def ranked(candidates: list[tuple[int, str]], phrases: tuple[tuple[str, ...], ...], weights: list[float]
+           ) -> list[int]:
+    """The candidates' rowids, best first (newest first among equals): BM25 over the phrases, each weighted by how
+    rare it is (`weights`), its frequency in a line read as how often its first word occurs there, and lines
+    compared with the candidates' mean length.
+
+    FTS5's own `bm25()` is not used: it counts every line holding each phrase, in the whole index, at every search,
+    which for a word in millions of lines costs more than the search itself."""
+    if not candidates:
+        return []
+    keys = [words[0].lower() for words in phrases]
+    mean = sum(len(text) for _, text in candidates) / len(candidates) or 1.0
+    scored = []
+    for rowid, text in candidates:
+        lower = text.lower()
+        norm = K1 * (1 - B + B * len(text) / mean)
+        score = 0.0
+        for key, weight in zip(keys, weights, strict=True):
+            tf = lower.count(key) or 1  # it matched: the tokenizer saw the word where `count` does not (accents)
+            score += weight * tf * (K1 + 1) / (tf + norm)
+        scored.append((-score, -rowid))
+    scored.sort()
+    return [-rowid for _, rowid in scored]
+
+
+def _weights(conn: sqlite3.Connection, query: Query) -> list[float]:
+    """Each phrase's inverse document frequency, its lines counted up to `DF_LIMIT` (beyond that a phrase is common
+    and weighs the least). One phrase needs none: its weight orders nothing."""
+    if len(query.phrases) < 2:
+        return [1.0]
+    lines = conn.execute('SELECT coalesce(max(rowid), 0) FROM lines').fetchone()[0]
+    weights = []
+    for number, words in enumerate(query.phrases):
+        phrase = '"' + ' '.join(words) + '"' + ('*' if number == len(query.phrases) - 1 else '')
+        found = conn.execute('SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)',
+                             (phrase, DF_LIMIT)).fetchone()[0]
+        weights.append(math.log(1 + (max(lines, found) - found + 0.5) / (found + 0.5)))
+    return weights
 
 
 def lines_of(path: Path, session_id: str) -> int:

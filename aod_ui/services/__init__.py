@@ -5,12 +5,14 @@ from ._api_tokens import TOKEN_PREFIX, ApiCaller, ApiTokenService, TokenBucket, 
 from ._audit import AuditService
 from ._fair_share import FairShare, Usage
 from ._fleet import FleetService, FleetSummary, SessionFacts
-from ._listing import LIST_SCOPES, ListFilter, filter_rows, in_scope
+from ._listing import LIST_SCOPES, LIST_SORTS, ListFilter, filter_rows, in_scope, parse_day
 from ._notifications import Notifications
 from ._people import LoginRefused, OidcPolicy, PeopleService, RateLimiter
 from ._policy import ROLES, Actor, can_act, can_launch, can_view, is_admin
+from ._provisioning import ProvisioningTimes, Typical, provisioning_ms
 from ._reruns import Reruns
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
+from ._rows import last_activity
 from ._search import SearchPage, SearchService
 from ._sessions import AgentInfo, LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
 from ._templates import Template, TemplateService
@@ -19,6 +21,7 @@ from ._webhooks import SessionEvent, Webhook, WebhookService
 
 __all__ = [
     'LIST_SCOPES',
+    'LIST_SORTS',
     'ROLES',
     'TOKEN_PREFIX',
     'TOKEN_SCOPES',
@@ -37,6 +40,7 @@ __all__ = [
     'OidcPolicy',
     'PeopleService',
     'PlanItem',
+    'ProvisioningTimes',
     'RateLimiter',
     'Reruns',
     'RetentionPolicy',
@@ -56,6 +60,7 @@ __all__ = [
     'TokenRefused',
     'TokenService',
     'TokenVault',
+    'Typical',
     'Upstreams',
     'Usage',
     'Webhook',
@@ -67,5 +72,8 @@ __all__ = [
     'first_line',
     'in_scope',
     'is_admin',
+    'last_activity',
+    'parse_day',
+    'provisioning_ms',
     'token_prefix',
 ]

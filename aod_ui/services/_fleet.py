@@ -50,6 +50,8 @@ class FleetSummary:
     reachable: bool | None = None
     latency_ms: float | None = None
     recent_errors: list[tuple[float, str, str]] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
+    """The prompt's first line of each session named in `failures` (of those the dashboard recorded)."""
 
 
 class FleetService:
@@ -86,7 +88,8 @@ class FleetService:
         shared = self.upstreams.shared
         known = shared.status.known_limit if shared is not None else None
         stuck = [r for r in rows if r.status == 'pending' and r.created_at and now - r.created_at > self.stuck_pending]
-        silent = [r for r in rows if r.status == 'running' and now - (r.updated_at or r.created_at or now)
+        # AoD does not move `updated_at` for output: the last activity counts what the session's hub read too
+        silent = [r for r in rows if r.status == 'running' and now - (r.last_activity_at or now)
                   > self.silent_running]
         since = now - timedelta(days=self.days)
         recent = [r for r in rows if r.created_at and r.created_at >= since]
@@ -123,6 +126,7 @@ class FleetService:
                 durations[row.agent_name or '?'].append(facts.duration_ms / 1000)
         grouped = sorted(((stage, message, len(ids), ids[:5]) for (stage, message), ids in failures.items()),
                          key=lambda item: -item[2])
+        titles = {r.id: r.title for r in recent if r.recorded and any(r.id in ids for *_, ids in grouped)}
         return FleetSummary(
             by_status=dict(by_status), active=active, limit=known or self.session_limit,
             limit_source='from AoD\'s last 429' if known else 'from configuration', stuck_pending=stuck,
@@ -131,7 +135,8 @@ class FleetService:
             duration_by_agent={a: sum(v) / len(v) for a, v in durations.items()}, facts_known=known_facts,
             facts_missing=missing, reachable=shared.status.reachable if shared else None,
             latency_ms=shared.status.last_latency_ms if shared else None,
-            recent_errors=sorted((e for c in self.upstreams.every() for e in c.recent_errors), reverse=True)[:15])
+            recent_errors=sorted((e for c in self.upstreams.every() for e in c.recent_errors), reverse=True)[:15],
+            titles=titles)
 
     async def _learn(self, finished: list[SessionRow]) -> None:
         """Learn the facts of up to `reads_per_refresh` finished sessions not known yet, newest first (shared with

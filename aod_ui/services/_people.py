@@ -18,7 +18,7 @@ from nicegui import Event
 
 from storage import Store, User, normalize_username, run_io
 
-from ..errors import ActionError, NotAllowed
+from ..errors import ActionError, FieldRefused, NotAllowed
 from ._identity import OidcPolicy
 from ._passwords import check_password_strength, hash_password, verify_password
 from ._policy import ROLES, Actor, is_admin
@@ -226,14 +226,14 @@ class PeopleService(ProviderAccounts):
         self._require_admin(actor)
         name = normalize_username(username)
         if not name or any(c.isspace() for c in name):
-            raise ActionError('A username is needed, without spaces.')
+            raise FieldRefused('A username is needed, without spaces.', 'username')
         if role not in ROLES:
-            raise ActionError(f'The role must be one of: {", ".join(ROLES)}.')
+            raise FieldRefused(f'The role must be one of: {", ".join(ROLES)}.', 'role')
         if self.store.users.get(name) is not None:
-            raise ActionError(f'There is already a person called {name}.')
+            raise FieldRefused(f'There is already a person called {name}.', 'username')
         weak = check_password_strength(password, name)
         if weak:
-            raise ActionError(weak)
+            raise FieldRefused(weak, 'password')
         user = User(username=name, display_name=display_name or name, email=email, role=role,  # type: ignore[arg-type]
                     password_hash=await asyncio.to_thread(hash_password, password), auth_source='local')
         await run_io(self.store.users.add, user)

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..status import ACTIVE
+from ..transcript import ChangeSummary
 from ..upstream import TurnInfo
 
-__all__ = ['LaunchRequest', 'SessionDetail', 'SessionRow', 'first_line']
+__all__ = ['LaunchRequest', 'SessionDetail', 'SessionRow', 'first_line', 'last_activity']
 
 
 def first_line(text: str, limit: int = 120) -> str:
@@ -19,6 +20,18 @@ def first_line(text: str, limit: int = 120) -> str:
         if line:
             return line if len(line) <= limit else line[:limit - 1] + '…'
     return ''
+
+
+def last_activity(status: str, created_at: datetime | None, updated_at: datetime | None,
+                  heard_at: float | None) -> datetime | None:
+    """When a session last did something: AoD's last change of it (`updated_at`: its launch, a turn's start and end,
+    a stop) or, while it is active, the last event its hub read from AoD's stream (`HubRegistry.heard_at`), since
+    AoD does not move `updated_at` for output. A finished session's hub may be reading it long after it ended (the
+    archive's backfill), so for it only AoD's times count."""
+    moments = [m for m in (created_at, updated_at) if m is not None]
+    if status in ACTIVE and heard_at is not None:
+        moments.append(datetime.fromtimestamp(heard_at, tz=UTC))
+    return max(moments, default=None)
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,10 @@ class SessionRow:
     labels: tuple[str, ...] = ()
     deleted_upstream: bool = False
     """AoD no longer has the session: it is shown from the dashboard's archive."""
+    changes: ChangeSummary | None = None
+    """Files and lines the agent changed, and the links it reported (None: not known)."""
+    last_activity_at: datetime | None = None
+    """When the session last did something (`last_activity`)."""
 
     @property
     def title(self) -> str:

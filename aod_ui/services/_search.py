@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from storage import run_io
 
-from ..search import Results, SearchIndex
+from ..errors import NotAllowed, StorageError
+from ..search import ArchivedWindow, Results, SearchIndex, archived_window
 from ._policy import Actor
 from ._rows import SessionRow
-from ._sessions import SessionService
+from ._sessions import NOT_FOUND, SessionService
 
 __all__ = ['SearchPage', 'SearchService']
 
@@ -51,3 +52,14 @@ class SearchService:
             return await run_io(self.index.search, text, [], limit=limit), 0
         results = await run_io(self.index.search, text, [session_id], limit=limit)
         return results, await run_io(self.index.lines_of, session_id)
+
+    async def archived(self, actor: Actor, session_id: str, line: int, *, around: int = 40) -> ArchivedWindow:
+        """The archived output around `line` of a session the person may see (where a search match opens when the
+        session's page no longer holds that line); lines numbered as search hits number them."""
+        if not self.sessions.may_watch(actor, session_id):
+            raise NotAllowed(NOT_FOUND)
+        try:
+            return await run_io(archived_window, self.index.archive_folder, session_id, max(0, line),
+                                before=around, after=around)
+        except (OSError, ValueError) as error:
+            raise StorageError(f'The archived copy of session {session_id} cannot be read ({error}).') from None

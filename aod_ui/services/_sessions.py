@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -22,10 +22,11 @@ from storage import SessionRecord, Store, Visibility, run_io
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
 from ..hub import HubRegistry, SessionHub
 from ..upstream import AgentInfo, SessionInfo, Upstream
+from ._changes import change_summary
 from ._fair_share import FairShare
 from ._history import Export, archived_info, archived_session, archived_turns, export_events
 from ._policy import Actor, can_act, can_launch, can_view
-from ._rows import LaunchRequest, SessionDetail, SessionRow, first_line
+from ._rows import LaunchRequest, SessionDetail, SessionRow, first_line, last_activity
 from ._session_settings import SessionSettings
 from ._single_flight import SingleFlight
 from ._tokens import Upstreams
@@ -163,7 +164,16 @@ class SessionService(SessionSettings):
             updated_at=info.updated_at, turn_count=info.turn_count, exit_code=info.exit_code,
             recorded=record is not None, pinned=bool(record and record.pinned),
             labels=tuple(record.labels) if record else (), deleted_upstream=deleted,
+            changes=change_summary(self.hubs, info.id),
+            last_activity_at=last_activity(info.status, info.created_at, info.updated_at,
+                                           None if deleted else self.hubs.heard_at(info.id)),
         )
+
+    def titles(self, actor: Actor, session_ids: Iterable[str]) -> dict[str, str]:
+        """The first line of each session's prompt (as the list shows it), for pages that name sessions (audit,
+        operations), of the sessions the person may see and the dashboard recorded; others are left out."""
+        records = self.store.sessions.get_many({i for i in session_ids if i})
+        return {i: first_line(r.prompt) for i, r in records.items() if can_view(actor, r) and first_line(r.prompt)}
 
     async def get(self, actor: Actor, session_id: str) -> SessionDetail:
         """One session with its turns; a session the person may not see reads as one that does not exist."""

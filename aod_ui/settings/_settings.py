@@ -64,6 +64,7 @@ class Settings:
     backfill_streams: int = 2
     stuck_pending_minutes: float = 15.0
     silent_running_minutes: float = 30.0
+    quiet_seconds: float = 120.0
     aod_session_limit: int = 100
     active_session_limits: dict[str, int] = field(default_factory=dict)
     monthly_budget_usd: float = 0.0

@@ -140,6 +140,9 @@ SETTINGS: tuple[Setting, ...] = (
             'The operations page flags sessions pending for longer than this.'),
     Setting('AOD_UI_SILENT_RUNNING_MINUTES', 'silent_running_minutes', positive_float, 30.0,
             'The operations page flags running sessions without activity for longer than this.'),
+    Setting('AOD_UI_QUIET_SECONDS', 'quiet_seconds', positive_float, 120.0,
+            'The session page says "No output for N min" once a running session\'s stream has brought nothing for '
+            'this long.'),
     Setting('AOD_UI_AOD_SESSION_LIMIT', 'aod_session_limit', int, 100,
             'AoD\'s concurrent session limit per token, until a 429 from AoD tells the real one.'),
     Setting('AOD_UI_ACTIVE_SESSION_LIMITS', 'active_session_limits', role_counts, {},

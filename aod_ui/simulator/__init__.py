@@ -24,7 +24,8 @@ Scenarios, chosen by a line `scenario: NAME` anywhere in a prompt (follow-ups to
 - `stall`: goes quiet until terminated, so streams go `stale`.
 
 A prompt line `wait: N` holds any scenario's agent back for N real seconds after provisioning (so viewers can be
-in place before its first output).
+in place before its first output); `provision: N` holds the first provisioning stage for N real seconds (so a page
+can watch a session being provisioned).
 """
 
 from .app import create_app

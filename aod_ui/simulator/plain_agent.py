@@ -89,12 +89,18 @@ def _task(plan: TurnPlan, out: _Lines, *, failing: bool) -> Script:
     yield from out.write(2.5, f'{out.stamp()} apply_patch auto_approved=true:', 'M src/api/client.py',
                          'M src/cli.py', 'M tests/test_client.py')
     yield from out.write(0.3, f'{out.stamp()} turn diff:', 'diff --git a/src/api/client.py b/src/api/client.py',
-                         '-def fetch_json(url: str) -> dict:', '+def get_json(url: str) -> dict:')
+                         'index 3b18e51..a9f1c2d 100644', '--- a/src/api/client.py', '+++ b/src/api/client.py',
+                         '@@ -10,5 +10,5 @@ import json', ' ', ' ', '-def fetch_json(url: str) -> dict:',
+                         '+def get_json(url: str) -> dict:', '     """GET a URL and decode its JSON body."""',
+                         'diff --git a/src/cli.py b/src/cli.py', '--- a/src/cli.py', '+++ b/src/cli.py',
+                         '@@ -40 +40 @@ def main(args):', '-    data = fetch_json(args.url)',
+                         '+    data = get_json(args.url)')
     yield from out.write(1.5, f"{out.stamp()} exec bash -lc 'python -m pytest -q' in /workspace")
     yield from out.write(1.2, f"{out.stamp()} bash -lc 'python -m pytest -q' succeeded in 1.02s:",
                          '..........', '10 passed in 0.84s')
     yield from out.write(1.5, f'{out.stamp()} codex',
-                         'Renamed fetch_json to get_json in 3 files; all 10 tests pass.')
+                         'Renamed fetch_json to get_json in 3 files; all 10 tests pass.',
+                         'Pull request: https://github.com/acme/api/pull/57')
     yield from out.write(0.3, f'{out.stamp()} tokens used: 8,214')
     yield from out.flush()
     yield 0.0, Exit(0)

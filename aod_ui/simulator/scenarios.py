@@ -73,8 +73,11 @@ def build_script(plan: TurnPlan) -> Script:
     if directions.scenario == 'fail-provision':
         wanted = directions.params.get('stage', plan.failing_stage)
         failing = wanted if wanted in stages else stages[-1]
+    held = directions.number('provision', 0)  # real seconds inside the first stage, for every scenario
     for stage in stages:
         yield plan.wait(0.1), Stage(stage, 'started')
+        if held and stage == stages[0]:
+            yield 0.0, Hold(held)
         if stage == failing:
             seconds = _STAGE_SECONDS[stage]
             message = _STAGE_FAILURES[stage]

@@ -66,7 +66,8 @@ class Hold:
 Step = Stage | Output | Exit | Fail | Hang | Hold
 Script = Iterator[tuple[float, Step]]
 
-_DIRECTIVE = re.compile(r'^\s*(scenario|rate|events|lines|stage|wait)\s*:\s*(\S+)\s*$', re.IGNORECASE | re.MULTILINE)
+_DIRECTIVE = re.compile(r'^\s*(scenario|rate|events|lines|stage|wait|provision)\s*:\s*(\S+)\s*$',
+                        re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -219,10 +219,23 @@ BUG_FIX = Transcript(
              _EDIT_OK.format(path='/workspace/tests/test_parse.py')),
         Tool('Bash', {'command': 'python -m pytest -q', 'description': 'Run the test suite'},
              '.........\n9 passed in 0.12s'),
+        Tool('Write', {'file_path': '/workspace/CHANGELOG.md',
+                       'content': '# Changelog\n\n## Unreleased\n\n- `parse_line` accepts a record without a '
+                                  'separator.\n'},
+             'File created successfully at: /workspace/CHANGELOG.md'),
+        Tool('Bash', {'command': 'git checkout -qb fix/parse-line-separator && git commit -qam "Parse records without '
+                                 'a separator" && git push -qu origin HEAD && gh pr create --fill',
+                      'description': 'Commit, push and open a pull request'},
+             '[fix/parse-line-separator 3f9c2ab] Parse records without a separator\n'
+             ' 3 files changed, 8 insertions(+), 1 deletion(-)\n'
+             'remote: https://github.com/acme/csvkit/tree/fix/parse-line-separator\n'
+             'https://github.com/acme/csvkit/pull/128'),
     ),
     summary=('Fixed: `parse_line` crashed on a record without a separator because `split(sep, 1)` returned one '
-             'item. It now uses `str.partition`, so such a record parses as `(key, [""])`. Added '
-             '`test_record_without_separator`; all 9 tests pass.'),
+             'item. It now uses `str.partition`:\n\n```python\nhead, _, tail = line.partition(sep)\n```\n\n'
+             'so such a record parses as `(key, [""])`. Added `test_record_without_separator`; **all 9 tests pass**.'
+             '\n\nOpened [acme/csvkit#128](https://github.com/acme/csvkit/pull/128) from '
+             '`fix/parse-line-separator`.'),
     failure=(Tool('Bash', {'command': 'python -m pytest -q', 'description': 'Run the test suite'},
                   'F........\nFAILED tests/test_reader.py::test_strict_mode - DID NOT RAISE <class \'ValueError\'>\n'
                   '1 failed, 8 passed in 0.15s', is_error=True),

@@ -2,10 +2,12 @@
 
 Pure domain code (no NiceGUI, no I/O). `Transcript.feed(event)` applies one stream event and returns the
 `Change`s to render; `Transcript.raw` (a `RawLog`) keeps every event for the raw view and the downloads.
+`Transcript.changes` (a `ChangeSet`) is what the agent changed: diffs by file and the links it reported.
 `status_after(status, events)` is the one rule for what a session's status becomes as its events arrive, and
 `SessionStatus` the session's current status fed by those events and AoD's answers.
 """
 
+from ._changes import ChangeSet, ChangeSummary, Edit, FileChanges, Link, find_links
 from ._entries import (
     Change,
     Entry,
@@ -34,20 +36,27 @@ from ._raw import RawLog
 from ._readable import entry_text, readable_line
 from ._status import SessionStatus, status_after
 from ._text import DISPLAY_LIMIT, clip, one_line, summarize_tool
-from ._transcript import MERGE_CHARS, MERGE_LINES, Transcript
+from ._tone import is_failure_line
+from ._transcript import CUT_OFF, MERGE_CHARS, MERGE_LINES, Transcript, changes_of
 
 __all__ = [
+    'CUT_OFF',
     'DISPLAY_LIMIT',
     'MERGE_CHARS',
     'MERGE_LINES',
     'Change',
+    'ChangeSet',
+    'ChangeSummary',
+    'Edit',
     'Entry',
     'EntryKind',
     'ErrorEntry',
     'ExitEntry',
+    'FileChanges',
     'LineDemux',
     'LineIndex',
     'LinesEntry',
+    'Link',
     'MessageEntry',
     'NoticeEntry',
     'RawLine',
@@ -66,8 +75,11 @@ __all__ = [
     'ToolStatus',
     'Transcript',
     'TurnEntry',
+    'changes_of',
     'clip',
     'entry_text',
+    'find_links',
+    'is_failure_line',
     'iter_jsonl',
     'iter_text',
     'one_line',

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
+from ._changes import ChangeSet
 from ._entries import (
     Entry,
     NoticeEntry,
@@ -110,8 +111,9 @@ def as_float(value: Any) -> float | None:
 class ClaudeReader:
     """Adds the entries of stream-json lines to a store; pairs tool results with their calls."""
 
-    def __init__(self, store: EntryStore, display_limit: int) -> None:
+    def __init__(self, store: EntryStore, display_limit: int, changes: ChangeSet) -> None:
         self._store = store
+        self._changes = changes
         self._limit = display_limit
         self.tools: dict[str, ToolEntry] = {}
         self.model: str | None = None
@@ -137,6 +139,7 @@ class ClaudeReader:
                 usage=clip_value(obj['usage'], self._limit) if isinstance(obj.get('usage'), dict) else {},
                 text=clip(as_str(obj.get('result')), self._limit),
             ), parent)
+            self._changes.text(as_str(obj.get('result')))
         elif kind not in QUIET_TYPES:
             self._add(NoticeEntry(key=self._store.next_key, **where, event_type=kind,
                                   message=f'stream-json line of type {kind}'), parent)
@@ -147,6 +150,7 @@ class ClaudeReader:
             text = as_str(block.get('text'))
             if text.strip():
                 self._add(TextEntry(key=self._store.next_key, **where, text=clip(text, self._limit)), parent)
+                self._changes.text(text)
         elif btype == 'thinking':
             text = as_str(block.get('thinking'))
             if text.strip():
@@ -163,6 +167,7 @@ class ClaudeReader:
             self._add(tool, parent)
             if tool.tool_use_id:
                 self.tools[tool.tool_use_id] = tool
+            self._changes.tool_call(name, tool.input, tool.tool_use_id, tool.key)
         else:
             self._notice(f'{as_str(btype) or "unnamed"} block', where, parent)
 
@@ -179,6 +184,7 @@ class ClaudeReader:
             tool.is_error = bool(block.get('is_error'))
             tool.status = 'error' if tool.is_error else 'done'
             tool.result = clip(result_text(block.get('content')), self._limit)
+            self._changes.tool_result(tool_use_id, tool.is_error, tool.result)
         elif btype == 'text':
             text = as_str(block.get('text'))
             if text.strip():

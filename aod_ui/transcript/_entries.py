@@ -10,7 +10,7 @@
     ├── SystemEntry           'system'      subtype, model, tools_count, mcp_servers, text
     ├── LinesEntry                          lines, chars (+ the `text` property)
     │   ├── StdoutEntry       'stdout_text' plain stdout lines
-    │   └── StderrEntry       'stderr'      stderr lines
+    │   └── StderrEntry       'stderr'      stderr lines, failure
     ├── ExitEntry             'exit'        code
     └── MessageEntry                        message
         ├── ErrorEntry        'error'
@@ -30,7 +30,7 @@ EntryKind = Literal[
     'turn', 'stage', 'text', 'thinking', 'tool', 'result', 'system', 'stdout_text', 'stderr', 'exit',
     'error', 'terminated', 'stale', 'notice',
 ]
-ToolStatus = Literal['pending', 'done', 'error']
+ToolStatus = Literal['pending', 'done', 'error', 'interrupted']
 
 
 @dataclass(kw_only=True)
@@ -90,7 +90,8 @@ class ThinkingEntry(Entry):
 
 @dataclass(kw_only=True)
 class ToolEntry(Entry):
-    """A tool call; its result is filled in when the matching `tool_result` arrives.
+    """A tool call; its result is filled in when the matching `tool_result` arrives. A call still `pending` when
+    its turn ends (the session was stopped, failed or the agent exited) is `interrupted`: it will never finish.
 
     `input` is the call's input with long strings clipped; `summary` is a one-liner such as `Bash: ls -la`;
     `children` lists the keys of a subagent's entries when this is a `Task` call.
@@ -170,9 +171,11 @@ class StdoutEntry(LinesEntry):
 
 @dataclass(kw_only=True)
 class StderrEntry(LinesEntry):
-    """Lines the agent wrote to stderr."""
+    """Lines the agent wrote to stderr. `failure`: they report a failure (`is_failure_line` of the first line);
+    most stderr is banners, progress and warnings, so a block of those is a notice, not a failure."""
 
     kind: ClassVar[EntryKind] = 'stderr'
+    failure: bool = False
 
 
 @dataclass(kw_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from ._changes import ChangeSet
 from ._claude import ClaudeReader, as_int, as_str, parse_line
 from ._entries import (
     Change,
@@ -26,6 +27,7 @@ from ._lines import RawLine, turn_of
 from ._raw import RawLog
 from ._store import EntryStore, weight
 from ._text import DISPLAY_LIMIT, clip
+from ._tone import is_failure_line
 
 MERGE_LINES = 200
 """At most this many plain lines are merged into one `stdout_text` or `stderr` entry."""
@@ -35,6 +37,11 @@ MERGE_CHARS = 64 * 1024
 _MAYBE_JSON = frozenset('{') | {chr(c) for c in range(0x3001) if chr(c).isspace()}
 """First characters of a line that may hold a stream-json object (`{`, or whitespace before it); other lines
 are plain text without trying to parse them."""
+
+_ENDS_TURN = frozenset({'exit', 'error', 'terminated'})
+"""Events after which nothing of the turn can come: unfinished lines are cut there, open tool calls interrupted."""
+CUT_OFF = 'cut-off'
+"""The `event_type` of the notice that stands for a stream-json line the end of a turn cut in the middle."""
 
 _MESSAGE_ENTRIES: dict[str, type[MessageEntry]] = {
     'error': ErrorEntry, 'terminated': TerminatedEntry, 'stale': StaleEntry,
@@ -64,7 +71,12 @@ class Transcript:
     With a `hold`, the transcript keeps about that many of the latest events, output lines and entries (a merged
     output entry counts for its lines) and lets the older ones go, in steps of a tenth of the hold, so a session
     that writes for days takes bounded memory. Keys and line positions do not change when older ones go;
-    `raw.complete` turns false once an event was let go.
+    `raw.complete` turns false once an event was let go. The provisioning stages are kept whatever is let go
+    (`stages`): they are few, and they tell how the session started.
+
+    When a turn ends (`exit`, `error`, `terminated`), tool calls still open are marked `interrupted`, and a
+    stream-json line cut in the middle (the agent was stopped while writing it) becomes a notice saying so instead
+    of a fragment of JSON; the raw log keeps the fragment as received.
     """
 
     def __init__(self, *, display_limit: int = DISPLAY_LIMIT, merge_lines: int = MERGE_LINES,
@@ -75,7 +87,9 @@ class Transcript:
         self.exit_code: int | None = None
         self.finished = False
         self._store = EntryStore()
-        self._claude = ClaudeReader(self._store, display_limit)
+        self.changes = ChangeSet()
+        """What the agent changed (files, diffs, links), kept whole however many entries are let go."""
+        self._claude = ClaudeReader(self._store, display_limit, self.changes)
         self._display_limit = display_limit
         self._merge_lines = merge_lines
         self._merge_chars = merge_chars
@@ -83,6 +97,7 @@ class Transcript:
         self._turns: dict[int, TurnEntry] = {}
         self._prompts: dict[int, str] = {}
         self._open_stages: dict[str, StageEntry] = {}
+        self._stages: list[StageEntry] = []
         self._hold = hold
 
     # --- reading -----------------------------------------------------------------------------------------------
@@ -132,6 +147,11 @@ class Transcript:
         return self._turn
 
     @property
+    def stages(self) -> Sequence[StageEntry]:
+        """Every provisioning stage seen, in order, also those whose entries were let go (a live view)."""
+        return self._stages
+
+    @property
     def model(self) -> str | None:
         """The model named by the latest stream-json `system init` line."""
         return self._claude.model
@@ -166,7 +186,7 @@ class Transcript:
 
     def flush(self) -> list[Change]:
         """Show unfinished output lines now; call it only when the stream has ended for good."""
-        self._lines(self.raw.flush(), None)
+        self._lines(self.raw.flush(), None, cut_by='closed')
         return self._store.take_changes()
 
     def set_turn_prompt(self, turn: int, prompt: str) -> list[Change]:
@@ -215,8 +235,10 @@ class Transcript:
             self._message(NoticeEntry, None, f'not an event: {as_str(event)[:200]}', event_type='')
             return
         event_id = as_int(event.get('id'))
-        self._lines(lines, event_id)
         kind = as_str(event.get('type'))
+        self._lines(lines, event_id, cut_by=kind if kind in _ENDS_TURN else None)
+        if kind in _ENDS_TURN:
+            self._interrupt_tools()
         if kind == 'output':
             self._enter_turn(turn_of(event, self._turn), event_id)
         elif kind == 'turn_start':
@@ -227,6 +249,7 @@ class Transcript:
         elif kind == 'stage':
             self._stage(event, event_id)
         elif kind == 'exit':
+            self.changes.end_output()
             self.exit_code = as_int(event.get('code'))
             self.finished = True
             self._store.add(ExitEntry(key=self._store.next_key, turn=self._turn, event_id=event_id,
@@ -244,10 +267,17 @@ class Transcript:
         if isinstance(entry, NoticeEntry):
             entry.event_type = event_type
 
+    def _interrupt_tools(self) -> None:
+        for tool in self._claude.tools.values():
+            if tool.status == 'pending':
+                tool.status = 'interrupted'
+                self._store.touch(tool)
+
     def _enter_turn(self, turn: int, event_id: int | None) -> None:
         if turn == self._turn:
             return
         self._turn = turn
+        self.changes.end_output()
         if turn not in self._turns:
             self.finished = False
             prompt = self._prompts.get(turn)
@@ -265,6 +295,7 @@ class Transcript:
         if entry is None:
             entry = self._store.add(StageEntry(key=self._store.next_key, turn=self._turn, event_id=event_id,
                                                name=name, state=state, duration_ms=duration, message=message))
+            self._stages.append(entry)
         else:
             entry.state, entry.duration_ms = state, duration if duration is not None else entry.duration_ms
             entry.message = message or entry.message
@@ -274,7 +305,8 @@ class Transcript:
         else:
             self._open_stages.pop(name, None)
 
-    def _lines(self, lines: list[RawLine], event_id: int | None) -> None:
+    def _lines(self, lines: list[RawLine], event_id: int | None, cut_by: str | None = None) -> None:
+        """`cut_by`: the lines were completed by the end of the turn or stream, not by their newlines."""
         plain: list[str] = []  # consecutive plain lines of one stream and turn, merged in one go
         plain_cls: type[LinesEntry] = StdoutEntry
         for turn, stream, text in lines:
@@ -290,6 +322,10 @@ class Transcript:
                         self._plain(plain_cls, plain, event_id)
                         self._claude.apply(obj, self._turn, event_id)
                         continue
+                    if cut_by is not None and text.lstrip().startswith('{'):
+                        self._plain(plain_cls, plain, event_id)
+                        self._cut_off(len(text), cut_by, event_id)
+                        continue
                 cls: type[LinesEntry] = StdoutEntry
             else:
                 cls = StderrEntry
@@ -299,15 +335,27 @@ class Transcript:
             plain.append(text)
         self._plain(plain_cls, plain, event_id)
 
+    def _cut_off(self, chars: int, cut_by: str, event_id: int | None) -> None:
+        when = {'terminated': 'at stop', 'closed': 'when the stream ended'}.get(cut_by, 'when the agent ended')
+        self._message(NoticeEntry, event_id, f'Output cut off {when}: an unfinished line of {chars:,} characters '
+                      'is left out here (the raw output shows it as received).', event_type=CUT_OFF)
+
     def _plain(self, cls: type[LinesEntry], texts: list[str], event_id: int | None) -> None:
         """Merge plain lines of one stream into the last entry while it has room, else into new entries; then
-        empty `texts`."""
+        empty `texts`. A stderr line that reports a failure starts a block of its own (what follows it, such as a
+        traceback's frames, joins that block), so warnings before it do not read as failures."""
+        if texts:
+            self._changed(cls, texts)
         store, limit, index, count = self._store, self._display_limit, 0, len(texts)
+        stderr = cls is StderrEntry
         while index < count:
             last = store.last
             if type(last) is cls and isinstance(last, LinesEntry) and last.turn == self._turn:
                 room, chars, batch = self._merge_lines - len(last.lines), last.chars, list[str]()
+                notice = stderr and not getattr(last, 'failure', False)
                 while index < count and len(batch) < room and chars + len(texts[index]) < self._merge_chars:
+                    if notice and is_failure_line(texts[index]):
+                        break
                     text = clip(texts[index], limit)
                     batch.append(text)
                     chars += len(text) + 1
@@ -322,4 +370,28 @@ class Transcript:
             if text.strip():
                 entry = store.add(cls(key=store.next_key, turn=self._turn, event_id=event_id))
                 entry.append(clip(text, limit))
+                if isinstance(entry, StderrEntry):
+                    entry.failure = is_failure_line(text)
         texts.clear()
+
+    def _changed(self, cls: type[LinesEntry], texts: list[str]) -> None:
+        """Tell the change set of plain lines: stdout may hold diffs, either stream links. The lines join the last
+        entry when it has room (see `_plain`), else the next one."""
+        if cls is StdoutEntry:
+            last = self._store.last
+            joins = type(last) is StdoutEntry and last is not None and last.turn == self._turn
+            self.changes.plain_lines(texts, last.key if joins and last is not None else self._store.next_key)
+        else:
+            for text in texts:
+                if 'github.com/' in text:
+                    self.changes.text(text)
+
+
+def changes_of(events: Iterable[dict[str, Any]], hold: int = 1_000) -> ChangeSet:
+    """What the agent changed in these events (a session's earlier events, read from its archive), in bounded
+    memory: the entries are let go as they are read, the change set is kept."""
+    transcript = Transcript(hold=hold)
+    for event in events:
+        transcript.feed(event)
+    transcript.flush()
+    return transcript.changes

@@ -177,3 +177,68 @@ async def test_a_follower_is_told_when_the_hub_let_the_oldest_events_go(api):
         resumed = await follow(olga, session_id, last=rows(whole)[-2])  # still within what the hub holds
         assert 'dashboard' not in types(resumed) and rows(resumed) == rows(whole)[-1:]
     await system.hubs.stop_all()
+
+
+async def test_a_client_resuming_from_before_what_the_hub_holds_gets_the_rest_from_the_archive(api):
+    system = api.system
+    # a hub that holds only about the latest ten events, as a long session's does its latest AOD_UI_STREAM_HOLD,
+    # writing the dashboard's archive as it reads
+    system.hubs = system.sessions.hubs = HubRegistry(lambda s: system.upstreams.for_session(s), hold=10,
+                                                     archive=system.archive)
+    async with api.of('olga') as olga:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
+                                                         'prompt': 'scenario: chatty\nevents: 300\nrate: 100'}
+                                      )).json()['id']
+        whole_task = asyncio.create_task(follow(olga, session_id))
+        hub, archived = None, []
+        for _ in range(600):  # live, well past what the hub holds, and archived that far
+            hub = system.hubs.get(session_id)
+            if hub is not None and hub.dropped > 40 and hub.state.phase == 'live':
+                archived = [e['id'] for e in await system.archive.events(session_id) if e.get('type') == 'output']
+                if len(archived) > 20:
+                    break
+            await asyncio.sleep(0.02)
+        assert hub is not None and hub.dropped > 40 and len(archived) > 20
+        early = archived[0]
+        live = await follow(olga, session_id, last=early)  # from the archive, then the hub's, then live
+        whole = await whole_task
+        assert not whole_task.exception()
+        later = await follow(olga, session_id, last=early)  # the session finished: archive, then the hub's
+        for resumed in (live, later):
+            assert 'dashboard' not in types(resumed)
+            assert rows(resumed) == [r for r in rows(whole) if r > early]  # no gap, no duplicate
+            assert types(resumed).count('start') <= 1 and types(resumed)[-1] == 'exit'
+            assert types(resumed).count('exit') == 1
+    await system.hubs.stop_all()
+
+
+async def test_a_client_reading_too_slowly_is_told_it_fell_behind_and_resumes_without_a_gap(api, monkeypatch):
+    from aod_ui.api import _events
+    monkeypatch.setattr(_events, 'MAX_BACKLOG', 2)  # batches left unread (2,000 in use)
+    api.system.archive.listener = None  # megabytes of output: archived, not indexed (not what is tested here)
+    async with api.of('olga') as olga, api.of('olga') as reader:
+        session_id = (await olga.post('/sessions', json={'agent': 'codex-refactor',
+                                                         'prompt': 'scenario: huge\nlines: 600000'})).json()['id']
+        received: list[tuple[int | None, dict]] = []
+        async with asyncio.timeout(60), reader.stream('GET', f'/sessions/{session_id}/events') as response:
+            lines = response.aiter_lines()
+            cursor = None
+            async for line in lines:
+                if line.startswith('id: '):
+                    cursor = int(line[4:])
+                elif line.startswith('data: '):
+                    received.append((cursor, json.loads(line[6:])))
+                    cursor = None
+                    if len(received) == 1:
+                        # reading nothing while the session writes 15 megabytes to its end: once the sockets'
+                        # buffers are full the server's writes wait for this client, and the hub's batches queue
+                        hub = api.system.hubs.get(session_id)
+                        while hub.state.phase not in {'idle', 'stopped'}:
+                            await asyncio.sleep(0.1)
+        assert received[-1][1]['type'] == 'dashboard' and received[-1][1]['code'] == 'behind', types(received)[-5:]
+        assert 'Last-Event-ID' in received[-1][1]['message']
+        assert rows(received) == sorted(set(rows(received)))
+        monkeypatch.undo()  # the usual backlog again: the clients below read as fast as they can
+        rest = await follow(olga, session_id, last=rows(received)[-1], timeout=60)
+        whole = await follow(olga, session_id, timeout=60)
+        assert rows(received) + rows(rest) == rows(whole) and types(rest)[-1] == 'exit'

@@ -10,6 +10,7 @@ import random
 import pytest
 
 from aod_ui.archive import SessionFiles
+from aod_ui.services._changes import change_summary
 
 from ..helpers import BUG_FIX, CODEX
 from .conftest import key, launch, open_archive, registry_for, replay, stats, wait_finished
@@ -129,3 +130,48 @@ async def test_a_long_archived_session_seeds_its_hub_with_the_tail(unpaced_upstr
         assert held[-hold:] == expected[-hold:]
         assert held[0]['type'] == 'start' and hub.rows_read == sum(e['type'] in {'stage', 'output'}
                                                                   for e in expected)
+
+
+async def test_what_the_agent_changed_is_recorded_and_survives_a_hub_holding_only_the_tail(upstream, folder):
+    session_id = await launch(upstream, 'scenario: success', BUG_FIX)
+    async with registry_for(upstream, open_archive(folder)) as hubs:
+        hub = hubs.hub(session_id)
+        hub.follow()
+        await settled(hub)
+        whole = hub.transcript.changes.summary()
+    assert whole.files == 3 and [link.kind for link in whole.links] == ['branch', 'pull']
+    archive = open_archive(folder)
+    assert archive.meta(session_id)['info']['changes'] == whole.to_dict()
+    async with registry_for(upstream, archive) as hubs:
+        assert change_summary(hubs, session_id) == whole  # what the list shows, with no hub: from the archive
+        hubs._options['hold'] = 12
+        hub = await hubs.opened(session_id)
+        states = []
+        hub.state_changed.subscribe(states.append)
+        assert hub.dropped > 0 and hub.transcript.changes.summary() != whole
+        await asyncio.wait_for(hub._earlier_changes, 10)
+        assert hub.transcript.changes.summary() == whole
+        assert list(hub.transcript.changes.files) == ['/workspace/src/csvkit/parse.py',
+                                                      '/workspace/tests/test_parse.py', '/workspace/CHANGELOG.md']
+        assert states, 'the pages hear that the changes grew'
+        hub.transcript.changes.text('https://github.com/o/r/pull/9')
+        assert change_summary(hubs, session_id).links[-1].label == 'o/r#9'  # with a hub: from the hub, live
+
+
+async def test_a_session_archived_before_changes_were_recorded_gets_them_recorded_when_opened(upstream, folder):
+    session_id = await launch(upstream, 'scenario: success', BUG_FIX)
+    async with registry_for(upstream, open_archive(folder)) as hubs:
+        hub = hubs.hub(session_id)
+        hub.follow()
+        await settled(hub)
+        whole = hub.transcript.changes.summary()
+    archive = open_archive(folder)
+    meta = archive.meta(session_id)
+    del meta['info']['changes']  # as the archive kept it before
+    SessionFiles(folder, session_id).write_meta(meta)
+    archive = open_archive(folder)
+    async with registry_for(upstream, archive) as hubs:
+        assert change_summary(hubs, session_id) is None
+        hub = await hubs.opened(session_id)
+        await asyncio.wait_for(hub._earlier_changes, 10)
+    assert open_archive(folder).meta(session_id)['info']['changes'] == whole.to_dict()

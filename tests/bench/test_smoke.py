@@ -66,6 +66,12 @@ def test_benchmark_quick_run_and_its_report(tmp_path):
     assert all(row['baseline'] is not None for metric, row in api.items() if 'latency' in metric)
     archive = {row['metric']: row for row in _rows(results, 'archive')}
     assert archive['later open (s)']['ours'] is not None and archive['dashboard memory, highest (MB)']['ours']
+    search = {row['metric']: row for row in _rows(results, 'search')}
+    assert search['lines indexed']['ours'] == 100 * 1000  # the index holds every line generated
+    assert all(search[metric]['ours'] is not None for metric in ('search p50 (ms)', 'search p99 (ms)',
+                                                                 'index size per million lines (MB)'))
+    live = search['live latency p99 while indexing (ms)']  # with indexing, and without (the baseline column)
+    assert live['ours'] is not None and live['baseline'] is not None
 
     docs, readme = tmp_path / 'benchmarks.md', tmp_path / 'README.md'
     shutil.copy(ROOT / 'docs' / 'benchmarks.md', docs)

@@ -156,7 +156,7 @@ def test_follow_up_then_delete(page: Page, dashboard):
     expect(page.get_by_text('Agent exited with code 0')).to_have_count(2, timeout=30_000)
     page.get_by_role('button', name='Delete', exact=True).click()
     page.get_by_role('dialog').get_by_role('button', name='Delete', exact=True).click()
-    page.wait_for_url(re.compile(r'.*/$'))
+    page.wait_for_url(re.compile(r'.*/(\?scope=\w+)?$'))  # the list names its scope in its address
     expect(page.get_by_text('Session deleted.')).to_be_visible()
 
 
@@ -187,7 +187,7 @@ def test_the_token_never_reaches_the_browser(browser, dashboard):
     expect(page.get_by_text('Agent exited with code 0')).to_be_visible(timeout=30_000)
     page.get_by_role('button', name='Delete', exact=True).click()
     page.get_by_role('dialog').get_by_role('button', name='Delete', exact=True).click()
-    page.wait_for_url(re.compile(r'.*/$'))
+    page.wait_for_url(re.compile(r'.*/(\?scope=\w+)?$'))  # the list names its scope in its address
     page.goto(f'{dashboard.url}/healthz')
     context.close()
     assert seen

@@ -52,3 +52,31 @@ def test_search_then_find_in_the_session(browser, dashboard):
         assert page.evaluate('window.__pwned') is None
         assert page.locator('img[src="x"]').count() == 0
         context.close()
+
+
+def test_a_match_older_than_the_page_holds_opens_from_the_archive(browser, dashboard):
+    for name, viewport in (('', {'width': 1440, 'height': 900}), ('-phone', {'width': 390, 'height': 844}),
+                           ('-dark', {'width': 1440, 'height': 900})):
+        context = browser.new_context(viewport=viewport, is_mobile=name == '-phone', has_touch=name == '-phone')
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        errors: list[str] = []
+        page.on('console', lambda message, seen=errors: message.type == 'error' and seen.append(message.text))
+        session_id = launch(page, dashboard, 'scenario: huge\nlines: 9000')  # longer than AOD_UI_STREAM_HOLD
+        expect(page.get_by_text('Agent exited with code 0')).to_be_visible(timeout=30_000)
+        if name == '-dark':
+            page.get_by_role('button').filter(has_text='dark_mode').click()
+            expect(page.locator('body.body--dark')).to_have_count(1)
+        search_until_found(page, f'{dashboard.url}/?q=build+log+line+17:+ok')
+        page.locator(f'a[href*="/sessions/{session_id}?"]').filter(has_text='build log line 17: ok').first.click()
+        page.wait_for_url(re.compile(r'.*&line=\d+$'))
+        notice = page.get_by_text("An earlier part of this session, from the dashboard's archive")
+        expect(notice).to_be_visible()
+        target = page.locator('.bg-amber-2').filter(has_text='build log line 17: ok')
+        expect(target).to_be_in_viewport()
+        screenshot(page, f'archived-view{name}')
+        page.get_by_role('button', name='Back to live').click()
+        expect(notice).to_be_hidden()
+        expect(page.get_by_text('Agent exited with code 0')).to_be_visible()
+        assert not errors, errors
+        context.close()

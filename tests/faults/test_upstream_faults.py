@@ -73,7 +73,7 @@ async def test_server_errors_on_launch_and_stop_are_explained(user: User, sim_co
     user.find(marker='stop').click()
     await user.should_see(marker='confirm', retries=50)
     user.find(marker='confirm').click()
-    await user.should_see('Session stopped.', retries=50)
+    await user.should_see('Session was stopped', retries=50)
 
 
 @pytest.fixture

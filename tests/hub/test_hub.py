@@ -292,3 +292,4 @@ async def test_a_finished_session_read_at_aods_pace_arrives_whole_in_several_pus
     assert len(rows) > 330 and rows == sorted(set(rows))
     assert (await stats(simulator))['stream_reads'] - reads >= len(rows) // 100 + 1  # 100 rows per read, no more
     assert viewer.batches >= len(rows) // 100 + 1  # each read's rows reach the page as they come
+

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from nicegui import app
 from nicegui.testing import User
 
+from storage import SessionRecord
+
 from ..helpers import CODEX, DASHBOARD_TOKEN, eventually
-from .support import signed_in
+from .support import present, signed_in
+from .test_sessions import launch_via_page
 
 
 @pytest.fixture
@@ -50,3 +55,35 @@ async def test_admin_sees_the_fleet_and_runs_retention(people, retention_env, us
         await eventually(lambda: not set(retention_env) & {s['id'] for s in client.get('/sessions').json()['data']},
                          timeout=20)
     await user.should_see('Last run', retries=50)
+
+
+async def test_sessions_are_named_by_their_prompt_with_the_id_on_hover(retention_env, user: User, simulator):
+    """The failures on Operations, the retention dry run and the audit trail name sessions by their prompt's first
+    line (as data for Vue's escaping text interpolation, never markup), linking to the session."""
+    failing = await launch_via_page(user, '<b>Fix</b> the build & deploy\nscenario: fail-exit', agent='codex-refactor')
+    app.state.aod_system.store.sessions.add(SessionRecord(
+        session_id=retention_env[0], agent_id=CODEX, agent_name='codex-refactor', prompt='\nAncient <i>migration</i>\n',
+        owner='local'))
+
+    async def named_failure() -> bool:
+        await user.open('/operations')
+        return any(e.text == '<b>Fix</b> the build & deploy' and e.props['title'] == failing
+                   and e.props['href'] == f'/sessions/{failing}' for e in present(user, 'failed-session'))
+    for _ in range(60):  # its facts (why it failed) are learnt once its archive is whole
+        if await named_failure():
+            break
+        await asyncio.sleep(0.5)
+    else:
+        raise AssertionError('the failed session is not named by its prompt')
+    user.find(marker='dry-run').click()
+    await user.should_see('would be stopped or deleted now', retries=50)
+    with user:
+        plan = {row['session']: row for row in user.find(marker='plan').elements.pop().rows}
+    assert plan[retention_env[0]]['session_title'] == 'Ancient <i>migration</i>'
+    assert plan[retention_env[1]]['session_title'] == ''  # started elsewhere: the id's start stands for it
+    await user.open('/audit')
+    with user:
+        rows = user.find(marker='audit-table').elements.pop().rows
+    launched = next(r for r in rows if r['session'] == failing)
+    assert launched['session_title'] == '<b>Fix</b> the build & deploy'
+    assert not any(r['session_title'] for r in rows if not r['session'])

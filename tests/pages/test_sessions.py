@@ -126,7 +126,7 @@ async def test_follow_up_is_disabled_with_a_reason_while_running(user: User):
     user.find(marker='stop').click()
     await user.should_see(marker='confirm')
     user.find(marker='confirm').click()
-    await wait_for_text(user, 'Session stopped.')
+    await wait_for_text(user, 'Session was stopped')
     await wait_for_text(user, 'was stopped and cannot be resumed')
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from aod_ui.archive import Archive, SessionFiles
 from aod_ui.errors import StorageError
-from aod_ui.search import SearchIndex, parse_query, pieces
+from aod_ui.search import SearchIndex, archived_window, parse_query, pieces
 from aod_ui.transcript import readable_line
 
 from ..archive.conftest import launch, registry_for
@@ -159,3 +159,48 @@ async def test_a_search_that_meets_a_damaged_index_says_so_and_has_it_rebuilt(up
     index.start()
     await settle(index)
     assert index.search('flaky', [session_id]).total >= 1
+
+
+async def test_the_archived_lines_around_a_match_are_numbered_as_the_index_numbers_them(upstream, indexed):
+    archive, index = indexed
+    session_id = await archived(upstream, archive, 'scenario: chatty\nevents: 300', CODEX)
+    await settle(index)
+    hits = index.search('tick', [session_id], limit=400).hits
+    assert len(hits) > 200
+    for hit in hits[::37]:
+        window = archived_window(archive.folder, session_id, hit.line, before=5, after=5)
+        at = [line for line in window.lines if line.line == hit.line]
+        assert at and at[0].text == hit.text and at[0].kind == hit.kind
+        assert [line.line for line in window.lines] == sorted(line.line for line in window.lines)
+        assert len([line for line in window.lines if line.line < hit.line]) == min(5, len(
+            [h for h in rows(index, session_id) if h[0] < hit.line]))
+    assert window.total == max(line for line, _, _ in rows(index, session_id)) + 1
+    assert archived_window(archive.folder, 'no-such-session', 3).lines == []
+
+
+def test_ranking_prefers_more_of_the_words_in_shorter_lines_and_rarer_words_and_then_the_newest():
+    from aod_ui.search._reading import ranked
+    one = (('parser',),)
+    candidates = [(1, 'Parser parser PARSER fails'), (3, 'parser'),
+                  (2, 'the parser, in a very long line with many other words around it, goes on and on and on')]
+    assert ranked(candidates, one, [1.0]) == [1, 3, 2]
+    assert ranked([(4, 'x parser'), (5, 'x parser'), (6, 'y parser')], one, [1.0]) == [6, 5, 4]  # equals: newest
+    two = (('parser',), ('zebra',))
+    lines = [(7, 'parser parser parser zebra'), (8, 'parser zebra zebra zebra')]
+    assert ranked(lines, two, [0.1, 5.0]) == [8, 7]  # the rarer word found more often counts more
+    assert ranked(lines, two, [5.0, 0.1]) == [7, 8]
+    assert ranked([], one, [1.0]) == []
+
+
+async def test_a_rare_word_weighs_more_than_a_common_one(upstream, indexed):
+    from aod_ui.search._reading import _connect, _weights
+    archive, index = indexed
+    await archived(upstream, archive, 'scenario: chatty\nevents: 200', CODEX)  # "tick" in every line
+    await settle(index)
+    conn = _connect(index.path)
+    try:
+        common, rare = _weights(conn, parse_query('tick 117'))
+        assert rare > common > 0
+        assert _weights(conn, parse_query('tick')) == [1.0]  # one phrase: its weight orders nothing
+    finally:
+        conn.close()

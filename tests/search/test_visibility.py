@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 
+from aod_ui.errors import NotAllowed
 from aod_ui.hub import HubRegistry
 from aod_ui.services import SearchService, SessionService, Upstreams
 from storage import SessionRecord, memory_store
@@ -59,6 +60,11 @@ async def test_people_find_exactly_what_they_may_see(world):
         assert not any(own_word in hit.text + hit.before + hit.after for hit in shared.results.hits) or may
         in_one, lines = await finder.in_session(actor, ids[visibility], own_word)
         assert (in_one.total > 0) is may and (lines > 0) is may
+        if may:  # the archived lines a match opens at
+            assert (await finder.archived(actor, ids[visibility], 0)).lines
+        else:
+            with pytest.raises(NotAllowed):
+                await finder.archived(actor, ids[visibility], 0)
 
 
 async def test_the_lists_filters_narrow_the_search(world):

@@ -75,6 +75,16 @@ async def test_a_running_session_is_silent_after_exactly_thirty_minutes_without_
     assert session_id in silent and session_id not in stuck
 
 
+async def test_output_read_by_the_sessions_hub_is_news(simulator, fleet):
+    service, clock = fleet
+    session_id = seed(simulator, 'running', T0)
+    service.sessions.hubs.hub(session_id).last_event_at = (T0 + timedelta(minutes=20)).timestamp()
+    _, silent = await flagged(service, clock, T0 + timedelta(minutes=50) - EPSILON)
+    assert session_id not in silent
+    _, silent = await flagged(service, clock, T0 + timedelta(minutes=50) + EPSILON)
+    assert session_id in silent
+
+
 async def test_finished_sessions_are_never_stuck(simulator, fleet):
     service, clock = fleet
     session_id = seed(simulator, 'completed', T0)

@@ -179,6 +179,21 @@ def test_wait_holds_any_scenario_back_after_provisioning(unpaced_client: aod.Cli
     assert seen[-1][1].type == 'exit' and seen[-1][1].extra['code'] == 0
 
 
+def test_provision_holds_the_first_stage_while_the_session_stays_pending(unpaced_client: aod.Client) -> None:
+    client = unpaced_client
+    ack = client.sessions.create(agent_id=CODEX, prompt='Fix the build.\nscenario: success\nprovision: 1')
+    seen: list[tuple[float, aod.StreamEvent]] = []
+    with client.sessions.stream(ack.id) as events:
+        for event in events:
+            seen.append((time.monotonic(), event))
+            if len(seen) == 2:  # `start`, then the first stage started: provisioning is held there
+                assert event.type == 'stage' and event.extra['state'] == 'started'
+                assert client.sessions.get(ack.id).status == 'pending'
+    stages = [(at, event) for at, event in seen if event.type == 'stage']
+    assert stages[1][0] - stages[0][0] >= 1.0  # the first stage took the held second
+    assert seen[-1][1].type == 'exit' and seen[-1][1].extra['code'] == 0
+
+
 def test_huge(client: aod.Client) -> None:
     ack = client.sessions.create(agent_id=CODE_REVIEW, prompt='scenario: huge')
     lines = stdout_of(collect(client, ack.id)).splitlines()

@@ -151,10 +151,11 @@ def test_blank_lines_and_carriage_returns() -> None:
 def test_stderr_lines() -> None:
     transcript = Transcript()
     changes = transcript.feed(output('warning: deprecated\nerror: <boom>\n', 7, stream='stderr'))
-    assert [c.entry.kind for c in changes] == ['turn', 'stderr']
-    stderr = changes[1].entry
-    assert isinstance(stderr, StderrEntry) and stderr.lines == ['warning: deprecated', 'error: <boom>']
-    assert stderr.event_id == 7
+    assert [c.entry.kind for c in changes] == ['turn', 'stderr', 'stderr']  # a failure starts its own block
+    warning, error = changes[1].entry, changes[2].entry
+    assert isinstance(warning, StderrEntry) and (warning.lines, warning.failure) == (['warning: deprecated'], False)
+    assert isinstance(error, StderrEntry) and (error.lines, error.failure) == (['error: <boom>'], True)
+    assert warning.event_id == error.event_id == 7
 
 
 def test_stderr_json_is_not_parsed() -> None:

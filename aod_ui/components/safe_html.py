@@ -1,0 +1,43 @@
+"""HTML made by `aod_ui.markup` (rendered Markdown, highlighted diffs), and nothing else, in a page.
+
+The HTML is made once on the server, from escaped text with an allowed set of tags and link addresses; this element
+only inserts it. It takes `Html` and refuses a plain string, so no other text can become markup through it. The
+class names the HTML brings (Pygments' token classes among them) are registered with `late`, since the HTML comes
+with live updates.
+"""
+
+from __future__ import annotations
+
+from nicegui import ui
+from pygments.token import STANDARD_TYPES
+
+from ..markup import DIFF_CSS, HIGHLIGHT_CSS, MARKDOWN_CSS, Html
+from .tailwind import late
+
+__all__ = ['SafeHtml', 'add_markup_css']
+
+late('aod-md aod-hl aod-diff aod-add aod-del aod-ctx aod-hunk aod-sign', *(name for name in STANDARD_TYPES.values()
+                                                                          if name))
+CSS = MARKDOWN_CSS + HIGHLIGHT_CSS + DIFF_CSS
+
+
+def add_markup_css() -> None:
+    """The look of rendered Markdown and diffs, once per page."""
+    client = ui.context.client
+    if not getattr(client, 'aod_markup_css', False):
+        ui.add_css(CSS)
+        client.aod_markup_css = True  # type: ignore[attr-defined]
+
+
+class SafeHtml(ui.element, component='safe_html.js'):
+
+    def __init__(self, html: Html) -> None:
+        super().__init__()
+        self.set_html(html)
+        add_markup_css()
+
+    def set_html(self, html: Html) -> None:
+        if not isinstance(html, Html):
+            raise TypeError('SafeHtml shows only HTML made by aod_ui.markup')
+        self._props['html'] = html
+        self.update()
