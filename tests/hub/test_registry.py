@@ -77,3 +77,19 @@ async def test_an_answer_reaches_the_sessions_hub_only(upstream: Upstream) -> No
     hubs.answer('session-c', 'failed')  # no hub: nothing to tell
     assert watched.status == 'terminated' and other.status != 'terminated'
     await hubs.stop_all()
+
+
+async def test_when_a_session_was_last_heard_of_is_known_while_it_has_a_hub(upstream: Upstream,
+                                                                           simulator: SimulatorServer) -> None:
+    import time
+    seeded = simulator.seed_session(token=DASHBOARD_TOKEN, agent_id=CODEX, status='completed')
+    hubs = HubRegistry(lambda _: upstream, spawn=spawn, batch_interval=0.01, linger=0.1, idle_poll=0.1)
+    assert hubs.heard_at(seeded.id) is None  # no hub
+    hub = hubs.hub(seeded.id)
+    assert hubs.heard_at(seeded.id) is None  # nothing read yet
+    before = time.time()
+    _, viewer = hub.join(lambda batch: None)
+    await eventually(lambda: hubs.heard_at(seeded.id) is not None)
+    assert before <= hubs.heard_at(seeded.id) <= time.time()
+    viewer.close()
+    await hubs.stop_all()
