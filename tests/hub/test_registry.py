@@ -76,6 +76,9 @@ async def test_an_answer_reaches_the_sessions_hub_only(upstream: Upstream) -> No
     hubs.answer('session-a', 'terminated', 2)
     hubs.answer('session-c', 'failed')  # no hub: nothing to tell
     assert watched.status == 'terminated' and other.status != 'terminated'
+    hubs.answer('session-b', 'completed', 1)
+    hubs.answer('session-b', 'pending', 2)  # a new turn: not an earlier step of the first
+    assert other.status == 'pending'
     await hubs.stop_all()
 
 
