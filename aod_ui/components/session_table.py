@@ -39,9 +39,11 @@ TITLE_SLOT = r'''
   <div class="truncate font-medium max-sm:whitespace-normal max-sm:line-clamp-2 max-sm:[overflow-wrap:anywhere]"
     :title="props.row.title">{{ props.row.title }}</div>
   <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
-    dashboard</span><span v-if="props.row.deleted" class="text-amber-10"> · deleted upstream, kept in the archive</span>
+    dashboard</span>
     <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
     {{ label }}</q-badge></div>
+  <div v-if="props.row.deleted" class="text-xs whitespace-normal text-amber-900 dark:text-amber-300">deleted upstream, kept in the
+    archive</div>
   <div class="text-xs opacity-70 whitespace-normal sm:hidden">
     <span :title="props.row.created_exact">created {{ props.row.created }}</span> ·
     <span :title="props.row.activity_exact">last activity {{ props.row.activity }}</span></div>

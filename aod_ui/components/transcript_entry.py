@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from nicegui import ui
 
 from .. import format as fmt
+from .. import theme
 from ..markup import markdown_html
 from ..transcript import (
     CUT_OFF,
@@ -45,7 +46,7 @@ TOOL_ICONS = {'Bash': 'terminal', 'Read': 'description', 'Write': 'edit_document
 RED = late('bg-red-1 text-red-10')
 MESSAGE_STYLES = {'error': ('error', RED),
                   'terminated': ('stop_circle', late('bg-grey-3 text-grey-9')),
-                  'stale': ('hourglass_disabled', late('bg-amber-1 text-amber-10')),
+                  'stale': ('hourglass_disabled', late(theme.NOTICE)),
                   'notice': ('info', late('bg-blue-1 text-blue-10')),
                   'cut': ('content_cut', late('bg-grey-3 text-grey-9'))}
 # The classes of transcript entries: registered with `late`, because entries come with live updates

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
@@ -217,7 +218,8 @@ async def check_member_menu(browser: Browser, site: Site) -> list[str]:
     return problems
 
 
-async def test_every_page_fits_a_phone_a_desktop_and_dark_mode_and_passes_axe(local_dashboard, chromium_path):
+async def test_every_page_fits_a_phone_a_desktop_and_dark_mode_and_passes_axe(local_dashboard, chromium_path,
+                                                                              simulator):
     SCREENSHOTS.mkdir(exist_ok=True)
     site = Site(local_dashboard.url)
     async with async_playwright() as playwright:
@@ -226,6 +228,13 @@ async def test_every_page_fits_a_phone_a_desktop_and_dark_mode_and_passes_axe(lo
         page = await sign_in(setup, site.url, 'ada')
         site.finished = await launch(page, site.url, f'{LONG_TOKEN}\nFix the {WORD} parser.\nscenario: success',
                                      'code-review')
+        gone = await launch(page, site.url, 'Tidy the changelog.\nscenario: success', 'code-review')
+        await expect(page.get_by_text('Agent exited with code 0')).to_be_visible()
+        async with httpx.AsyncClient(base_url=simulator.url, timeout=10,
+                                     headers={'Authorization': f'Bearer {DASHBOARD_TOKEN}'}) as aod:
+            (await aod.delete(f'/sessions/{gone}/delete')).raise_for_status()  # by someone else, in AoD
+        await page.goto(site.url)  # the list marks it from the archive: that note is read for contrast too
+        await expect(page.get_by_text('deleted upstream, kept in the archive')).to_be_visible(timeout=WAIT)
         site.running = await launch(page, site.url, 'Keep the build going while the pages are looked at.\n'
                                     'scenario: long', 'codex-refactor')
         await expect(page.get_by_text('Live: following')).to_be_visible()

@@ -48,7 +48,8 @@ async def test_a_non_zero_exit_reads_failed(upstream, registry):
     await eventually(lambda: ended(watcher) and hub.state.phase == 'idle')
     assert exit_codes(watcher) and exit_codes(watcher)[0] != 0
     assert hub.status == 'failed' == (await upstream.get_session(session_id)).status
-    assert watcher.statuses == ['running', 'failed']
+    # One paced read may bring the whole turn, so `running` may or may not be seen; never `completed`, never back.
+    assert watcher.statuses in (['running', 'failed'], ['failed'])
 
 
 async def test_a_failed_provisioning_reads_failed_after_pending(upstream, registry):
