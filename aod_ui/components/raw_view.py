@@ -32,9 +32,9 @@ class RawView:
             with ui.row().classes('w-full items-center gap-2'):
                 self.info = ui.label().classes('text-xs opacity-60 flex-1').mark('raw-info')
                 self.back = ui.button('Earlier', icon='chevron_left', on_click=lambda: self.go(-WINDOW)) \
-                    .props('flat dense no-caps')
+                    .props('flat dense no-caps').mark('raw-earlier')
                 self.forward = ui.button('Later', icon='chevron_right', on_click=lambda: self.go(WINDOW)) \
-                    .props('flat dense no-caps')
+                    .props('flat dense no-caps').mark('raw-later')
             self.body = ui.column().classes('w-full gap-0 font-mono text-xs whitespace-pre-wrap '
                                             '[overflow-wrap:anywhere] '
                                             'bg-grey-10 text-grey-3 rounded p-3').mark('raw')

@@ -42,8 +42,8 @@ TITLE_SLOT = r'''
     dashboard</span>
     <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
     {{ label }}</q-badge></div>
-  <div v-if="props.row.deleted" class="text-xs whitespace-normal text-amber-900 dark:text-amber-300">deleted upstream, kept in the
-    archive</div>
+  <div v-if="props.row.deleted" class="text-xs whitespace-normal text-amber-900 dark:text-amber-300">deleted upstream,
+    kept in the archive</div>
   <div class="text-xs opacity-70 whitespace-normal sm:hidden">
     <span :title="props.row.created_exact">created {{ props.row.created }}</span> ·
     <span :title="props.row.activity_exact">last activity {{ props.row.activity }}</span></div>

@@ -18,7 +18,7 @@ import statistics
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
-from typing import Any, Protocol
+from typing import Any
 
 from nicegui import Event
 
@@ -28,6 +28,7 @@ from ..status import ACTIVE
 from ..transcript import Change, SessionStatus, Transcript
 from ..upstream import StreamEvent
 from ._archiving import Archiving
+from ._source import StreamSource
 from ._viewer import Batch, HubState, Viewer
 
 __all__ = ['TERMINAL_TYPES', 'SessionHub', 'StreamSource']
@@ -44,14 +45,6 @@ MAX_STRETCH = 0.5
 QUIET_AFTER = 120.0
 """Seconds without a new row from AoD after which a running session reads as quiet (`SessionHub.quiet_for`), unless
 the caller names its own (`AOD_UI_QUIET_SECONDS`)."""
-
-
-class StreamSource(Protocol):
-    """What a hub needs from AoD: the `Upstream` adapter satisfies it."""
-
-    def stream(self, session_id: str, *, since: int | None = None) -> Any: ...
-
-    async def get_session(self, session_id: str) -> Any: ...
 
 
 class SessionHub(Archiving):

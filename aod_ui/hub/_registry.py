@@ -10,7 +10,8 @@ from typing import Any
 
 from nicegui import background_tasks
 
-from ._hub import SessionHub, StreamSource
+from ._hub import SessionHub
+from ._source import StreamSource
 
 __all__ = ['HubRegistry', 'spawn_detached']
 

@@ -3,9 +3,10 @@
 It is derived data. The archive feeds it as it writes (`written`, on the event loop, no I/O); one writer thread
 of its own turns the events into lines (`LineDemux`, as the pages cut them) and what a person reads of each line
 (`readable_line`), and writes them in batches, one transaction per batch. Each session's place (events indexed,
-lines, the unfinished line) is stored with its rows, so a restart resumes; a batch that does not follow on from
-it (a gap after a crash) re-reads that session from the archive. A damaged file is discarded and rebuilt from the
-archive, in the writer thread, while searches answer from what is indexed so far and say so.
+lines, the unfinished line) is stored with its rows (both written by `_rows.Rows`), so a restart resumes; a batch
+that does not follow on from it (a gap after a crash) re-reads that session from the archive. A damaged file is
+discarded and rebuilt from the archive, in the writer thread, while searches answer from what is indexed so far and
+say so.
 
 The archive is what the index is made from, so the index heals itself: a batch that cannot be written (a full disk,
 a file locked by another program) is dropped, its sessions are marked behind, and every `retry` seconds the writer
@@ -20,23 +21,21 @@ filters), and rows of any other session are never read, counted or cut into a sn
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import queue
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..archive import SessionFiles, valid_id
 from ..errors import StorageError
-from ..transcript import LineDemux, readable_line
-from ._archived import archived_ids, unmatched
+from ._archived import archived_ids
 from ._query import parse_query
 from ._reading import CORRUPT, Damaged, Results, lines_of, search
+from ._rows import Rows
 from ._schema import connect, discard
 
 __all__ = ['SearchIndex']
@@ -44,8 +43,6 @@ __all__ = ['SearchIndex']
 log = logging.getLogger(__name__)
 BATCH = 20_000
 """At most this many queued jobs go into one transaction."""
-TEXT_LIMIT = 4000
-"""Characters of one line kept for searching and showing (the archive keeps the line whole)."""
 RETRY = 5.0
 """Seconds between two attempts to write again after a failed write."""
 EVERYTHING, CHECK = '', '?'
@@ -53,15 +50,6 @@ EVERYTHING, CHECK = '', '?'
 with its archive (at start)."""
 Progress = Callable[[int, int, int], None]
 """Called with sessions done, sessions in all, lines indexed."""
-
-
-@dataclass
-class _Place:
-    sid: int
-    events: int = 0
-    lines: int = 0
-    demux: LineDemux = field(default_factory=LineDemux)
-    dirty: bool = False
 
 
 class SearchIndex:
@@ -75,7 +63,7 @@ class SearchIndex:
         """False with `AOD_UI_SEARCH=false`: nothing is indexed and searches say so."""
         self._jobs: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._places: dict[str, _Place] = {}
+        self._rows = Rows(archive_folder)
         self.rebuilding: tuple[int, int] | None = None
         """(sessions done, sessions in all) while the index is rebuilt from the archive."""
         self.problem: str | None = None
@@ -166,7 +154,7 @@ class SearchIndex:
                 for job in jobs:
                     if job[0] not in {'mark', 'stop'}:
                         self._apply(conn, job)
-                self._save_places(conn)
+                self._rows.save_places(conn)
             self._behind -= behind
             self.problem = None
             return conn
@@ -193,7 +181,7 @@ class SearchIndex:
             return None
 
     def _failed(self, conn: sqlite3.Connection, error: sqlite3.DatabaseError) -> sqlite3.Connection | None:
-        self._places.clear()
+        self._rows.places.clear()
         self.rebuilding = None  # a rebuild that failed starts again from the beginning
         conn.close()
         if getattr(error, 'sqlite_errorname', '') in CORRUPT:
@@ -219,133 +207,36 @@ class SearchIndex:
         if EVERYTHING in behind:
             self._rebuild(conn)
             return
-        sessions = (behind - {CHECK}) | (self._unmatched(conn) if CHECK in behind else set())
+        sessions = (behind - {CHECK}) | (self._rows.unmatched(conn) if CHECK in behind else set())
         for session_id in sorted(sessions):
-            self._read_on(conn, session_id)
+            self._rows.read_on(conn, session_id)
         if sessions:
             log.warning('the search index caught up %d session(s) from the archive', len(sessions))
-
-    def _unmatched(self, conn: sqlite3.Connection) -> set[str]:
-        """Sessions whose place in the index is not the end of their archive (or that are no longer archived)."""
-        return unmatched(dict(conn.execute('SELECT id, events FROM sessions').fetchall()), self.archive_folder)
-
-    def _read_on(self, conn: sqlite3.Connection, session_id: str) -> None:
-        """Index what the archive holds of a session after its place in the index (all of it when new)."""
-        files = SessionFiles(self.archive_folder, session_id) if valid_id(session_id) else None
-        if files is None or not (files.log.exists() or files.packed.exists()):
-            self._remove(conn, session_id)  # removed from the archive: the index forgets it too
-            return
-        try:
-            events = list(files.events())
-            meta = files.read_meta() or {}
-        except (OSError, ValueError) as error:
-            log.warning('session %s cannot be indexed from its archive (%s)', session_id, error)
-            return
-        place = self._place(conn, session_id)
-        if place.events > len(events):  # the archive cut a torn line the index had: index it afresh
-            self._remove(conn, session_id)
-            place = self._place(conn, session_id)
-        self._feed(conn, place, events[place.events:])
-        prompts = (meta.get('info') or {}).get('prompts')
-        if isinstance(prompts, dict):
-            self._apply(conn, ('prompts', session_id, prompts))
 
     def _apply(self, conn: sqlite3.Connection, job: tuple[Any, ...]) -> None:
         kind, session_id = job[0], job[1]
         if kind == 'events':
-            first, lines = job[2], job[3]
-            place = self._place(conn, session_id)
-            if first > place.events:  # a gap (a crash between the archive's write and the index's): read it again
-                self._reindex(conn, session_id)
-                return
-            skip = place.events - first
-            self._feed(conn, place, (json.loads(line)['e'] for line in lines[skip:]))
+            self._rows.events(conn, session_id, job[2], job[3])
         elif kind == 'prompts':
-            place = self._place(conn, session_id)
-            conn.execute('DELETE FROM lines WHERE sid = ? AND line = -1', (place.sid,))
-            rows = [(place.sid, -1, int(turn), 'prompt', None, str(text)[:TEXT_LIMIT])
-                    for turn, text in job[2].items() if str(turn).isdigit() and str(text).strip()]
-            self._insert(conn, rows)
+            self._rows.prompts(conn, session_id, job[2])
         elif kind == 'remove':
-            self._remove(conn, session_id)
+            self._rows.remove(conn, session_id)
         elif kind == 'reindex':
             self._rebuild(conn, job[2] if len(job) > 2 else None)
-
-    def _place(self, conn: sqlite3.Connection, session_id: str) -> _Place:
-        place = self._places.get(session_id)
-        if place is None:
-            row = conn.execute('SELECT sid, events, lines, state FROM sessions WHERE id = ?', (session_id,)).fetchone()
-            if row is None:
-                sid = conn.execute('INSERT INTO sessions(id, events, lines, state) VALUES (?, 0, 0, ?)',
-                                   (session_id, '{}')).lastrowid
-                place = _Place(sid=int(sid or 0))
-            else:
-                place = _Place(sid=row[0], events=row[1], lines=row[2], demux=LineDemux.restored(json.loads(row[3])))
-            self._places[session_id] = place
-        return place
-
-    def _feed(self, conn: sqlite3.Connection, place: _Place, events: Iterable[Any]) -> None:
-        rows: list[tuple[Any, ...]] = []
-        for payload in events:
-            place.events += 1
-            if not isinstance(payload, dict):
-                continue
-            cursor = payload.get('id') if isinstance(payload.get('id'), int) else None
-            for turn, stream, text in place.demux.push(payload):
-                kind, readable = readable_line(text[:TEXT_LIMIT * 4], stream)
-                if readable.strip():
-                    rows.append((place.sid, place.lines, turn, kind, cursor, readable[:TEXT_LIMIT]))
-                place.lines += 1
-        place.dirty = True
-        self._insert(conn, rows)
-
-    @staticmethod
-    def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        last = conn.execute('SELECT coalesce(max(rowid), 0) FROM lines').fetchone()[0]
-        conn.executemany('INSERT INTO lines(sid, line, turn, kind, cursor, text) VALUES (?, ?, ?, ?, ?, ?)', rows)
-        conn.execute('INSERT INTO fts(rowid, text) SELECT rowid, text FROM lines WHERE rowid > ?', (last,))
-
-    def _save_places(self, conn: sqlite3.Connection) -> None:
-        dirty = [(p.events, p.lines, json.dumps(p.demux.saved()), p.sid) for p in self._places.values() if p.dirty]
-        conn.executemany('UPDATE sessions SET events = ?, lines = ?, state = ? WHERE sid = ?', dirty)
-        for place in self._places.values():
-            place.dirty = False
-        if len(self._places) > 2000:  # places are cheap to read again; finished sessions need none
-            self._places.clear()
-
-    def _remove(self, conn: sqlite3.Connection, session_id: str) -> None:
-        self._places.pop(session_id, None)
-        row = conn.execute('SELECT sid FROM sessions WHERE id = ?', (session_id,)).fetchone()
-        if row is None:
-            return
-        conn.execute("INSERT INTO fts(fts, rowid, text) SELECT 'delete', rowid, text FROM lines WHERE sid = ?", row)
-        conn.execute('DELETE FROM lines WHERE sid = ?', row)
-        conn.execute('DELETE FROM sessions WHERE sid = ?', row)
-
-    def _reindex(self, conn: sqlite3.Connection, session_id: str) -> int:
-        """Index one session again from its archive; returns its lines."""
-        self._remove(conn, session_id)
-        self._read_on(conn, session_id)
-        place = self._places.get(session_id)
-        return place.lines if place is not None else 0
 
     def _rebuild(self, conn: sqlite3.Connection, progress: Progress | None = None) -> int:
         """Index every archived session again (each in its own transaction); returns the lines indexed."""
         ids = sorted(archived_ids(self.archive_folder))
         conn.commit()
         with conn:
-            conn.execute("INSERT INTO fts(fts) VALUES ('delete-all')")
-            conn.execute('DELETE FROM lines')
-            conn.execute('DELETE FROM sessions')
-        self._places.clear()
+            self._rows.remove_all(conn)
+        self._rows.places.clear()
         total = 0
         for done, session_id in enumerate(ids, 1):
             self.rebuilding = (done - 1, len(ids))
             with conn:
-                total += self._reindex(conn, session_id)
-                self._save_places(conn)
+                total += self._rows.reindex(conn, session_id)
+                self._rows.save_places(conn)
             if progress is not None:
                 progress(done, len(ids), total)
         self.rebuilding = None

@@ -1,5 +1,6 @@
 """The dashboard's rules, in plain async Python (no NiceGUI `ui` here)."""
 
+from ..upstream import AgentInfo
 from ._api_tokens import SCOPES as TOKEN_SCOPES
 from ._api_tokens import TOKEN_PREFIX, ApiCaller, ApiTokenService, TokenBucket, TokenRefused
 from ._audit import AuditService
@@ -14,7 +15,7 @@ from ._reruns import Reruns
 from ._retention import PlanItem, RetentionPolicy, RetentionService, RunReport
 from ._rows import last_activity
 from ._search import SearchPage, SearchService
-from ._sessions import AgentInfo, LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
+from ._sessions import LaunchRequest, SessionDetail, SessionRow, SessionService, first_line
 from ._templates import Template, TemplateService
 from ._tokens import TokenInfo, TokenService, TokenVault, Upstreams, token_prefix
 from ._webhooks import SessionEvent, Webhook, WebhookService

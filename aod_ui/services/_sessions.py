@@ -2,7 +2,7 @@
 
 Each action re-checks, at the moment it runs, that the person may do it; records it in the audit trail with its
 outcome; and turns AoD's refusals into sentences. Reads of AoD's session list are shared: however many people
-have the list open, AoD is asked at most once per `list_ttl` seconds.
+have the list open, AoD is asked at most once per `list_ttl` seconds (`_shared_reads`).
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from storage import SessionRecord, Store, Visibility, run_io
 
 from ..errors import ActionError, AodUiError, NotAllowed, UpstreamError
 from ..hub import HubRegistry, SessionHub
-from ..upstream import AgentInfo, SessionInfo, Upstream
+from ..upstream import SessionInfo
 from ._changes import change_summary
 from ._fair_share import FairShare
 from ._history import Export, archived_info, archived_session, archived_turns, export_events
 from ._policy import Actor, can_act, can_launch, can_view
 from ._rows import LaunchRequest, SessionDetail, SessionRow, first_line, last_activity
 from ._session_settings import SessionSettings
+from ._shared_reads import SharedReads
 from ._single_flight import SingleFlight
 from ._tokens import Upstreams
 
@@ -37,20 +38,14 @@ log = logging.getLogger(__name__)
 NOT_FOUND = 'No such session: it may have been deleted, or you may not have access to it.'
 
 
-class SessionService(SessionSettings):
+class SessionService(SharedReads, SessionSettings):
     """The rules for listing, starting, following up, stopping and deleting sessions."""
 
     def __init__(self, upstreams: Upstreams, store: Store, hubs: HubRegistry, *, list_ttl: float = 2.0,
                  agents_ttl: float = 60.0, fair_share: FairShare | None = None) -> None:
-        self.upstreams = upstreams
+        super().__init__(upstreams, list_ttl=list_ttl, agents_ttl=agents_ttl)
         self.store = store
         self.hubs = hubs
-        self._list_ttl = list_ttl
-        self._agents_ttl = agents_ttl
-        self._list_cache: tuple[float, list[SessionInfo]] | None = None
-        self._list_read = SingleFlight[list[SessionInfo]]()
-        self._agents_cache: tuple[float, dict[str, AgentInfo]] | None = None
-        self._agent_names: dict[str, str] = {}
         self._launches = SingleFlight[str]()
         self.fair_share = (fair_share or FairShare(store)).attach(self.aod_sessions, self._merged_sessions,
                                                                   hubs.archive)
@@ -60,76 +55,6 @@ class SessionService(SessionSettings):
         """Fired with a session id after who may see it changed (visibility, owner): open pages re-check at once."""
 
     # -- reading ------------------------------------------------------------------------------------------------
-
-    @property
-    def upstream(self) -> Upstream:
-        """The shared service client (the only one unless per-person tokens are on)."""
-        shared = self.upstreams.shared
-        if shared is None:
-            raise UpstreamError('auth', 'No shared AoD token is configured.')
-        return shared
-
-    async def agents(self, actor: Actor | None = None) -> list[AgentInfo]:
-        """The agents a person can start, by name (cached for a minute). AoD scopes agents to a token's owner, so
-        with per-person tokens these are the person's own."""
-        now = time.monotonic()
-        per_person = actor is not None and self.upstreams.per_person
-        if per_person or self._agents_cache is None or now - self._agents_cache[0] > self._agents_ttl:
-            client = self.upstreams.for_actor(actor) if per_person and actor is not None else self._any_client()
-            listed = {a.id: a for a in await client.list_agents()}
-            self._agent_names.update({a.id: a.name for a in listed.values()})
-            if per_person:
-                return sorted(listed.values(), key=lambda a: a.name.lower())
-            self._agents_cache = (now, listed)
-        return sorted(self._agents_cache[1].values(), key=lambda a: a.name.lower())
-
-    def _any_client(self) -> Upstream:
-        clients = self.upstreams.every()
-        if not clients:
-            raise UpstreamError('auth', 'No AoD token is available: set AOD_API_TOKEN or a personal token.')
-        return clients[0]
-
-    def agent_name(self, agent_id: str | None) -> str:
-        """An agent's name as last read from AoD (its id's start when not read yet)."""
-        if not agent_id:
-            return ''
-        return self._agent_names.get(agent_id) or agent_id[:8]
-
-    async def aod_sessions(self, fresh: bool = False) -> list[SessionInfo]:
-        """AoD's sessions as every available token sees them, newest first: read at most once per `list_ttl`
-        (`fresh` reads again), and once however many ask at the same moment."""
-        now = time.monotonic()
-        if not fresh and self._list_cache is not None and now - self._list_cache[0] < self._list_ttl:
-            return self._list_cache[1]
-        return await self._list_read.run('list', self._read_list)
-
-    async def _read_list(self) -> list[SessionInfo]:
-        sessions = await self._merged_sessions()
-        self._list_cache = (time.monotonic(), sessions)
-        return sessions
-
-    async def _merged_sessions(self) -> list[SessionInfo]:
-        """AoD's sessions as every available token sees them, without duplicates, newest first. A person's token
-        that fails leaves out that person's sessions (and is marked broken on a 401); the shared token failing is
-        an error for everyone."""
-        clients = self.upstreams.every()
-        if len(clients) == 1:
-            return await clients[0].list_sessions()
-        results = await asyncio.gather(*(c.list_sessions() for c in clients), return_exceptions=True)
-        merged: dict[str, SessionInfo] = {}
-        for client, result in zip(clients, results, strict=True):
-            if isinstance(result, BaseException):
-                if client is self.upstreams.shared or not isinstance(result, UpstreamError):
-                    raise result
-                continue
-            for info in result:
-                merged.setdefault(info.id, info)
-        epoch = datetime.fromtimestamp(0, tz=UTC)
-        return sorted(merged.values(), key=lambda i: i.created_at or epoch, reverse=True)
-
-    def invalidate(self) -> None:
-        """Forget the cached session list (after an action changed it)."""
-        self._list_cache = None
 
     async def list(self, actor: Actor) -> list[SessionRow]:
         """Every session the person may see, newest first."""

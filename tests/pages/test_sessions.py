@@ -250,11 +250,11 @@ async def test_output_let_go_by_the_hub_is_explained_and_still_downloadable(smal
     assert let_go.visible and 'no longer kept in the dashboard' in let_go.text
     user.find('Raw output').click()
     with user:
-        back = next(b for b in ElementFilter(kind=ui.button, content='Earlier'))
+        back = next(iter(ElementFilter(marker='raw-earlier')))  # (the archived view has an "Earlier" of its own)
     for _ in range(10):  # the raw view's window is about as long as what is held
         if not back.visible:
             break
-        user.find('Earlier').click()
+        user.find(marker='raw-earlier').click()
     with user:
         raw_info = user.find(marker='raw-info').elements.pop()
     first = int(re.findall(r'\d+', raw_info.text)[0])

@@ -1,0 +1,215 @@
+"""One entry of a structured transcript in the page: a turn, the agent's text, a tool call with its result, output
+lines, a notice; its elements are kept so that an update changes them in place.
+
+Prompts and agent output are put into the page as text (labels), never as HTML, except the agent's own text, which
+is Markdown rendered on the server to escaped, allowed HTML (`aod_ui.markup`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from nicegui import ui
+
+from .. import format as fmt
+from .. import theme
+from ..markup import markdown_html
+from ..transcript import (
+    CUT_OFF,
+    Entry,
+    ExitEntry,
+    LinesEntry,
+    MessageEntry,
+    NoticeEntry,
+    ResultEntry,
+    StageEntry,
+    StderrEntry,
+    SystemEntry,
+    TextEntry,
+    ThinkingEntry,
+    ToolEntry,
+    TurnEntry,
+)
+from .live_text import LiveText
+from .safe_html import SafeHtml
+from .tailwind import late
+
+if TYPE_CHECKING:
+    from .transcript_view import TranscriptView
+
+__all__ = ['CSS', 'EntryView']
+
+TOOL_ICONS = {'Bash': 'terminal', 'Read': 'description', 'Write': 'edit_document', 'Edit': 'edit',
+              'MultiEdit': 'edit', 'Grep': 'search', 'Glob': 'folder_open', 'TodoWrite': 'checklist',
+              'Task': 'smart_toy', 'Agent': 'smart_toy', 'WebFetch': 'public', 'WebSearch': 'travel_explore'}
+RED = late('bg-red-1 text-red-10')
+MESSAGE_STYLES = {'error': ('error', RED),
+                  'terminated': ('stop_circle', late('bg-grey-3 text-grey-9')),
+                  'stale': ('hourglass_disabled', late(theme.NOTICE)),
+                  'notice': ('info', late('bg-blue-1 text-blue-10')),
+                  'cut': ('content_cut', late('bg-grey-3 text-grey-9'))}
+# The classes of transcript entries: registered with `late`, because entries come with live updates
+MONO = late('font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]')
+ROOT = late('w-full')
+TURN = late('aod-turn w-full mt-4 text-sm font-semibold text-primary')
+PROMPT = late('w-full whitespace-pre-wrap [overflow-wrap:anywhere] rounded-lg p-3 bg-indigo-50 dark:bg-indigo-950',
+              'text-sm')
+TEXT = late('w-full whitespace-pre-wrap [overflow-wrap:anywhere] leading-relaxed')
+THINKING, THINKING_TEXT = late('w-full text-sm opacity-80'), late('whitespace-pre-wrap italic')
+RESULT = late('w-full items-center gap-4 rounded-lg p-3')
+RESULT_OK = late('bg-green-1 text-green-10')
+BOLD, SMALL_FAINT, CAPTION = late('font-semibold'), late('text-xs opacity-60'), late('text-xs font-semibold opacity-60')
+FAILED_STAGE = late('w-full rounded p-2')
+MESSAGE, MESSAGE_TEXT = late('w-full items-center gap-2 rounded p-2'), late('whitespace-pre-wrap')
+BLOCK = late(f'w-full {MONO} rounded p-2')
+STDOUT = late('bg-gray-100 dark:bg-gray-800')
+STDERR = late('bg-amber-50 text-amber-950 dark:bg-amber-950/40 dark:text-amber-100')
+"""Stderr reads as a notice: agents write banners, progress and warnings there. Red is kept for failures."""
+STDERR_FAILURE = late('bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200')
+ERROR_BLOCK = late('bg-red-50 dark:bg-red-950')
+TOOL, TOOL_HEADER = late('w-full p-0 gap-0 shadow-none border'), late('w-full items-center gap-2 no-wrap')
+TOOL_ICON, TOOL_NAME = late('text-primary'), late('font-mono text-sm truncate flex-1')
+TOOL_STATUS = {'pending': late('text-grey-6'), 'done': late('text-positive'), 'error': late('text-negative'),
+               'interrupted': late('text-grey-6')}
+TOOL_BODY = late('w-full gap-1 px-3 pb-2')
+SUBAGENT = late('self-stretch gap-2 border-l-4 border-indigo-200 ml-3 pl-3 pr-2 pb-2')
+late('nicegui-expansion nicegui-expansion-content q-expansion-item q-expansion-item--standard px-1',
+     'q-expansion-item--collapsed q-expansion-item--expanded q-expansion-item__container q-expansion-item__content',
+     'q-expansion-item__toggle-icon q-expansion-item__toggle-icon--rotated q-item q-item--clickable q-item--dense',
+     'q-item-type q-item__label q-item__section q-item__section--avatar q-item__section--main q-item__section--side',
+     'q-link q-card--bordered q-card--flat no-shadow q-spinner q-spinner-mat path')
+"""What Quasar gives the expansions and cards of tool and thinking entries, and a running tool's spinner."""
+CSS = '''
+.aod-turn { display: flex; align-items: center; gap: 0.5rem; }
+.aod-turn::before, .aod-turn::after { content: ""; border-top: 1px solid rgba(128, 128, 128, 0.35); }
+.aod-turn::before { width: 1rem; }
+.aod-turn::after { flex: 1; }
+'''
+"""A turn's header is one element with its rules drawn around it: every viewer builds it at once when a turn starts."""
+
+
+def _pretty(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {'command'}:
+        return str(value['command'])
+    try:
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class EntryView:
+    """The elements of one entry, kept so that an update changes them in place."""
+
+    def __init__(self, entry: Entry, view: TranscriptView) -> None:
+        self.entry = entry
+        self.view = view
+        self.children: ui.column | None = None
+        self.expanded = False
+        self.output: LiveText | None = None
+        """The element of a block of output lines, which is the entry's whole view (output only ever grows)."""
+        self.root: ui.element
+        if isinstance(entry, LinesEntry):
+            self.root = self.output = self._lines(entry)
+            return
+        with ui.element('div').classes(ROOT) as self.root:
+            self._build()
+        self._hide_if_empty()
+
+    def _hide_if_empty(self) -> None:
+        """An entry with nothing to show (a provisioning stage that went well) takes no room in the column."""
+        self.root.set_visibility(bool(self.root.default_slot.children))
+
+    def update(self) -> None:
+        if self.output is not None and isinstance(self.entry, LinesEntry):
+            self.output.set_text(self.entry.text)  # merged output lines grow in place: only the new lines are sent
+            return
+        children = self.children
+        kept = list(children.default_slot.children) if children is not None else []
+        for element in kept:
+            element.move(self.view.orphanage)
+        self.root.clear()
+        with self.root:
+            self._build()
+        self._hide_if_empty()
+        if self.children is not None:
+            for element in kept:
+                element.move(self.children)
+
+    def _build(self) -> None:
+        entry = self.entry
+        self.children = None
+        if isinstance(entry, TurnEntry):
+            ui.label(f'Turn {entry.number}').classes(TURN)
+            if entry.prompt:
+                ui.label(entry.prompt).classes(PROMPT).mark('turn-prompt')
+        elif isinstance(entry, TextEntry) and entry.role == 'assistant':
+            SafeHtml(markdown_html(entry.text)).classes(ROOT).mark('assistant-text')
+        elif isinstance(entry, TextEntry):
+            ui.label(entry.text).classes(TEXT).mark('subagent-prompt')
+        elif isinstance(entry, ThinkingEntry):
+            with ui.expansion('Thinking', icon='psychology').classes(THINKING).props('dense header-class="px-1"'):
+                ui.label(entry.text).classes(THINKING_TEXT)
+        elif isinstance(entry, ToolEntry):
+            self._tool(entry)
+        elif isinstance(entry, ResultEntry):
+            with ui.row().classes(RESULT).classes(RED if entry.is_error else RESULT_OK).mark('result'):
+                ui.icon('error' if entry.is_error else 'flag')
+                ui.label('Finished with an error' if entry.is_error else 'Finished').classes(BOLD)
+                ui.label(f'Cost {fmt.cost(entry.cost_usd)}')
+                ui.label(f'Duration {fmt.duration(entry.duration_ms / 1000 if entry.duration_ms else None)}')
+                if entry.num_turns is not None:
+                    ui.label(f'{entry.num_turns} agent turns')
+        elif isinstance(entry, SystemEntry):
+            parts = [p for p in (entry.subtype, entry.model,
+                                 f'{entry.tools_count} tools' if entry.tools_count is not None else '',
+                                 entry.text) if p]
+            ui.label(' · '.join(parts)).classes(SMALL_FAINT)
+        elif isinstance(entry, ExitEntry):
+            ok = entry.code == 0
+            ui.chip(f'Agent exited with code {entry.code}', icon='check' if ok else 'error',
+                    color='positive' if ok else 'negative', text_color='white').props('dense')
+        elif isinstance(entry, StageEntry):
+            if entry.state == 'failed':
+                ui.label(f'Provisioning failed at {entry.name}: {entry.message or ""}') \
+                    .classes(FAILED_STAGE).classes(RED)
+        elif isinstance(entry, MessageEntry):
+            cut = isinstance(entry, NoticeEntry) and entry.event_type == CUT_OFF
+            icon, colors = MESSAGE_STYLES['cut' if cut else entry.kind if entry.kind in MESSAGE_STYLES else 'notice']
+            with ui.row().classes(MESSAGE).classes(colors):
+                ui.icon(icon)
+                ui.label(entry.message or entry.kind).classes(MESSAGE_TEXT)
+
+    @staticmethod
+    def _lines(entry: LinesEntry) -> LiveText:
+        if not isinstance(entry, StderrEntry):
+            return LiveText(entry.text).classes(BLOCK).classes(STDOUT).mark('stdout')
+        failure = entry.failure
+        return LiveText(entry.text).classes(BLOCK).classes(STDERR_FAILURE if failure else STDERR) \
+            .mark('stderr-failure' if failure else 'stderr')
+
+    def _tool(self, entry: ToolEntry) -> None:
+        status_icon = {'pending': 'more_horiz', 'done': 'check', 'error': 'close', 'interrupted': 'block'}[entry.status]
+        with ui.card().classes(TOOL).props('flat bordered').mark('tool'):
+            with ui.expansion(value=self.expanded).classes('w-full').props('dense') as expansion:
+                expansion.props['toggle-aria-label'] = entry.summary or entry.name  # what the header shows
+                expansion.on_value_change(lambda e: setattr(self, 'expanded', e.value))
+                with expansion.add_slot('header'), ui.row().classes(TOOL_HEADER):
+                    ui.icon(TOOL_ICONS.get(entry.name, 'build')).classes(TOOL_ICON)
+                    ui.label(entry.summary or entry.name).classes(TOOL_NAME)
+                    if entry.status == 'pending':
+                        ui.spinner(size='xs')
+                    else:
+                        if entry.status == 'interrupted':  # the session ended before the call finished
+                            ui.label('interrupted').classes(SMALL_FAINT).mark('tool-interrupted')
+                        ui.icon(status_icon).classes(TOOL_STATUS[entry.status])
+                with ui.column().classes(TOOL_BODY):
+                    ui.label('Input').classes(CAPTION)
+                    ui.label(_pretty(entry.input)).classes(BLOCK).classes(STDOUT)
+                    if entry.result is not None:
+                        ui.label('Error' if entry.is_error else 'Result').classes(CAPTION)
+                        ui.label(entry.result).classes(BLOCK).classes(ERROR_BLOCK if entry.is_error else STDOUT) \
+                            .style('max-height: 24rem; overflow: auto')
+            if entry.name in {'Task', 'Agent'} or entry.children:
+                with ui.column().classes(SUBAGENT).mark('subagent') as self.children:
+                    pass
