@@ -22,11 +22,11 @@ __all__ = ['ChangesView', 'summary_text']
 
 OPEN_FILES = 5
 """A file's diff starts open while the session has changed at most this many files."""
-ADDED, REMOVED = late('text-green-8 dark:text-green-4 font-mono text-xs'), late('text-red-8 dark:text-red-4 font-mono '
-                                                                                   'text-xs')
+ADDED = late('text-green-700 dark:text-green-400 font-mono text-xs')
+REMOVED = late('text-red-700 dark:text-red-400 font-mono text-xs')
 FILE, FILE_HEADER = late('w-full p-0 gap-0 shadow-none'), late('w-full items-center gap-2 no-wrap min-w-0')
 PATH = late('font-mono text-sm truncate flex-1 min-w-0')
-EDIT_HEADER = late('w-full items-center gap-2 text-xs opacity-70 px-2 pt-1')
+EDIT_HEADER = late('w-full items-center gap-2 text-xs px-2 pt-1')
 LINK_ICONS = {'pull': 'merge', 'commit': 'commit', 'branch': 'fork_right'}
 late('q-chip q-chip--dense q-chip--clickable q-chip--colored q-chip--outline q-chip__icon q-chip__icon--left',
      'q-chip__content q-focusable q-hoverable q-focus-helper cursor-pointer q-badge q-badge--outline no-underline')
@@ -69,12 +69,19 @@ class _FileView:
         self.expansion.on_value_change(lambda e: e.value and self._build_body())
         self.refresh()
 
+    def _name(self) -> None:
+        # what a screen reader calls the header: its visible words (Quasar would say only "Expand" or "Collapse")
+        file = self.file
+        self.expansion.props['toggle-aria-label'] = f'{file.path} +{file.added} −{file.removed}' + (
+            '' if file.applied else ' not applied')
+
     def refresh(self) -> None:
         file = self.file
         if file.revision == self.revision:
             return
         self.revision = file.revision
         self.added.text, self.removed.text = f'+{file.added}', f'−{file.removed}'
+        self._name()
         self.failed.set_visibility(not file.applied)
         if self.expansion.value:
             self._build_body()
@@ -97,7 +104,7 @@ class _FileView:
 
     def _edit(self, edit: Edit) -> None:
         with ui.row().classes(EDIT_HEADER):
-            ui.label(_edit_title(edit))
+            ui.label(_edit_title(edit)).classes('opacity-70')
             if edit.entry is not None:
                 ui.button('Show in transcript', icon='north_west',
                           on_click=lambda _, key=edit.entry: self.view.on_show(key)) \

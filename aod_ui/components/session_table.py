@@ -28,36 +28,37 @@ COLUMNS = [
     {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right', **_NARROW_HIDDEN},
     {'name': 'changes', 'label': 'Changes', 'field': 'changes', 'align': 'left', **_NARROW_HIDDEN},
 ]
-# Vue templates interpolate with {{ }}, which escapes: prompts and names stay text, never markup.
+# Vue templates interpolate with {{ }}, which escapes: prompts and names stay text, never markup. A cell's width is
+# bounded by a div inside it (a table cell's own max-width does not hold).
 STATUS_SLOT = r'''
 <q-td :props="props">
   <q-badge :color="props.row.color" class="text-xs px-2 py-1"><q-icon :name="props.row.icon" class="mr-1" />
     {{ props.row.status }}</q-badge>
 </q-td>'''
 TITLE_SLOT = r'''
-<q-td :props="props" class="max-w-md max-sm:max-w-[14rem]">
+<q-td :props="props"><div class="max-w-xs 2xl:max-w-md max-sm:max-w-[14rem]">
   <div class="truncate font-medium max-sm:whitespace-normal max-sm:line-clamp-2 max-sm:[overflow-wrap:anywhere]"
     :title="props.row.title">{{ props.row.title }}</div>
-  <div class="text-xs opacity-70">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started outside the
-    dashboard</span>
+  <div class="text-xs opacity-70 whitespace-normal">{{ props.row.agent }}<span v-if="!props.row.recorded"> · started
+    outside the dashboard</span>
     <q-badge v-for="label in props.row.labels" :key="label" outline color="primary" class="ml-1">
     {{ label }}</q-badge></div>
   <div v-if="props.row.deleted" class="text-xs whitespace-normal text-amber-900 dark:text-amber-300">deleted upstream,
     kept in the archive</div>
   <div class="text-xs opacity-70 whitespace-normal sm:hidden">
     <span :title="props.row.created_exact">created {{ props.row.created }}</span> ·
-    <span :title="props.row.activity_exact">last activity {{ props.row.activity }}</span></div>
+    <span :title="props.row.activity_exact">last activity {{ props.row.activity }}</span></div></div>
 </q-td>'''
 CREATED_SLOT = r'''
 <q-td :props="props"><span :title="props.row.created_exact">{{ props.row.created }}</span></q-td>'''
 # The links are GitHub addresses the domain built from a strict pattern (`transcript.find_links`).
 CHANGES_SLOT = r'''
-<q-td :props="props">
+<q-td :props="props"><div class="max-w-[12rem]">
   <div v-if="props.row.changed" class="text-xs whitespace-nowrap">{{ props.row.files }} <span
-    class="text-green-8 font-mono">+{{ props.row.added }}</span> <span
-    class="text-red-8 font-mono">−{{ props.row.removed }}</span></div>
-  <a v-for="link in props.row.links" :key="link.url" :href="link.url" target="_blank" rel="noopener noreferrer"
-    class="text-xs text-primary mr-2 whitespace-nowrap" @click.stop>{{ link.label }}</a>
+    class="text-green-700 dark:text-green-400 font-mono">+{{ props.row.added }}</span> <span
+    class="text-red-700 dark:text-red-400 font-mono">−{{ props.row.removed }}</span></div>
+  <a v-for="link in props.row.links" :key="link.url" :href="link.url" :title="link.url" target="_blank"
+    rel="noopener noreferrer" class="block truncate text-xs text-primary" @click.stop>{{ link.label }}</a></div>
 </q-td>'''
 ACTIVITY_SLOT = r'''
 <q-td :props="props"><span :title="props.row.activity_exact">{{ props.row.activity }}</span></q-td>'''

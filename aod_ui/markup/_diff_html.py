@@ -15,12 +15,12 @@ __all__ = ['DIFF_CSS', 'diff_html']
 _KINDS = {'+': 'aod-add', '-': 'aod-del', ' ': 'aod-ctx', '@': 'aod-hunk', '\\': 'aod-hunk'}
 DIFF_CSS = '''
 .aod-diff { font-family: ui-monospace, monospace; font-size: 0.78rem; line-height: 1.45; margin: 0;
-  overflow-x: auto; white-space: pre; padding: 0.25rem 0; }
-.aod-diff > span { display: block; padding: 0 0.6rem; min-width: max-content; }
+  white-space: pre-wrap; overflow-wrap: anywhere; padding: 0.25rem 0; }
+.aod-diff > span { display: block; padding: 0 0.6rem 0 2.2em; text-indent: -1.6em; }
 .aod-diff .aod-sign { user-select: none; opacity: 0.6; display: inline-block; width: 1.2em; }
 .aod-diff .aod-add { background: rgba(46, 160, 67, 0.15); }
 .aod-diff .aod-del { background: rgba(248, 81, 73, 0.15); }
-.aod-diff .aod-hunk { color: #6e7781; background: rgba(84, 174, 255, 0.1); }
+.aod-diff .aod-hunk { color: #57606a; background: rgba(84, 174, 255, 0.1); }
 .body--dark .aod-diff .aod-hunk { color: #8b949e; }
 '''
 """The look of a diff (with `HIGHLIGHT_CSS` for the code's colours)."""

@@ -60,7 +60,8 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     lexer = lexer_named(lang)
     if lexer is None:
         return ''  # markdown-it escapes it
-    return '<pre class="aod-hl"><code>' + '\n'.join(highlight_lines(code, lexer)) + '</code></pre>'
+    # focusable, so a keyboard can scroll a wide block sideways
+    return '<pre class="aod-hl" tabindex="0"><code>' + '\n'.join(highlight_lines(code, lexer)) + '</code></pre>'
 
 
 def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -117,7 +118,7 @@ def markdown_html(text: str) -> Html:
     however many pages show it."""
     html = _rendered.get(text)
     if html is None:
-        body = f'<pre>{escapeHtml(text)}</pre>' if len(text) > RENDER_LIMIT else _parser().render(text)
+        body = f'<pre tabindex="0">{escapeHtml(text)}</pre>' if len(text) > RENDER_LIMIT else _parser().render(text)
         html = Html(f'<div class="aod-md">{body}</div>')
         _rendered.put(text, html)
     return html

@@ -19,7 +19,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from aod_ui.services._passwords import hash_password
 from storage import User, open_store
 
-from ..helpers import DASHBOARD_TOKEN
+from ..helpers import CODE_REVIEW, DASHBOARD_TOKEN
 from .axe import ensure_axe, serious_violations
 from .conftest import CHROMIUM_ARGS, SCREENSHOTS, Dashboard
 
@@ -82,6 +82,7 @@ class Site:
     url: str
     running: str = ''
     finished: str = ''
+    changed: str = ''
 
 
 @pytest.fixture(scope='module')
@@ -133,6 +134,7 @@ def pages(site: Site) -> list[tuple[str, str, str]]:
         ('new-session', '/new', 'Start session'),
         ('session-running', f'/sessions/{site.running}', 'Live: following'),
         ('session-finished', f'/sessions/{site.finished}', 'Agent exited with code 0'),
+        ('session-changes', f'/sessions/{site.changed}', 'Deleted upstream'),
         ('people', '/people', 'max'),
         ('audit', '/audit', 'entries'),
         ('operations', '/operations', 'css=.aod-chart svg text'),
@@ -167,6 +169,9 @@ async def open_page(page: Page, site: Site, name: str, path: str, ready: str) ->
         await tool.scroll_into_view_if_needed()
         await tool.click()
         await expect(page.get_by_text('Input', exact=True).first).to_be_visible()
+    if name == 'session-changes':  # the diffs, their counts and links
+        await page.get_by_role('tab', name=re.compile('Changes')).click()
+        await expect(page.get_by_text('CHANGELOG.md').first).to_be_visible()
 
 
 async def check_mode(browser: Browser, site: Site, mode: str) -> list[str]:
@@ -228,13 +233,18 @@ async def test_every_page_fits_a_phone_a_desktop_and_dark_mode_and_passes_axe(lo
         page = await sign_in(setup, site.url, 'ada')
         site.finished = await launch(page, site.url, f'{LONG_TOKEN}\nFix the {WORD} parser.\nscenario: success',
                                      'code-review')
-        gone = await launch(page, site.url, 'Tidy the changelog.\nscenario: success', 'code-review')
-        await expect(page.get_by_text('Agent exited with code 0')).to_be_visible()
+        # what the agent changed (files, lines, pull request and branch links), then deleted in AoD by someone else
+        site.changed = await launch(page, site.url, 'Fix the crash in parse_line.\nscenario: success', 'bug-fix')
+        await expect(page.get_by_text('Agent exited with code 0')).to_be_visible(timeout=WAIT)
         async with httpx.AsyncClient(base_url=simulator.url, timeout=10,
                                      headers={'Authorization': f'Bearer {DASHBOARD_TOKEN}'}) as aod:
-            (await aod.delete(f'/sessions/{gone}/delete')).raise_for_status()  # by someone else, in AoD
-        await page.goto(site.url)  # the list marks it from the archive: that note is read for contrast too
+            (await aod.delete(f'/sessions/{site.changed}/delete')).raise_for_status()
+            started = await aod.post('/sessions', json={  # and one started outside the dashboard
+                'agent_id': CODE_REVIEW, 'prompt': f'{LONG_TOKEN} from a script\nscenario: success'})
+            started.raise_for_status()
+        await page.goto(site.url)  # the list marks both: their notes are read for width and contrast too
         await expect(page.get_by_text('deleted upstream, kept in the archive')).to_be_visible(timeout=WAIT)
+        await expect(page.get_by_text('started outside the dashboard').first).to_be_visible(timeout=WAIT)
         site.running = await launch(page, site.url, 'Keep the build going while the pages are looked at.\n'
                                     'scenario: long', 'codex-refactor')
         await expect(page.get_by_text('Live: following')).to_be_visible()

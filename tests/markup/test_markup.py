@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -10,7 +11,7 @@ from aod_ui.markup import Html, diff_html, markdown_html
 
 ALLOWED = {'div', 'p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'em', 'strong', 's', 'code', 'pre',
            'span', 'a', 'blockquote', 'hr', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td'}
-ATTRIBUTES = {'class', 'href', 'target', 'rel', 'style'}
+ATTRIBUTES = {'class', 'href', 'target', 'rel', 'style', 'tabindex'}
 HOSTILE = [
     '<script>alert(1)</script>',
     '<img src=x onerror=alert(1)>',
@@ -51,6 +52,8 @@ class Checker(HTMLParser):
                 self.problems.append(f'href {value}')
             if name == 'style':
                 self.problems.append('style')
+            if name == 'tabindex' and (tag != 'pre' or value != '0'):  # only a code block, to scroll it by keyboard
+                self.problems.append(f'tabindex on {tag}')
         if tag == 'a' and dict(attrs).get('rel') != 'noopener noreferrer':
             self.problems.append('a without rel')
 
@@ -95,7 +98,7 @@ def test_images_become_links_and_load_nothing() -> None:
 
 def test_fenced_code_is_highlighted_and_escaped() -> None:
     html = markdown_html('```python\ndef f():\n    return "<b>"\n```')
-    assert '<pre class="aod-hl">' in html
+    assert '<pre class="aod-hl" tabindex="0">' in html
     assert '<span class="k">def</span>' in html
     assert '&lt;b&gt;' in html and '<b>' not in html
     assert problems(html) == []
@@ -105,7 +108,7 @@ def test_unknown_languages_and_long_text_are_escaped_plain() -> None:
     assert '&lt;x&gt;' in markdown_html('```nosuchlang\n<x>\n```')
     long = '<script>' + 'a' * 300_000
     html = markdown_html(long)
-    assert html.startswith('<div class="aod-md"><pre>&lt;script&gt;') and problems(html) == []
+    assert html.startswith('<div class="aod-md"><pre tabindex="0">&lt;script&gt;') and problems(html) == []
 
 
 def test_a_diff_is_highlighted_for_its_file_and_escaped() -> None:
@@ -130,3 +133,16 @@ def test_renderings_are_shared_and_bounded() -> None:
     for n in range(30):
         markdown_html(f'{n} ' + 'x' * 200_000)
     assert _markdown._rendered.chars <= _markdown.CACHE_CHARS
+
+
+def test_every_highlight_colour_reads_on_every_ground_code_is_shown_on() -> None:
+    from aod_ui.markup._highlight import DARK_GROUNDS, HIGHLIGHT_CSS, LIGHT_GROUNDS, MIN_CONTRAST, contrast, readable
+
+    light, dark = HIGHLIGHT_CSS.split('.body--dark', 1)
+    for part, grounds in ((light, LIGHT_GROUNDS), (dark, DARK_GROUNDS)):
+        colours = set(re.findall(r'(?<![-\w])color: (#[0-9a-f]{6})', part))
+        assert len(colours) > 5  # the styles' hues are kept, not flattened to one
+        assert all(contrast(c, ground) >= MIN_CONTRAST for c in colours for ground in grounds)
+    assert 'background' not in HIGHLIGHT_CSS  # the grounds are the page's, which the colours were checked on
+    assert readable('#008000', LIGHT_GROUNDS, dark=False) != '#008000'  # Pygments' green keyword, too faint
+    assert readable('#000000', LIGHT_GROUNDS, dark=False) == '#000000'
