@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from nicegui import core
 
 from aod_ui.hub import HubRegistry, spawn_detached
 from aod_ui.simulator import SimulatorServer
 from aod_ui.upstream import Upstream
 
-from ..helpers import CODEX, DASHBOARD_TOKEN, eventually
-
-
-def spawn(coroutine, name):
-    return asyncio.get_running_loop().create_task(coroutine, name=name)
-
-
-@pytest.fixture
-async def upstream(simulator: SimulatorServer) -> AsyncIterator[Upstream]:
-    core.loop = asyncio.get_running_loop()
-    client = Upstream(simulator.url, DASHBOARD_TOKEN, timeout=10)
-    yield client
-    await client.aclose()
+from ..helpers import CODEX, DASHBOARD_TOKEN, eventually, spawn
 
 
 async def test_each_session_has_one_hub_over_its_own_source(upstream: Upstream) -> None:
