@@ -108,6 +108,11 @@ def test_hostile_markdown_from_the_agent_never_runs(page: Page, dashboard):
     expect(text).to_contain_text('<script>window.__pwned=2</script>')
     expect(text).to_contain_text('[click](javascript:window.__pwned=3)')
     page.locator('.aod-md', has_text='click').get_by_text('click').first.click()
+    # a click in the transcript is reading: the page may hold still there, as for any reader, until asked for more
+    expect(page.get_by_text('exit code 0')).to_be_visible(timeout=30_000)  # the header: the session has ended
+    jump = page.get_by_role('button', name='Jump to latest')
+    if jump.is_visible():
+        jump.click()
     finished(page)
     assert page.evaluate('window.__pwned') is None
     assert page.locator('img[src="x"]').count() == 0
