@@ -51,6 +51,7 @@ CORE: dict[str, list[str]] = {
     'aod_ui/services/_people.py': ['tests/services/test_sign_in.py', 'tests/services/test_people.py'],
     'aod_ui/services/_retention.py': ['tests/retention/test_retention_rules.py',
                                       'tests/services/test_actions.py::test_retention_runs_are_for_admins_only',
+                                      'tests/archive/test_archive_retention.py',
                                       'tests/archive/test_history.py::'
                                       'test_the_dry_run_lists_archived_copies_and_archive_retention_removes_them'],
     'aod_ui/services/_fleet.py': ['tests/services/test_fleet.py'],

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -129,9 +129,14 @@ class RetentionService:
 
     def __init__(self, store: Store, upstreams: Upstreams, list_sessions: Callable, agent_name: Callable[[str | None],
                  str], *, policy: RetentionPolicy, rate: float = 5.0, stop_wait: float = 30.0, archive: Any = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 timer: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
         self.store = store
         self._clock = clock
+        self._timer = timer
+        """Seconds for pacing calls to AoD and waiting for a stop (injected by tests with `sleep`)."""
+        self._sleep = sleep
         self.archive = archive
         """The `aod_ui.archive.Archive`, if the dashboard archives sessions."""
         self.upstreams = upstreams
@@ -214,20 +219,19 @@ class RetentionService:
                                   title=(record.prompt.strip().splitlines() or [''])[0][:100] if record else ''))
         return items
 
-    async def _remove_copy(self, item: PlanItem, report: RunReport) -> str:
+    async def _remove_copy(self, item: PlanItem, report: RunReport) -> None:
         record = self.store.sessions.get(item.session_id)
         still = {session_id for session_id, _ in self.archive.expired(self.policy.archive_days,
                                                                        self._clock().timestamp())} \
             if self.archive is not None else set()
         if item.session_id not in still or (record is not None and record.pinned):
             report.skipped += 1
-            return 'skipped'
+            return
         await self.archive.remove(item.session_id)  # type: ignore[union-attr]
         await run_io(self.store.sessions.remove, item.session_id)
         report.copies_removed += 1
         await run_io(self.store.audit.append, report.by, 'retention archive removal', session_id=item.session_id,
                      detail=item.reason)
-        return 'removed'
 
     async def _forget(self, session_id: str) -> None:
         """AoD deleted the session: its record goes too, unless the archive keeps a copy (see `SessionService`)."""
@@ -282,14 +286,15 @@ class RetentionService:
 
     async def _pace(self) -> None:
         """At most `rate` calls to AoD per second."""
-        wait = self._last_call + 1 / self.rate - time.monotonic()
+        wait = self._last_call + 1 / self.rate - self._timer()
         if wait > 0:
-            await asyncio.sleep(wait)
-        self._last_call = time.monotonic()
+            await self._sleep(wait)
+        self._last_call = self._timer()
 
-    async def _apply(self, item: PlanItem, report: RunReport) -> str:
+    async def _apply(self, item: PlanItem, report: RunReport) -> None:
         if item.action == 'remove copy':
-            return await self._remove_copy(item, report)
+            await self._remove_copy(item, report)
+            return
         client = self.upstreams.for_session(item.session_id)
         try:
             await self._pace()
@@ -299,7 +304,7 @@ class RetentionService:
             decision = self.policy.decide(info, record, agent, self._clock())
             if decision is None:
                 report.skipped += 1
-                return 'skipped'
+                return
             if info.status in ACTIVE:
                 await self._pace()
                 try:
@@ -310,38 +315,37 @@ class RetentionService:
                 report.stopped += 1
                 if not await self._wait_inactive(client, item.session_id):
                     report.deferred += 1
-                    return 'deferred'
+                    return
             await self._pace()
             try:
                 await client.delete(item.session_id)
             except UpstreamError as error:
                 if error.kind == 'conflict':  # still active: the next run takes it
                     report.deferred += 1
-                    return 'deferred'
+                    return
                 if error.kind != 'not_found':
                     raise
         except UpstreamError as error:
             if error.kind == 'not_found':  # someone else deleted it already
                 await self._forget(item.session_id)
                 report.skipped += 1
-                return 'gone'
+                return
             report.failed.append((item.session_id, error.message))
             await run_io(self.store.audit.append, report.by, 'retention delete', outcome='error',
                          session_id=item.session_id, detail=error.message)
-            return 'failed'
+            return
         await self._forget(item.session_id)
         report.deleted += 1
         await run_io(self.store.audit.append, report.by, 'retention delete', session_id=item.session_id,
                      detail=f'{item.action}: {item.reason}')
-        return 'deleted'
 
     async def _wait_inactive(self, client, session_id: str) -> bool:
-        deadline = time.monotonic() + self.stop_wait
-        while time.monotonic() < deadline:
+        deadline = self._timer() + self.stop_wait
+        while self._timer() < deadline:
             await self._pace()
             if (await client.get_session(session_id)).status not in ACTIVE:
                 return True
-            await asyncio.sleep(0.2)
+            await self._sleep(0.2)
         return False
 
     async def scheduled(self, interval: float) -> None:

@@ -17,6 +17,7 @@ from aod_ui.simulator import SimulatorServer
 from aod_ui.upstream import Upstream
 
 from ..helpers import DASHBOARD_TOKEN, spawn
+from .world import World, world_on
 
 
 @pytest.fixture
@@ -76,3 +77,10 @@ async def stats(simulator: SimulatorServer) -> dict:
 def key(event: dict) -> tuple:
     """What identifies an event in a comparison: its type, id and turn (payloads are compared whole elsewhere)."""
     return event.get('type'), event.get('id'), event.get('turn')
+
+
+@pytest.fixture
+async def world(upstream: Upstream, tmp_path: Path) -> AsyncIterator[World]:
+    """The dashboard's services over an archive in `tmp_path` and the test simulator."""
+    async with world_on(upstream, tmp_path / 'data') as services:
+        yield services

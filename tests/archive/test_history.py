@@ -5,74 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
 
-from aod_ui.archive import Archive
 from aod_ui.archive._follower import Follower
 from aod_ui.errors import LimitReached, NotAllowed
-from aod_ui.hub import HubRegistry
-from aod_ui.services import (
-    Actor,
-    FleetService,
-    LaunchRequest,
-    RetentionPolicy,
-    RetentionService,
-    SessionService,
-    Upstreams,
-)
-from aod_ui.upstream import Upstream
-from storage import Store, open_store
+from aod_ui.services import LaunchRequest
 
-from ..helpers import BUG_FIX, CODEX, spawn
+from ..helpers import BUG_FIX, CODEX
 from .conftest import replay
-
-ADMIN = Actor('ada', 'admin')
-ALICE = Actor('alice', 'member')
-BOB = Actor('bob', 'member')
-CAROL = Actor('carol', 'viewer')
-
-
-@dataclass
-class World:
-    store: Store
-    archive: Archive
-    hubs: HubRegistry
-    sessions: SessionService
-    fleet: FleetService
-    retention: RetentionService
-    clock: list[float]
-
-
-@pytest.fixture
-async def world(upstream: Upstream, tmp_path) -> AsyncIterator[World]:
-    clock = [time.time()]
-    store = open_store(tmp_path / 'data')
-    archive = Archive(tmp_path / 'data' / 'archive', clock=lambda: clock[0])
-    archive.open()
-    hubs = HubRegistry(lambda _: upstream, spawn=spawn, archive=archive, batch_interval=0.02, linger=0.2,
-                       idle_poll=0.2)
-    upstreams = Upstreams(upstream, store=store)
-    sessions = SessionService(upstreams, store, hubs)
-    retention = RetentionService(store, upstreams, lambda: sessions.aod_sessions(fresh=True),
-                                 sessions.agent_name, policy=RetentionPolicy(archive_days=2), rate=1000,
-                                 archive=archive)
-    yield World(store, archive, hubs, sessions, FleetService(sessions, store, upstreams), retention, clock)
-    await hubs.stop_all()
-    store.close()
-
-
-async def archived(world: World, actor: Actor, prompt: str, visibility: str, agent: str = BUG_FIX) -> str:
-    session_id = await world.sessions.launch(actor, LaunchRequest(agent_id=agent, prompt=prompt,
-                                                                  visibility=visibility))
-    hub = world.hubs.hub(session_id)
-    hub.follow()
-    await asyncio.wait_for(hub.settled.wait(), 30)
-    assert world.archive.complete(session_id)
-    return session_id
-
+from .world import ADMIN, ALICE, BOB, CAROL, archived
 
 async def test_sessions_deleted_upstream_stay_readable_with_their_visibility(world, upstream):
     private = await archived(world, ALICE, 'scenario: success\nthe private one', 'private')

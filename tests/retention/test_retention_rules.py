@@ -4,7 +4,8 @@ each session right before acting on it."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
+import contextlib
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -101,15 +102,16 @@ def alive(server: SimulatorServer, session_ids: list[str]) -> set[str]:
         return {s['id'] for s in client.get('/sessions').json()['data']} & set(session_ids)
 
 
-async def retention_for(server: SimulatorServer, store, session_ids: list[str], now: datetime) -> RetentionService:
+async def retention_for(server: SimulatorServer, store, session_ids: list[str], now: datetime,
+                        **options) -> RetentionService:
     core.loop = asyncio.get_running_loop()
     upstreams = Upstreams(Upstream(server.url, TOKEN, timeout=30), store=store)
     sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session))
 
     async def these() -> list[SessionInfo]:  # the module's simulator is shared: each test plans its own sessions
         return [i for i in await sessions.aod_sessions(fresh=True) if i.id in session_ids]
-    return RetentionService(store, upstreams, these, sessions.agent_name, policy=POLICY, rate=1000, stop_wait=5,
-                            clock=lambda: now)
+    return RetentionService(store, upstreams, these, sessions.agent_name, **{
+        'policy': POLICY, 'rate': 1000, 'stop_wait': 5, 'clock': lambda: now, **options})
 
 
 def recorded(store, session_ids: list[str]) -> None:
@@ -375,7 +377,6 @@ async def test_a_run_started_in_the_background_refuses_a_second_start(server):
 
 async def test_a_scheduled_run_finishes_a_cut_run_at_once_then_runs_on_its_interval(server, caplog):
     import logging
-    from dataclasses import asdict
     ids = seed(server, 3)
     store = memory_store()
     recorded(store, ids)
@@ -423,3 +424,80 @@ async def test_a_plan_is_oldest_first_and_keeps_what_the_records_protect(server)
     plan = await service.plan()
     assert [item.session_id for item in plan] == [untitled, older, newer]
     assert plan[0].title == ''
+
+
+class Seconds:
+    """A stopwatch that moves only when the code under test sleeps, and remembers each sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def test_a_run_paces_its_calls_to_aod_at_its_rate(server):
+    ids = seed(server, 2)
+    store = memory_store()
+    recorded(store, ids)
+    seconds = Seconds()
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40), rate=4, timer=seconds,
+                                  sleep=seconds.sleep)
+    report = await service.run('ada')
+    assert report.deleted == 2 and alive(server, ids) == set()
+    # a read and a delete for each session; the first call goes at once, each later one a quarter second after
+    assert seconds.sleeps == [0.25, 0.25, 0.25]
+
+
+async def test_a_session_that_has_not_stopped_by_the_stop_wait_is_left_for_the_next_run(server):
+    session_id = seed_one(server, 'running', T0)
+    store = memory_store()
+    recorded(store, [session_id])
+    seconds = Seconds()
+    impatient = await retention_for(server, store, [session_id], T0 + timedelta(hours=13), stop_wait=0,
+                                     timer=seconds, sleep=seconds.sleep)
+    report = await impatient.run('ada')
+    assert (report.stopped, report.deferred, report.deleted) == (1, 1, 0)
+    assert alive(server, [session_id]) == {session_id} and store.sessions.get(session_id) is not None
+    # stopped now, it is deleted once it is old enough as a finished session
+    patient = await retention_for(server, store, [session_id], datetime.now(UTC) + timedelta(days=31))
+    assert (await patient.run('ada')).deleted == 1
+
+
+async def test_a_stopped_session_is_read_again_until_it_is_no_longer_active(server):
+    session_id = seed_one(server, 'running', T0)
+    store = memory_store()
+    recorded(store, [session_id])
+    seconds = Seconds()
+    service = await retention_for(server, store, [session_id], T0 + timedelta(hours=13), rate=1, stop_wait=30,
+                                  timer=seconds, sleep=seconds.sleep)
+    report = await service.run('ada')
+    assert (report.stopped, report.deferred, report.deleted) == (1, 0, 1)
+    # read, terminate, read again (AoD answers terminate with the session terminated), delete: a second apart
+    assert seconds.sleeps == [1, 1, 1]
+
+
+async def test_a_scheduled_run_finishes_a_cut_run_without_waiting_for_its_interval(server):
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    store.kv.set('retention.run', {'id': 'cut', 'by': 'ada', 'started_at': 1.0,
+                                   'items': [asdict(item) for item in await service.plan()]})
+    store.kv.set('retention.progress', {'id': 'cut', 'next': 0})
+    task = asyncio.get_running_loop().create_task(service.scheduled(3600))
+    try:
+        async with asyncio.timeout(10):
+            while service.last_run() is None:
+                await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert (service.last_run().id, service.last_run().deleted) == ('cut', 1) and alive(server, ids) == set()
