@@ -16,6 +16,7 @@ from ..helpers import BUG_FIX, CODEX
 from .conftest import replay
 from .world import ADMIN, ALICE, BOB, CAROL, archived
 
+
 async def test_sessions_deleted_upstream_stay_readable_with_their_visibility(world, upstream):
     private = await archived(world, ALICE, 'scenario: success\nthe private one', 'private')
     team = await archived(world, ALICE, 'scenario: success\nthe team one', 'team')
