@@ -3,7 +3,8 @@ AoD does), side by side with the plain proxy, which replays the session from AoD
 
 - a finished stream-json session of `lines` rows that the dashboard never saw: its first open (time to the first
   screen, to the whole session, and whether the page said it was reading), a later open, and an open after the
-  dashboard restarted (target ≤ 1 s);
+  dashboard restarted (target ≤ 1 s); the proxy's first and second open are read beside our first (each its own
+  stream at AoD's pace: the pace, not this machine, sets how long they take);
 - the dashboard's memory and CPU while it backfills `sessions` finished sessions it has not archived;
 - live latency while that backfill runs, against the same measure without it (target: p99 within 10 %).
 """
@@ -54,26 +55,35 @@ def claude_agent(simulator: Process) -> str:
     return next(a['id'] for a in agents if a['name'] == 'code-review')
 
 
-def _open(browser, url: str, done: str, timeout: float) -> tuple[float, float, bool]:
-    """(seconds to the first screen, seconds to `done`, whether the page said it was reading from AoD)."""
-    context = browser.new_context()
-    page = context.new_page()
-    started = time.monotonic()
-    page.goto(url)
-    page.wait_for_load_state('domcontentloaded')
-    first = time.monotonic() - started
-    said = False
-    deadline = started + timeout
-    while time.monotonic() < deadline:
-        if page.get_by_text(done).count():
-            break
-        said = said or bool(page.get_by_text(READING).count())
+def _open(browser, opens: list[tuple[str, str]], timeout: float) -> list[tuple[float, float, bool]]:
+    """Open each (url, text it ends with) in a page of its own, one after the other without waiting for the earlier
+    ones to finish, then watch them all: for each, (seconds to the first screen, seconds to its text, whether the
+    page said it was reading from AoD), counted from its own start. Opens at AoD's pace wait on AoD, not on this
+    machine, so reads side by side take as long as each alone and a 100,000-row comparison fits in one wait."""
+    watched = []
+    for url, done in opens:
+        context = browser.new_context()
+        page = context.new_page()
+        started = time.monotonic()
+        page.goto(url)
+        page.wait_for_load_state('domcontentloaded')
+        watched.append({'context': context, 'page': page, 'done': done, 'started': started,
+                        'first': time.monotonic() - started, 'complete': None, 'said': False})
+    deadline = time.monotonic() + timeout
+    while any(w['complete'] is None for w in watched):
+        if time.monotonic() > deadline:
+            late = [url for (url, _), w in zip(opens, watched, strict=True) if w['complete'] is None]
+            raise TimeoutError(f'{", ".join(late)} did not finish within {timeout:.0f} s')
+        for w in watched:
+            if w['complete'] is not None:
+                continue
+            if w['page'].get_by_text(w['done']).count():
+                w['complete'] = time.monotonic() - w['started']
+                w['context'].close()
+            else:
+                w['said'] = w['said'] or bool(w['page'].get_by_text(READING).count())
         time.sleep(0.1)
-    else:
-        raise TimeoutError(f'{url} did not show {done!r} within {timeout:.0f} s')
-    complete = time.monotonic() - started
-    context.close()
-    return first, complete, said
+    return [(w['first'], w['complete'], w['said']) for w in watched]
 
 
 def first_and_later_open(browser, simulator: Process, baseline: Process, lines: int) -> list[Row]:
@@ -82,21 +92,23 @@ def first_and_later_open(browser, simulator: Process, baseline: Process, lines: 
     timeout = 60 + lines / 150  # AoD's pace is about 200 rows a second
     data = Path(tempfile.mkdtemp(prefix='bench-archive-'))
     url = f'/sessions/{session_id}'
-    # no backfill: the person's open is the session's first read (a backfill would have read it before)
+    # no backfill: the person's open is the session's first read (a backfill would have read it before); the
+    # proxy's two opens (it replays the session from AoD each time) run beside it, each its own stream
     with dashboard(simulator, data, AOD_UI_BACKFILL_STREAMS='0') as ours:
-        first, complete, said = _open(browser, ours.url + url, END, timeout)
-        _, later, _ = _open(browser, ours.url + url, END, timeout)
+        (first, complete, said), (their_first, their_complete, _), (_, their_later, _) = _open(
+            browser, [(ours.url + url, END), (baseline.url + url, '[session ended]'),
+                      (baseline.url + url, '[session ended]')], timeout)
+        [(_, later, _)] = _open(browser, [(ours.url + url, END)], timeout)
     with dashboard(simulator, data, AOD_UI_BACKFILL_STREAMS='0') as ours:
-        _, restarted, _ = _open(browser, ours.url + url, END, timeout)
-    their_first, their_complete, _ = _open(browser, baseline.url + url, '[session ended]', timeout)
-    _, their_later, _ = _open(browser, baseline.url + url, '[session ended]', timeout)
+        [(_, restarted, _)] = _open(browser, [(ours.url + url, END)], timeout)
     scenario = f'finished stream-json session, {lines:,} rows, at AoD\'s pace'
     return [
         Row(scenario, 'first open: time to first screen (s)', first, their_first, '—', 'chromium'),
         Row(scenario, 'first open: time to the whole session (s)', complete, their_complete, 'about rows / 200',
             'chromium', note='the page said it was reading from AoD, with progress' if said else
             'NO progress line was seen'),
-        Row(scenario, 'later open (s)', later, their_later, '≤ 1 s', 'chromium', met=later <= 1.0),
+        Row(scenario, 'later open (s)', later, their_later, '≤ 1 s', 'chromium', met=later <= 1.0,
+            note='baseline: its second open, beside its first'),
         Row(scenario, 'open after a restart (s)', restarted, their_later, '≤ 1 s', 'chromium', met=restarted <= 1.0,
             note='baseline: it has no archive; every open replays the session from AoD'),
     ]
