@@ -26,6 +26,14 @@ def light_kind(side: str) -> str:
     return 'ws' if side == 'ours' else 'sse'
 
 
+def viewer_page(browser):
+    """A page in a browser context of its own: each viewer is a person with a browser of their own. Pages of one
+    context share Chromium's six HTTP/1.1 connections per host, so a seventh EventSource tab of the baseline would
+    wait for a free one (NiceGUI's websocket is not held to that limit, which would be unfair to the baseline).
+    Close it with `page.context.close()`."""
+    return browser.new_context().new_page()
+
+
 def observe(page, url: str) -> None:
     """Load a page and start recording when each `tick N` reaches its DOM."""
     page.goto(url)

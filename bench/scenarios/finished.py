@@ -9,7 +9,7 @@ import httpx
 
 from ..harness import CODEX, TOKEN, launch, terminate, wait_finished
 from ..registry import Context, Row, Scenario, Target, register
-from ._common import SIDES
+from ._common import SIDES, viewer_page
 
 
 def idle_memory(ctx: Context) -> list[Row]:
@@ -22,19 +22,19 @@ def idle_memory(ctx: Context) -> list[Row]:
     results = {}
     for side in SIDES:
         server = ctx.dashboard if side == 'ours' else ctx.baseline
-        context = ctx.browser.new_context()
-        warm = context.new_page()
+        warm = viewer_page(ctx.browser)
         warm.goto(f'{server.url}/sessions/{session_id}')
         time.sleep(1.0)
         before = server.rss_mb
         pages = []
         for _ in range(viewers):
-            page = context.new_page()
+            page = viewer_page(ctx.browser)
             page.goto(f'{server.url}/sessions/{session_id}')
             pages.append(page)
         time.sleep(2.0)
         results[side] = (server.rss_mb - before) / viewers
-        context.close()
+        for page in (warm, *pages):
+            page.context.close()
     terminate(ctx.simulator, [session_id])
     return [Row(f'{viewers} idle viewers of a running session', 'server memory per viewer (MB)', results['ours'],
                 results['baseline'], clients='chromium')]

@@ -9,7 +9,7 @@ import time
 from ..light import LightRun
 from ..measure import Delivery, all_emission_times, latencies, ms, page_delivery, percentile
 from ..registry import Context, Row, Scenario, Target, register
-from ._common import SIDES, chatty, finish_all, light_kind, light_path, observe, page_path
+from ._common import SIDES, chatty, finish_all, light_kind, light_path, observe, page_path, viewer_page
 
 VIEWS = ('stream-json', 'plain text')
 CHURN = (2.0, 6.0)
@@ -25,11 +25,10 @@ def _one(ctx: Context, side: str, view: str, churn: bool, sessions: int, viewers
     started = time.time()
     paths = [light_path(side, sid) for sid in ids for _ in range(viewers - chromium)]
     light = LightRun(light_kind(side), server.url, paths, wait + seconds + 120, CHURN if churn else None)
-    context = ctx.browser.new_context()
     pages = []
     for session_id in ids:
         for _ in range(chromium):
-            page = context.new_page()
+            page = viewer_page(ctx.browser)
             observe(page, server.url + page_path(side, session_id))
             pages.append((session_id, page))
     ready = max(light.ready(), time.time()) - started
@@ -39,17 +38,18 @@ def _one(ctx: Context, side: str, view: str, churn: bool, sessions: int, viewers
         time.sleep(max(0.0, started + wait - time.time()))
         while time.monotonic() < deadline and len(joiners) < seconds / 3:
             session_id = ids[len(joiners) % len(ids)]
-            page = context.new_page()
+            page = viewer_page(ctx.browser)
             observe(page, server.url + page_path(side, session_id))
             time.sleep(2.0)
             delivery = page_delivery(page)
             delivery.end = time.time()
             joiners.append((session_id, delivery))
-            page.close()
+            page.context.close()
     finish_all(ctx.simulator, ids, timeout=max(1.0, deadline - time.monotonic()))
     time.sleep(1.5)
     deliveries = [(sid, page_delivery(page)) for sid, page in pages]
-    context.close()
+    for _, page in pages:
+        page.context.close()
     report = light.finish()
     if report.errors:
         raise RuntimeError(f'{side}: light viewers failed: {report.errors[:3]}')

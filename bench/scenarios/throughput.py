@@ -7,7 +7,7 @@ import time
 
 from ..measure import emission_times, latencies, median, ms, page_delivery, percentile
 from ..registry import Context, Row, Scenario, Target, register
-from ._common import SIDES, chatty, finish_all, observe, page_path
+from ._common import SIDES, chatty, finish_all, observe, page_path, viewer_page
 
 LADDER = (500, 1000, 2000, 3500, 5000, 7500, 10_000, 15_000, 20_000, 30_000)
 
@@ -17,17 +17,17 @@ def _rung(ctx: Context, side: str, rate: int, viewers: int, seconds: float) -> d
     wait = 6 + 1.5 * viewers
     session_id = chatty(ctx.simulator, view='plain text', rate=rate, events=int(rate * seconds), wait=wait)
     started = time.time()
-    context = ctx.browser.new_context()
     pages = []
     for _ in range(viewers):
-        page = context.new_page()
+        page = viewer_page(ctx.browser)
         observe(page, server.url + page_path(side, session_id))
         pages.append(page)
     in_place = time.time()
     finish_all(ctx.simulator, [session_id], timeout=wait + seconds * 3 + 60)
     time.sleep(2.0)  # what has not arrived two seconds after the last tick is a backlog
     deliveries = [page_delivery(page) for page in pages]
-    context.close()
+    for page in pages:
+        page.context.close()
     emitted = emission_times(ctx.simulator, session_id)
     values, expected, measured = latencies(deliveries, emitted)
     stamps = sorted(emitted.values())
