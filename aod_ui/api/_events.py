@@ -120,6 +120,18 @@ class Follower:
         self.started = self.started or event.get('type') == 'start'
         return frame(event)
 
+    def take(self, events: Sequence[dict[str, Any]]) -> tuple[list[str], bool]:
+        """The frames of a live batch this client is sent, and whether it ended the stream (a terminal event, sent
+        last)."""
+        out = []
+        for event in events:
+            if event.get('type') in TERMINAL_TYPES:
+                out.append(frame(event))
+                return out, True
+            if self.wanted(event):
+                out.append(self.send(event))
+        return out, False
+
     def resumes_within(self, held: list[dict[str, Any]]) -> bool:
         """Whether the client resumes after an output event the hub still holds: then it holds what followed (a
         hub started from the archive also holds the session's first stages, before the part it let go)."""
@@ -188,15 +200,15 @@ class Follower:
             first = next((c for c in map(cursor_of, held) if c is not None), None)
             if hub.dropped and not self.resumes_within(held):
                 archived, whole = await self.from_archive(held)
-                for text in archived:
-                    yield text
+                if archived:
+                    yield ''.join(archived)
                 if not whole and (self.after is None or first is None or first > self.after):
                     yield notice('truncated', 'The dashboard holds only the latest events of this long session; '
                                  f'earlier ones are in its transcript (GET /api/v1/sessions/{self.session_id}'
                                  '/transcript).')
             frames, done = self.replay(held)
-            for text in frames:
-                yield text
+            if frames:  # one write, as for each batch below: a write per event costs a hundred followers dear
+                yield ''.join(frames)
             if done:
                 if hub.state.phase == 'gone':
                     yield notice('gone', hub.state.message)
@@ -218,12 +230,11 @@ class Follower:
                 if item is None:
                     yield ': heartbeat\n\n'
                 elif isinstance(item, Batch):
-                    for event in item.events:
-                        if event.get('type') in TERMINAL_TYPES:
-                            yield frame(event)
-                            return
-                        if self.wanted(event):
-                            yield self.send(event)
+                    frames, ended = self.take(item.events)
+                    if frames:
+                        yield ''.join(frames)
+                    if ended:
+                        return
                 elif isinstance(item, HubState):
                     if item.phase == 'gone':
                         yield notice('gone', item.message)
