@@ -82,15 +82,22 @@ def search(path: Path, text: str, session_ids: Iterable[str], *, limit: int = 20
         return Results([], 0, query.words, note='The search index is being built: some matches may be missing.')
     try:
         scope = 'lines.sid IN (SELECT sid FROM sessions WHERE id IN (SELECT value FROM json_each(?)))'
-        total = conn.execute(f'SELECT count(*) FROM (SELECT 1 FROM fts JOIN lines ON lines.rowid = fts.rowid '
-                             f'WHERE fts MATCH ? AND {scope} LIMIT ?)',
-                             (query.expression, allowed, COUNT_LIMIT)).fetchone()[0]
-        # ranked among the newest RANKED matches: FTS5 walks matches newest first and stops there, so a common
-        # word costs a bounded amount instead of scoring millions of lines
-        candidates = conn.execute(f'SELECT fts.rowid, lines.text FROM fts JOIN lines ON lines.rowid = fts.rowid '
-                                  f'WHERE fts MATCH ? AND {scope} ORDER BY fts.rowid DESC LIMIT ?',
-                                  (query.expression, allowed, RANKED)).fetchall()
-        chosen = ranked(candidates, query.phrases, _weights(conn, query))[offset:offset + limit]
+
+        def newest(expression: str) -> list[tuple[int, str]]:
+            # ranked among the newest RANKED matches: FTS5 walks matches newest first and stops there, so a common
+            # word costs a bounded amount instead of scoring millions of lines
+            return conn.execute(f'SELECT fts.rowid, lines.text FROM fts JOIN lines ON lines.rowid = fts.rowid '
+                                f'WHERE fts MATCH ? AND {scope} ORDER BY fts.rowid DESC LIMIT ?',
+                                (expression, allowed, RANKED)).fetchall()
+        # the last word whole first: widened to a prefix only when it is not found often enough (see `Query`)
+        expression = query.exact
+        candidates = newest(expression)
+        if len(candidates) < COUNT_LIMIT:
+            expression = query.expression
+            candidates = newest(expression)
+        total = min(len(candidates), COUNT_LIMIT)  # RANKED is more than COUNT_LIMIT: the count is the candidates'
+        chosen = ranked(candidates, query.phrases,
+                        _weights(conn, query, prefix=expression != query.exact))[offset:offset + limit]
         found = {row[0]: row[1:] for row in conn.execute(
             'SELECT lines.rowid, sessions.id, lines.sid, lines.line, lines.turn, lines.kind, lines.cursor, lines.text '
             'FROM lines JOIN sessions ON sessions.sid = lines.sid '
@@ -132,15 +139,16 @@ def ranked(candidates: list[tuple[int, str]], phrases: tuple[tuple[str, ...], ..
     return [-rowid for _, rowid in scored]
 
 
-def _weights(conn: sqlite3.Connection, query: Query) -> list[float]:
+def _weights(conn: sqlite3.Connection, query: Query, *, prefix: bool) -> list[float]:
     """Each phrase's inverse document frequency, its lines counted up to `DF_LIMIT` (beyond that a phrase is common
-    and weighs the least). One phrase needs none: its weight orders nothing."""
+    and weighs the least), the last one as a prefix if the search took it so. One phrase needs none: its weight
+    orders nothing."""
     if len(query.phrases) < 2:
         return [1.0]
     lines = conn.execute('SELECT coalesce(max(rowid), 0) FROM lines').fetchone()[0]
     weights = []
     for number, words in enumerate(query.phrases):
-        phrase = '"' + ' '.join(words) + '"' + ('*' if number == len(query.phrases) - 1 else '')
+        phrase = '"' + ' '.join(words) + '"' + ('*' if prefix and number == len(query.phrases) - 1 else '')
         found = conn.execute('SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)',
                              (phrase, DF_LIMIT)).fetchone()[0]
         weights.append(math.log(1 + (max(lines, found) - found + 0.5) / (found + 0.5)))

@@ -3,11 +3,12 @@
 
 - indexing: events handed over at 5,000 a second for a few seconds, as the archive would while sessions run; the
   lag from hand-over to written (p99; target ≤ 1 s, i.e. it keeps up) and the rate the writer reaches on a backlog;
-- search: p50 and p99 of searches for rare and common words and phrases over every session (targets ≤ 100 ms and
-  ≤ 300 ms at 10,000 sessions / 10 million lines);
+- search: p50 and p99 of searches for rare and common words, two words, file paths and words still being typed
+  (prefixes) over every session (targets ≤ 100 ms and ≤ 300 ms at 10,000 sessions / 10 million lines);
 - the index's size per million lines, and the lines it holds (every line generated);
-- live stream latency p99 of a dashboard indexing sessions that write 5,000 events a second in all, against the same
-  dashboard with `AOD_UI_SEARCH=false` (target: within 10 %).
+- live stream latency p99 of a dashboard indexing the live sessions it archives (the latency scenario's load: 5
+  sessions × 10 viewers × 50 events/s), against the same dashboard with `AOD_UI_SEARCH=false` (target: within
+  10 %).
 
     python -m bench --only search            10,000 sessions × 1,000 lines (10 million)
     python -m bench --quick --only search    100 sessions × 1,000 lines
@@ -122,10 +123,14 @@ def search(sessions: int, lines: int, *, seconds: float = 4.0, searches: int = 2
         rows.append(Row('search', LAG, percentile(lags, 0.99), None,
                         '≤ 1 s (keeps up)', 'in process', note=f'{len(lags)} samples'))
 
-        queries = [rng.choice(WORDS) for _ in range(searches // 2)] + \
-                  [f'{rng.choice(WORDS)} {rng.choice(WORDS)}' for _ in range(searches // 4)] + \
-                  [f'step{rng.randrange(lines)}' for _ in range(searches // 8)] + \
-                  [rng.choice(FILES) for _ in range(searches - searches // 2 - searches // 4 - searches // 8)]
+        # whole words, two words, a rare word, a file path, and a word still being typed (its first four letters:
+        # a prefix, the search's slow path)
+        eighth = searches // 8
+        queries = [rng.choice(WORDS) for _ in range(3 * eighth)] + \
+                  [f'{rng.choice(WORDS)} {rng.choice(WORDS)}' for _ in range(2 * eighth)] + \
+                  [f'step{rng.randrange(lines)}' for _ in range(eighth)] + \
+                  [rng.choice(WORDS)[:4] for _ in range(eighth)] + \
+                  [rng.choice(FILES) for _ in range(searches - 7 * eighth)]
         everyone = ids + live
         times = []
         for query in queries:
@@ -154,15 +159,19 @@ def live_latency(ctx: Context, *, sessions: int, rate: int, viewers: int, second
                              viewers, 1, rate, seconds)
             measured[search_on] = ms(percentile(got['chromium'] + got['light'], 0.99))
     off, on = measured[False], measured[True]
-    return [Row(f'search: live indexing at {sessions * rate:,} events/s', LIVE, on, off,
+    return [Row(f'search: {sessions} live sessions × {viewers} viewers × {rate} events/s, indexed as archived', LIVE,
+                on, off,
                 'within 10 % of without', 'chromium + light',
                 met=None if on is None or off is None else on <= 1.1 * off,
                 note='baseline column: the same dashboard with AOD_UI_SEARCH=false')]
 
 
 FULL = {'index': {'sessions': 10_000, 'lines': 1000, 'seconds': 8, 'searches': 400},
-        'live': {'sessions': 5, 'rate': 1000, 'viewers': 10, 'seconds': 8}}
-"""The target's size: 10,000 sessions / 10 million lines indexed, and 5,000 events a second live."""
+        'live': {'sessions': 5, 'rate': 50, 'viewers': 10, 'seconds': 8}}
+"""The target's size: 10,000 sessions / 10 million lines indexed, and 5,000 events a second handed to the index (in
+process: `indexing lag`). The live latency beside indexing is measured at the latency scenario's load: AoD sends a
+session at most 200 rows a second, so 5,000 events a second live would be 25 sessions, each with its viewers, which
+is the throughput scenario's question, not this one's."""
 SMOKE = {'index': {'sessions': 100, 'lines': 1000, 'seconds': 2, 'searches': 40},
          'live': {'sessions': 1, 'rate': 50, 'viewers': 2, 'seconds': 2}}
 

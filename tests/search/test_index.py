@@ -199,8 +199,35 @@ async def test_a_rare_word_weighs_more_than_a_common_one(upstream, indexed):
     await settle(index)
     conn = _connect(index.path)
     try:
-        common, rare = _weights(conn, parse_query('tick 117'))
+        common, rare = _weights(conn, parse_query('tick 117'), prefix=True)
         assert rare > common > 0
-        assert _weights(conn, parse_query('tick')) == [1.0]  # one phrase: its weight orders nothing
+        assert _weights(conn, parse_query('tick 117'), prefix=False) == [common, rare]  # no "1170" to widen to
+        assert _weights(conn, parse_query('tick'), prefix=True) == [1.0]  # one phrase: its weight orders nothing
     finally:
         conn.close()
+
+
+async def test_a_word_found_often_as_typed_is_not_widened_to_the_words_it_begins(index_path, folder):
+    from aod_ui.archive import encode
+    from aod_ui.search._reading import COUNT_LIMIT
+    index = SearchIndex(index_path, folder)
+    index.start()
+    try:
+        def output(n: int, text: str) -> str:
+            return encode(n, {'type': 'output', 'id': n, 'turn': 1, 'stream': 'stdout', 'data': text + '\n'})
+        # "parse" as a whole word in as many lines as are counted; "parser" newer, in fewer
+        index.written('common', 0, [output(n, f'parse step {n}') for n in range(1, COUNT_LIMIT + 1)])
+        index.written('common', COUNT_LIMIT, [output(COUNT_LIMIT + n, f'parser step {n}') for n in range(1, 6)])
+        # "lexe" is found whole in no line: it is taken as a prefix and finds "lexer"
+        index.written('rare', 0, [output(1, 'lexer one'), output(2, 'the lexer two'), output(3, 'lex three')])
+        await settle(index)
+        everyone = ['common', 'rare']
+        found = index.search('parse', everyone, limit=10)
+        assert found.total == COUNT_LIMIT and all(hit.text.startswith('parse step') for hit in found.hits)
+        widened = index.search('lexe', everyone)
+        assert sorted(hit.text for hit in widened.hits) == ['lexer one', 'the lexer two'] and widened.total == 2
+        # the last word only: earlier ones are always whole
+        assert index.search('parser st', everyone).total == 5
+        assert index.search('parse ste', everyone).total == COUNT_LIMIT
+    finally:
+        index.stop()
