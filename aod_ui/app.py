@@ -45,7 +45,8 @@ def build(settings: Settings) -> System:
     app.on_shutdown(leftovers.cancel)
     app.on_shutdown(system.shutdown)
     register_all(system)
-    mount_api(app, system)  # /api/v1, /api/docs, /api/openapi.json: tokens only, never cookies
+    # /api/v1, /api/docs, /api/openapi.json: tokens only, never cookies; past the gate straight to the API
+    mount_api(app, system, gate=lambda api: Gate(api, settings=settings))
     if settings.auth == 'oidc':
         from .auth.oidc import register_oidc
         register_oidc(system)

@@ -9,8 +9,13 @@ the rules, the audit trail and the sentences are the pages' own. See docs/api.md
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Match, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
 from ..system import System
@@ -20,7 +25,7 @@ from ._events import router as events_router
 from ._models import ErrorBody
 from ._sessions import router as sessions_router
 
-__all__ = ['build_api', 'mount_api']
+__all__ = ['ApiFirst', 'build_api', 'mount_api']
 
 DESCRIPTION = '''Start, follow and manage AoD sessions from scripts and CI, through the dashboard: with its people,
 rights, audit trail and limits, and one upstream stream per session however many follow it.
@@ -45,8 +50,48 @@ def build_api(system: System) -> FastAPI:
     return api
 
 
-def mount_api(app: FastAPI, system: System) -> FastAPI:
-    """Mount the API at `/api` on `app` (NiceGUI's); returns the API application."""
+def mount_api(app: FastAPI, system: System, *, gate: Callable[[ASGIApp], ASGIApp] | None = None) -> FastAPI:
+    """Mount the API at `/api` on `app` (NiceGUI's); returns the API application.
+
+    With `gate` (the middleware every request must pass), API requests go straight from `gate` to the API instead
+    of through NiceGUI's middleware (see `ApiFirst`)."""
     api = build_api(system)
     app.mount('/api', api)
+    if gate is not None:
+        mount = next(route for route in app.routes if isinstance(route, Mount) and route.path == '/api')
+        build_stack = app.build_middleware_stack
+        app.build_middleware_stack = lambda: ApiFirst(build_stack(), gate(GZipMiddleware(_Mounted(mount))))
     return api
+
+
+class ApiFirst:
+    """The outermost ASGI layer: `/api` requests to `api`, everything else to the pages' app (`pages`).
+
+    NiceGUI puts three `BaseHTTPMiddleware` layers before any route (a prefix redirect, cache headers, the request
+    for its per-browser storage), and its session-cookie middleware. Each such layer copies every chunk of a streamed
+    response through a memory stream and a task of its own: for a hundred API clients following one session that is
+    hundreds of hops per read from AoD, paid before the last client gets its events. The API needs none of them (it
+    never reads cookies or NiceGUI's storage), so its requests skip them and pass only the gate and compression."""
+
+    def __init__(self, pages: ASGIApp, api: ASGIApp) -> None:
+        self.pages = pages
+        self.api = api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope['type'] == 'http' and scope.get('path', '').startswith('/api/'):
+            await self.api(scope, receive, send)
+        else:
+            await self.pages(scope, receive, send)
+
+
+class _Mounted:
+    """The API as its mount reaches it (the same scope the router would give it)."""
+
+    def __init__(self, mount: Mount) -> None:
+        self.mount = mount
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match, child = self.mount.matches(scope)
+        assert match is Match.FULL  # every path under '/api/'
+        scope.update(child)
+        await self.mount.handle(scope, receive, send)

@@ -112,24 +112,27 @@ class Follower:
         cursor = cursor_of(event)
         return cursor is not None and cursor > self.after
 
-    def send(self, event: dict[str, Any]) -> str:
-        """The frame of an event this client is sent, noting how far it got."""
+    def send(self, event: dict[str, Any], text: str | None = None) -> str:
+        """The frame of an event this client is sent (`text`, if made already), noting how far it got."""
         cursor = cursor_of(event)
         if cursor is not None:
             self.after = cursor
         self.started = self.started or event.get('type') == 'start'
-        return frame(event)
+        return frame(event) if text is None else text
 
-    def take(self, events: Sequence[dict[str, Any]]) -> tuple[list[str], bool]:
+    def take(self, batch: Batch) -> tuple[list[str], bool]:
         """The frames of a live batch this client is sent, and whether it ended the stream (a terminal event, sent
-        last)."""
+        last). Each event's frame is made once for every follower of the hub."""
+        frames = batch.shared.get('sse')
+        if frames is None:
+            frames = batch.shared['sse'] = [frame(event) for event in batch.events]
         out = []
-        for event in events:
+        for event, text in zip(batch.events, frames, strict=True):
             if event.get('type') in TERMINAL_TYPES:
-                out.append(frame(event))
+                out.append(text)
                 return out, True
             if self.wanted(event):
-                out.append(self.send(event))
+                out.append(self.send(event, text))
         return out, False
 
     def resumes_within(self, held: list[dict[str, Any]]) -> bool:
@@ -230,7 +233,7 @@ class Follower:
                 if item is None:
                     yield ': heartbeat\n\n'
                 elif isinstance(item, Batch):
-                    frames, ended = self.take(item.events)
+                    frames, ended = self.take(item)
                     if frames:
                         yield ''.join(frames)
                     if ended:

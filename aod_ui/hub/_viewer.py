@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..transcript import Change
@@ -30,6 +30,9 @@ class Batch:
 
     events: list[dict[str, Any]]
     changes: list[Change]
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What one kind of viewer made of this batch, made once for all viewers of that kind (the API's event frames):
+    every viewer gets the same batch."""
 
 
 class Viewer:

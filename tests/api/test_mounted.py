@@ -3,6 +3,7 @@ schema, and a browser's cookies worth nothing there, even where the pages need n
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from aod_ui.services._api_tokens import TOKEN_PREFIX, digest
 from storage import ApiToken, open_store
 
-from ..helpers import DASHBOARD_TOKEN
+from ..helpers import BUG_FIX, DASHBOARD_TOKEN
 from .conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,3 +69,28 @@ def test_the_api_is_mounted_beside_the_pages(dashboard):
         assert answer.status_code == 200 and answer.json()['username'] == 'local'
         assert browser.get('/api/v1/me', params={'t': SECRET}).status_code == 400
     assert SECRET not in log.read_text()
+
+
+def test_the_api_passes_the_gate_and_nothing_else_of_the_pages(dashboard, simulator):
+    """API requests go from the gate straight to the API (not through NiceGUI's middleware): the gate's refusals
+    and headers still hold, answers are still compressed, and an event stream arrives whole."""
+    url, _ = dashboard
+    bearer = {'Authorization': f'Bearer {SECRET}'}
+    with httpx.Client(base_url=url, timeout=20) as client:
+        answer = client.get('/api/v1/me', headers=bearer)
+        assert answer.headers['x-frame-options'] == 'DENY' and answer.headers['x-content-type-options'] == 'nosniff'
+        assert 'set-cookie' not in answer.headers  # NiceGUI's session cookie is the pages' alone
+        refused = client.get('/api/v1/me', headers={**bearer, 'Host': 'rebound.example'})
+        assert refused.status_code == 403 and 'localhost' in refused.text  # DNS rebinding: the gate answers
+        schema = client.get('/api/openapi.json', headers={'Accept-Encoding': 'gzip'})
+        assert schema.headers['content-encoding'] == 'gzip' and schema.json()['info']['title'] == 'AoD Dashboard API'
+        assert client.get('/api/v1/nothing-here', headers=bearer).json()['error']['code'] == 'no_such_endpoint'
+    with httpx.Client(base_url=simulator.url, headers={'Authorization': f'Bearer {DASHBOARD_TOKEN}'}) as aod:
+        session_id = aod.post('/sessions', json={'agent_id': BUG_FIX, 'prompt': 'scenario: success'}).json()['id']
+    with httpx.Client(base_url=url, timeout=60) as client, \
+            client.stream('GET', f'/api/v1/sessions/{session_id}/events', headers=bearer) as stream:
+        assert stream.headers['content-type'].startswith('text/event-stream')
+        events = [json.loads(line[6:]) for line in stream.iter_lines() if line.startswith('data: ')]
+    assert events[0]['type'] == 'start' and events[-1]['type'] == 'exit'
+    ids = [e['id'] for e in events if e['type'] == 'output']
+    assert ids and ids == sorted(set(ids))  # each once, in order
