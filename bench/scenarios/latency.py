@@ -68,12 +68,14 @@ def _one(ctx: Context, side: str, view: str, churn: bool, sessions: int, viewers
     return result
 
 
+FULL = {'sessions': 5, 'viewers': 10, 'chromium': 2, 'rate': 50, 'seconds': 8}
+QUICK = {'sessions': 1, 'viewers': 3, 'chromium': 1, 'rate': 20, 'seconds': 3}
+
+
 def run(ctx: Context) -> list[Row]:
-    sessions = ctx.options.get('sessions', 1 if ctx.quick else 5)
-    viewers = ctx.options.get('viewers', 3 if ctx.quick else 10)
-    chromium = ctx.options.get('chromium', 1 if ctx.quick else 2)
-    rate = ctx.options.get('rate', 20 if ctx.quick else 50)
-    seconds = ctx.options.get('seconds', 3 if ctx.quick else 8)
+    size = {**(QUICK if ctx.quick else FULL), **ctx.options}
+    sessions, viewers, chromium, rate, seconds = (size[key] for key in ('sessions', 'viewers', 'chromium', 'rate',
+                                                                        'seconds'))
     rows = []
     # the quick run checks each view and each mode once: stream-json steady, plain text with viewers coming and going
     combos = [('stream-json', False), ('plain text', True)] if ctx.quick else \

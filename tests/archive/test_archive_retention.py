@@ -4,13 +4,22 @@ account stays readable from the archive until then."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
-from aod_ui.services import RetentionPolicy
+import pytest
+from nicegui import core
 
-from .world import ALICE, World, archived
+from aod_ui.services import RetentionPolicy
+from aod_ui.simulator import SimulatorConfig, SimulatorServer
+from aod_ui.upstream import Upstream
+
+from ..helpers import DASHBOARD_TOKEN
+from .world import ALICE, World, archived, world_on
 
 DAY = 86400
 
@@ -96,7 +105,28 @@ async def test_copies_age_by_the_retention_clock_at_the_plan_and_at_the_re_check
     assert copy not in world.archive
 
 
-async def test_a_session_the_policy_deletes_in_aod_stays_readable_from_the_archive_until_its_copy_expires(world):
+@pytest.fixture
+def own_simulator() -> Iterator[SimulatorServer]:
+    """A simulator holding only this test's sessions: an age policy run on the shared one would delete every other
+    test's sessions too."""
+    server = SimulatorServer(SimulatorConfig(port=0, tokens=(DASHBOARD_TOKEN,), time_scale=0.02, seed=5,
+                                             heartbeat=1.0)).start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+@pytest.fixture
+async def lone_world(own_simulator: SimulatorServer, tmp_path) -> AsyncIterator[World]:
+    core.loop = asyncio.get_running_loop()
+    async with contextlib.AsyncExitStack() as stack:
+        client = Upstream(own_simulator.url, DASHBOARD_TOKEN, timeout=10)
+        stack.push_async_callback(client.aclose)
+        yield await stack.enter_async_context(world_on(client, tmp_path / 'data'))
+
+
+async def test_a_session_the_policy_deletes_in_aod_stays_readable_from_the_archive_until_its_copy_expires(
+        lone_world):
+    world = lone_world
     session_id = await archived(world, ALICE, 'scenario: success\nold work', 'team')
     month = world.retention_with(policy=RetentionPolicy(days=1, archive_days=2),
                                  clock=lambda: datetime.now(UTC) + timedelta(days=3))
