@@ -4,7 +4,8 @@ through the real indexer and measures every figure; and the full run is the targ
 from __future__ import annotations
 
 from bench import api_followers
-from bench.scenarios import latency, search as scenario
+from bench.scenarios import latency
+from bench.scenarios import search as scenario
 
 
 def test_the_search_scenario_measures_every_figure_at_a_tiny_size():
