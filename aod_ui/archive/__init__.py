@@ -9,6 +9,7 @@ forgets. Domain code (no NiceGUI `ui`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ._archive import Archive, ArchiveListener, ArchiveUsage
@@ -25,6 +26,8 @@ class EventLog(Protocol):
     """What a hub needs from its session's archive: `SessionLog` satisfies it."""
 
     async def load(self, hold: int) -> Seed: ...
+
+    async def earlier(self, count: int) -> Sequence[Line]: ...
 
     def append(self, cursor: int | None, payload: dict[str, Any]) -> None: ...
 

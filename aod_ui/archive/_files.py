@@ -24,14 +24,14 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from storage._files import FILE_MODE, replace_file
 
-__all__ = ['Line', 'Scan', 'SessionFiles', 'encode', 'parse_head', 'valid_id']
+__all__ = ['Line', 'Lines', 'Scan', 'SessionFiles', 'encode', 'parse_head', 'valid_id']
 
 TERMINAL = frozenset({'exit', 'error', 'terminated', 'stale'})
 _ID = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,127}')
@@ -45,11 +45,15 @@ def valid_id(session_id: str) -> bool:
     return bool(_ID.fullmatch(session_id)) and '..' not in session_id
 
 
+def kind_of(payload: dict[str, Any]) -> str:
+    """An event's type as its archive line records it."""
+    kind = str(payload.get('type') or '')
+    return kind if _TYPE.fullmatch(kind) else '?'
+
+
 def encode(cursor: int | None, payload: dict[str, Any]) -> str:
     """One archive line, with its newline."""
-    kind = str(payload.get('type') or '')
-    if not _TYPE.fullmatch(kind):
-        kind = '?'
+    kind = kind_of(payload)
     body = json.dumps(payload, ensure_ascii=False, separators=(',', ':'))
     return f'{{"c":{"null" if cursor is None else int(cursor)},"t":"{kind}","e":{body}}}\n'
 
@@ -69,16 +73,46 @@ def parse_head(text: str) -> Line:
     return Line(None if raw == 'null' else int(raw), text[comma + 6:end], text)
 
 
+def _split(text: str) -> list[str]:
+    """The lines of `text`, at its newlines only: an event's text may hold other line separators (U+2028, U+0085),
+    which JSON leaves as they are and `str.splitlines` would split at."""
+    lines = text.split('\n')
+    if lines[-1] == '':
+        lines.pop()
+    return lines
+
+
 def event_of(line: Line) -> dict[str, Any]:
     payload: dict[str, Any] = json.loads(line.text)['e']
     return payload
+
+
+class Lines(Sequence[Line]):
+    """Archive lines kept as text and parsed (`parse_head`) only when one is looked at: a long finished session
+    is loaded by its tail without parsing the head of every line before it."""
+
+    __slots__ = ('_texts',)
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = texts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            return Lines(self._texts[index])
+        return parse_head(self._texts[index])
+
+    def __iter__(self) -> Iterator[Line]:
+        return map(parse_head, self._texts)
 
 
 @dataclass
 class Scan:
     """What loading found: every line (unparsed) and what resuming needs."""
 
-    lines: list[Line] = field(default_factory=list)
+    lines: Sequence[Line] = field(default_factory=list)
     cursor: int | None = None
     rows: int = 0
     """Lines that are AoD log rows (`stage`, `output`: they carry a cursor and are not terminal)."""
@@ -86,22 +120,53 @@ class Scan:
     turns_started: set[int] = field(default_factory=set)
     endings: set[tuple[str, int]] = field(default_factory=set)
     last_type: str = ''
+    count: int = 0
+    """Lines counted."""
+    turns_at: list[int] = field(default_factory=list)
+    """Where the turn headers (`turn_start`) are among the lines (indices)."""
 
     def add(self, line: Line) -> None:
-        self.lines.append(line)
-        self.last_type = line.type
-        if line.type == 'start':
+        self.lines.append(line)  # type: ignore[attr-defined]
+        self.note(line.cursor, line.type, lambda: event_of(line))
+
+    def note(self, cursor: int | None, kind: str, event: Callable[[], dict[str, Any]]) -> None:
+        """Count one line (`event` gives its event, parsed only when needed) without keeping it."""
+        self.last_type = kind
+        self.count += 1
+        if kind == 'start':
             self.seen_start = True
-        elif line.type == 'turn_start':
+        elif kind == 'turn_start':
+            self.turns_at.append(self.count - 1)
             with contextlib.suppress(KeyError, TypeError, ValueError):
-                self.turns_started.add(int(event_of(line)['turn']))
-        elif line.cursor is not None:
-            if line.type in TERMINAL:
-                self.endings.add((line.type, line.cursor))
+                self.turns_started.add(int(event()['turn']))
+        elif cursor is not None:
+            if kind in TERMINAL:
+                self.endings.add((kind, cursor))
             else:
                 self.rows += 1
-            if self.cursor is None or line.cursor > self.cursor:
-                self.cursor = line.cursor
+            if self.cursor is None or cursor > self.cursor:
+                self.cursor = cursor
+
+    def summary(self) -> dict[str, Any]:
+        """What resuming needs, for the archive's index: a finished session is then loaded by its tail alone."""
+        return {'cursor': self.cursor, 'rows': self.rows, 'seen_start': self.seen_start,
+                'turns': sorted(self.turns_started), 'endings': sorted([kind, cursor] for kind, cursor in self.endings),
+                'last_type': self.last_type, 'count': self.count, 'turns_at': self.turns_at}
+
+    @classmethod
+    def of(cls, lines: Sequence[Line], summary: Any) -> Scan | None:
+        """`lines` with what `summary()` recorded of them; None when the record is not one."""
+        try:
+            cursor = summary['cursor']
+            scan = cls(lines, None if cursor is None else int(cursor), int(summary['rows']),
+                       bool(summary['seen_start']), {int(turn) for turn in summary['turns']},
+                       {(str(kind), int(at)) for kind, at in summary['endings']}, str(summary['last_type']),
+                       int(summary['count']), [int(at) for at in summary['turns_at']])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if scan.count != len(lines) or any(not 0 <= at < len(lines) for at in scan.turns_at):
+            return None
+        return scan
 
 
 class SessionFiles:
@@ -142,6 +207,25 @@ class SessionFiles:
         self.size = whole if tail else 0
         return scan
 
+    def finished(self, count: int, summary: Any) -> Scan | None:
+        """A finished session's lines, all packed, with what was recorded of them when it was packed, without
+        parsing them; None (read them with `scan`) unless the packed file holds exactly `count` lines and nothing
+        was appended since."""
+        if self.log.exists():
+            return None
+        texts = self._packed_lines()
+        if len(texts) != count:
+            return None
+        return Scan.of(Lines(texts), summary)
+
+    def texts(self) -> Lines:
+        """Every whole line, packed then appended, parsed only when looked at (nothing is repaired)."""
+        packed = self._packed_lines()
+        tail, _ = self._log_lines()
+        if packed and tail and len(tail) <= len(packed) and packed[-len(tail):] == tail:
+            tail = []
+        return Lines(packed + tail)
+
     def events(self) -> Iterator[dict[str, Any]]:
         """Every archived event, in order."""
         for line in self.scan(repair=False).lines:
@@ -170,9 +254,8 @@ class SessionFiles:
     def _packed_lines(self) -> list[str]:
         if not self.packed.exists():
             return []
-        try:
-            with gzip.open(self.packed, 'rt', encoding='utf-8') as file:
-                return file.read().splitlines()
+        try:  # in one piece: a long session decompresses and splits several times faster than through a text stream
+            return _split(gzip.decompress(self.packed.read_bytes()).decode('utf-8'))
         except (EOFError, gzip.BadGzipFile, zlib.error, UnicodeDecodeError) as error:
             raise ValueError(f'{self.packed.name} is damaged ({error})') from None
 
@@ -182,7 +265,7 @@ class SessionFiles:
             return [], 0
         data = self.log.read_bytes()
         whole = data.rfind(b'\n') + 1
-        lines = data[:whole].decode('utf-8').splitlines()
+        lines = _split(data[:whole].decode('utf-8'))
         good: list[str] = []
         size = 0
         for text in lines:

@@ -15,6 +15,7 @@ import contextlib
 import errno
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from nicegui import background_tasks
 
 from storage import run_io
 
-from ._files import TERMINAL, Line, Scan, SessionFiles, encode, event_of
+from ._files import Line, Scan, SessionFiles, encode, event_of, kind_of
 
 if TYPE_CHECKING:
     from ._archive import Archive
@@ -49,14 +50,16 @@ class Seed:
     """The session had ended when it was archived: nothing to ask AoD for (unless a follow-up comes)."""
     deleted_upstream: bool = False
     last_type: str = ''
-    earlier: list[Line] = field(default_factory=list)
+    earlier: Sequence[Line] = field(default_factory=list)
     """The archived lines before the tail the hub holds (when it holds less than all), for what must be learnt from
-    the whole session (what the agent changed); parse them with `event_of`, off the event loop."""
+    the whole session (what the agent changed); parse them with `event_of`, off the event loop. Read again later
+    with `SessionLog.earlier(len(earlier))`."""
 
 
 def choose(scan: Scan, hold: int) -> tuple[list[Line], int]:
     """The lines a hub holding about `hold` events starts with: the session's start and provisioning stages, the
-    latest turn header before the tail, and the tail from a line boundary. Returns them and how many were left out."""
+    latest turn header before the tail, and the tail from a line boundary. Returns them and how many were left out.
+    Looks at the lines the choice needs only (`scan.lines` may parse each as it is looked at)."""
     lines = scan.lines
     if len(lines) <= hold:
         return list(lines), 0
@@ -66,16 +69,12 @@ def choose(scan: Scan, hold: int) -> tuple[list[Line], int]:
         if before.type != 'output' or str(event_of(before).get('data', '')).endswith('\n'):
             first = index
             break
-    head: list[Line] = []
-    turn_header: Line | None = None
-    for line in lines[:first]:
-        if line.type == 'turn_start':
-            turn_header = line
-        elif turn_header is None and line.type in {'start', 'stage'}:
-            head.append(line)
-    if turn_header is not None:
-        head.append(turn_header)
-    chosen = head + lines[first:]
+    turns = [at for at in scan.turns_at if at < first]
+    # the start and stages before the first turn header, and the latest turn header before the tail
+    head = [line for line in lines[:turns[0] if turns else first] if line.type in {'start', 'stage'}]
+    if turns:
+        head.append(lines[turns[-1]])
+    chosen = head + list(lines[first:])
     return chosen, len(lines) - len(chosen)
 
 
@@ -89,8 +88,8 @@ class SessionLog:
         self.files = SessionFiles(archive.folder, session_id, write=lambda fd, data: archive.write_hook(fd, data))
         self.broken: str | None = None
         self.total = 0
-        self.rows = 0
-        self.cursor: int | None = None
+        self.seen = Scan()
+        """What resuming needs of every line archived (kept in the index when the session ends), no lines."""
         self._pending: list[str] = []
         self._task: asyncio.Task | None = None
         self._idle = asyncio.Event()
@@ -99,10 +98,24 @@ class SessionLog:
         self._loaded = False
         self._reopened = False
 
+    @property
+    def rows(self) -> int:
+        return self.seen.rows
+
+    @property
+    def cursor(self) -> int | None:
+        return self.seen.cursor
+
     async def load(self, hold: int) -> Seed:
-        """Read what is archived (in a worker thread) and choose what the hub holds of it."""
+        """Read what is archived (in a worker thread) and choose what the hub holds of it. A session archived
+        whole is read by its tail: what resuming needs of the lines before it was recorded when it ended."""
+        recorded = self.archive.meta(self.session_id) or {}
+
         def read() -> tuple[Scan, list[dict[str, Any]], int]:
-            scan = self.files.scan()
+            scan = None
+            if recorded.get('complete') and 'seen' in recorded:
+                scan = self.files.finished(recorded.get('events', -1), recorded['seen'])
+            scan = scan or self.files.scan()
             lines, skipped = choose(scan, hold)
             return scan, [event_of(line) for line in lines], skipped
         try:
@@ -114,7 +127,10 @@ class SessionLog:
                        'shown from AoD without archiving it.')
             scan, events, skipped, earlier = Scan(), [], 0, []
         self._loaded = True
-        self.total, self.rows, self.cursor = len(scan.lines), scan.rows, scan.cursor
+        self.total = len(scan.lines)
+        self.seen = Scan(cursor=scan.cursor, rows=scan.rows, seen_start=scan.seen_start,
+                         turns_started=set(scan.turns_started), endings=set(scan.endings), last_type=scan.last_type,
+                         count=len(scan.lines), turns_at=list(scan.turns_at))
         meta = self.archive.meta(self.session_id)
         # complete when the last compaction followed the session to its end and nothing was appended since
         complete = bool(meta and meta.get('complete')) and meta.get('events') == len(scan.lines)  # type: ignore[union-attr]
@@ -129,10 +145,7 @@ class SessionLog:
             return
         self._pending.append(encode(cursor, payload))
         self.total += 1
-        if cursor is not None:
-            self.cursor = cursor if self.cursor is None else max(self.cursor, cursor)
-            if payload.get('type') not in TERMINAL:
-                self.rows += 1
+        self.seen.note(cursor, kind_of(payload), lambda: payload)
         if not self._reopened:
             self._reopened = True  # the archive is open again: on disk too, before its first new line
             self.archive.note_active(self.session_id)
@@ -186,7 +199,7 @@ class SessionLog:
         if self.broken is not None or not self._loaded:
             return
         meta = {**(self.archive.meta(self.session_id) or {}), 'complete': True, 'events': self.total,
-                'rows': self.rows, 'cursor': self.cursor, 'finished_at': time.time()}
+                'rows': self.rows, 'cursor': self.cursor, 'seen': self.seen.summary(), 'finished_at': time.time()}
         if info:
             meta['info'] = {**meta.get('info', {}), **info}
 
@@ -201,6 +214,12 @@ class SessionLog:
             return
         self._reopened = False
         self.archive.note_complete(self.session_id, {**meta, 'bytes': size})
+
+    async def earlier(self, count: int) -> Sequence[Line]:
+        """The first `count` archived lines again (a hub's `Seed.earlier`, read when it is needed)."""
+        def read() -> Sequence[Line]:
+            return self.files.texts()[:count]
+        return await run_io(read)
 
     def info(self) -> dict[str, Any]:
         """What the archive keeps about the session beside its events (AoD's last word, prompts, what changed)."""

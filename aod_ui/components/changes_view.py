@@ -147,6 +147,7 @@ class ChangesView:
                 self.links = ui.row().classes('items-center gap-1')
             self.empty = ui.label('Edits the agent makes to files (and the diffs it prints) appear here, by file.') \
                 .classes('text-sm opacity-70')
+            self.earlier = ui.label().classes('text-sm opacity-70').mark('changes-earlier')
             self.files = ui.column().classes('w-full gap-2')
         self.refresh()
 
@@ -160,7 +161,12 @@ class ChangesView:
         self.links.clear()
         with self.links:
             link_chips(summary)
-        self.empty.set_visibility(not changes.files)
+        self.empty.set_visibility(not changes.files and changes.earlier is None)
+        self.earlier.text = ('' if changes.earlier is None else
+                             "The session's earlier changes could not be read from the archive; the counts above "
+                             'are as it recorded them.' if changes.unreadable else
+                             "Reading the session's earlier changes from the archive…")
+        self.earlier.set_visibility(changes.earlier is not None)
         shown = [view.file for view in self._files.values()]
         if any(a is not b for a, b in zip(shown, changes.files.values(), strict=False)):
             self.files.clear()  # the session's earlier changes came in from its archive: they go first

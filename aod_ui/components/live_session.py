@@ -123,3 +123,4 @@ class LiveSession:
 
     def on_state(self, state: HubState) -> None:
         self.header.show_hub(state)
+        self.panel.show_changes()

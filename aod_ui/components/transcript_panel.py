@@ -61,6 +61,7 @@ class TranscriptPanel:
                 self.changes = ChangesView(hub.transcript.changes, on_show=self.reveal)
         self._label_changes()
         self.tabs.on_value_change(lambda e: self.raw.set_active(e.value == raw_tab.props['name']))
+        self.tabs.on_value_change(lambda e: hub.learn_changes() if e.value == changes_tab.props['name'] else None)
 
     def raw_shown(self) -> bool:
         return self.tabs.value == self.raw_tab.props['name']
@@ -68,11 +69,15 @@ class TranscriptPanel:
     def apply(self, changes: list[Change]) -> None:
         self.transcript.apply(changes)
         self.raw.grow()
+        self.show_changes()
+
+    def show_changes(self) -> None:
+        """Redraw what changed where it changed (also when the session's earlier changes came from its archive)."""
         self.changes.refresh()
         self._label_changes()
 
     def _label_changes(self) -> None:
-        files = len(self.changes.changes.files)
+        files = self.changes.changes.file_count
         label = f'Changes ({files})' if files else 'Changes'
         if self.changes_tab.props.get('label') != label:
             self.changes_tab.props['label'] = label

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from storage import run_io
 
 from ..archive import EventLog, Line, Seed, event_of, snapshot
-from ..transcript import ChangeSet, changes_of
+from ..transcript import ChangeSet, ChangeSummary, changes_of
 from . import _hub  # HubState, at run time (the hub module imports this one)
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class Archiving:
         state_changed: Any
         _spawn: Any
         _earlier_changes: asyncio.Task | None
+        _earlier_lines: int
         archived_complete: bool
         settled: asyncio.Event
         cursor: int | None
@@ -67,6 +69,7 @@ class Archiving:
         self.following = True
         if active:
             self._expect_active = True
+            self.learn_changes()  # what it changes next is added to all it changed before
             if self.running and self.settled.is_set():
                 self.wake()
         if not self.running:
@@ -99,7 +102,13 @@ class Archiving:
         self._turns_started.update(seed.turns_started)
         self._endings.update(seed.endings)
         self.rows_read = seed.rows
-        if seed.earlier or (seed.complete and self._log is not None and 'changes' not in self._log.info()):
+        recorded = ChangeSummary.from_dict(self._log.info().get('changes')) if self._log is not None else None
+        if seed.earlier and seed.complete and recorded is not None and not self._expect_active:
+            # the archive recorded what the whole session changed: its earlier changes are read when someone
+            # asks for them (`learn_changes`), so opening a long session reads only its tail
+            self._earlier_lines = len(seed.earlier)
+            self.transcript.changes.expect_earlier(recorded)
+        elif seed.earlier or (seed.complete and recorded is None):
             self._earlier_changes = self._spawn(self._learn_earlier_changes(seed.earlier),
                                                 f'changes of session {self.session_id}')
         if seed.deleted_upstream or (seed.complete and not self._expect_active):  # (a follow-up reopens it)
@@ -111,18 +120,30 @@ class Archiving:
             self._set_state(_hub.HubState('gone', "AoD no longer has this session; shown from the dashboard's "
                                                   'archive.'))
 
-    async def _learn_earlier_changes(self, lines: list[Line]) -> None:
-        """What the agent changed before the tail the hub holds, read from the archive in a worker thread and put
-        before what the hub learnt since; the pages hear of it with a repeat of the hub's state. A session archived
-        whole before its archive recorded what changed gets it recorded now (the sessions list reads it there)."""
-        def scan() -> ChangeSet:
+    def learn_changes(self) -> None:
+        """Read what the agent changed before the tail the hub holds, if that is still to do (the Changes view
+        asks when it is shown; a session that runs again or settles needs it whole)."""
+        if self._earlier_lines and self._earlier_changes is None:
+            self._earlier_changes = self._spawn(self._learn_earlier_changes(None),
+                                                f'changes of session {self.session_id}')
+
+    async def _learn_earlier_changes(self, lines: Sequence[Line] | None) -> None:
+        """What the agent changed before the tail the hub holds (`lines`, or read again from the archive), read in
+        a worker thread and put before what the hub learnt since; the pages hear of it with a repeat of the hub's
+        state. A session archived whole before its archive recorded what changed gets it recorded now (the
+        sessions list reads it there)."""
+        def scan(lines: Sequence[Line]) -> ChangeSet:
             return changes_of(event_of(line) for line in lines)
-        if lines:
-            try:
-                earlier = await run_io(scan)
-            except ValueError as error:  # a damaged line: the changes of the tail are still shown
-                log.warning('the earlier changes of session %s could not be read: %s', self.session_id, error)
-                return
+        try:
+            if lines is None:
+                lines = await self._log.earlier(self._earlier_lines) if self._log is not None else []
+            earlier = await run_io(scan, lines) if lines else None
+        except (OSError, ValueError) as error:  # a damaged line: the changes of the tail are still shown
+            log.warning('the earlier changes of session %s could not be read: %s', self.session_id, error)
+            self.transcript.changes.earlier_unreadable()
+            self.state_changed.emit(self.state)
+            return
+        if earlier is not None:
             self.transcript.changes.merge_before(earlier)
             self.state_changed.emit(self.state)
         if self.archived_complete and self._log is not None and 'changes' not in self._log.info():
@@ -132,6 +153,7 @@ class Archiving:
         """After a terminal event: once AoD says the session no longer runs, the archive is complete."""
         if self._terminal not in {'error', 'terminated'} and await self._still_active():
             return
+        self.learn_changes()
         if self._earlier_changes is not None:
             with contextlib.suppress(Exception):  # (it logs its own failures)
                 await asyncio.shield(self._earlier_changes)  # so the archive records every change

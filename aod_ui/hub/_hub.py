@@ -59,6 +59,8 @@ class SessionHub(Archiving):
         self._hold = hold
         self._prepared: asyncio.Future[None] | None = None
         self._earlier_changes: asyncio.Task | None = None
+        self._earlier_lines = 0
+        """Archived lines before the tail this hub holds whose changes are still to be read (`learn_changes`)."""
         self.following = False
         """Read on while the session is active even when nobody watches (so the archive gets every event)."""
         self.rows_read = 0

@@ -64,7 +64,8 @@ def find_links(text: str) -> list[Link]:
 @dataclass(eq=False)
 class Edit:
     """One change to one file: its diff lines (`+`, `-`, ` `, or `@@` starting a hunk), where it came from, and
-    whether it failed. `entry` is the transcript entry it came from (the tool call, or the output block)."""
+    whether it failed. `entry` is the transcript entry it came from (the tool call, or the output block); None
+    when that entry is not in the transcript shown (an earlier change read from the archive)."""
 
     tool: str
     entry: int | None
@@ -171,10 +172,22 @@ class ChangeSet:
         self._plain: tuple[FileChanges, Edit] | None = None
         """The plain-output diff being read, while its lines keep coming."""
         self._plain_header = ''
+        self.earlier: ChangeSummary | None = None
+        """The whole session's summary as its archive recorded it, while the changes before the events held here
+        are not read yet (`merge_before` brings them); the summary is then that one."""
+        self.unreadable = False
+        """The earlier changes could not be read from the archive (only the tail's are shown in full)."""
 
     # --- reading ---------------------------------------------------------------------------------------------
 
+    @property
+    def file_count(self) -> int:
+        """Files the agent touched (what the Changes tab counts), the earlier ones included."""
+        return self.earlier.files if self.earlier is not None else len(self.files)
+
     def summary(self) -> ChangeSummary:
+        if self.earlier is not None:
+            return self.earlier
         files = [f for f in self.files.values() if f.applied]
         return ChangeSummary(len(files), sum(f.added for f in files), sum(f.removed for f in files),
                              tuple(self.links.values()))
@@ -244,10 +257,22 @@ class ChangeSet:
         self._plain = None
         self._plain_header = ''
 
+    def expect_earlier(self, whole: ChangeSummary) -> None:
+        """The changes before the events held here are known only as the whole session's summary, for now."""
+        self.earlier = whole
+        self.revision += 1
+
+    def earlier_unreadable(self) -> None:
+        self.unreadable = True
+        self.revision += 1
+
     def merge_before(self, earlier: ChangeSet) -> None:
-        """Put the changes of the session's earlier events (read from its archive) before these."""
+        """Put the changes of the session's earlier events (read from its archive) before these. Their transcript
+        entries are not held here: they are shown without a way to them."""
         files: dict[str, FileChanges] = {}
         for path, before in earlier.files.items():
+            for edit in before.edits:
+                edit.entry = None
             files[path] = FileChanges(path, list(before.edits), before.revision + 1)
         for path, after in self.files.items():
             file = files.setdefault(path, FileChanges(path))
@@ -256,6 +281,7 @@ class ChangeSet:
         self.files = files
         self.links = {**earlier.links, **self.links}
         self.revision += earlier.revision + 1
+        self.earlier = None
 
     # --- inside ----------------------------------------------------------------------------------------------
 

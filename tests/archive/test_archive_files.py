@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import errno
+import gzip
 import os
 
 import pytest
+from nicegui import core
 
 from aod_ui.archive import SessionFiles, encode
-from aod_ui.archive._files import parse_head
+from aod_ui.archive._files import event_of, parse_head
 from aod_ui.archive._log import choose
 
 
@@ -110,3 +114,93 @@ async def test_a_damaged_copy_is_reported_and_left_alone(tmp_path):
     with pytest.raises(StorageError, match='cannot be read'):
         await archive.events('session-5')
     assert files.packed.exists()
+
+
+def test_line_separators_inside_an_event_keep_it_on_its_line(tmp_path):
+    files = SessionFiles(tmp_path, 'session-6')
+    stored = events(3)
+    stored[4] = (stored[4][0], {**stored[4][1], 'data': 'a\u2028b\u2029c\x85d\x0be\x0cf\n'})  # JSON leaves them as is
+    files.append([encode(c, e) for c, e in stored], sync=True)
+    assert list(SessionFiles(tmp_path, 'session-6').events()) == [e for _, e in stored]  # appended
+    files.compact()
+    assert list(SessionFiles(tmp_path, 'session-6').events()) == [e for _, e in stored]  # packed
+
+
+def two_turns(count: int) -> list[tuple[int | None, dict]]:
+    first = events(count)
+    second = [(None, {'type': 'turn_start', 'id': count + 2, 'turn': 2})]
+    second += [(n, {'type': 'output', 'id': n, 'stream': 'stdout', 'data': f'turn two {n}\n', 'turn': 2})
+               for n in range(count + 3, 2 * count + 3)]
+    return first + second + [(2 * count + 3, {'type': 'exit', 'id': 2 * count + 3, 'code': 0})]
+
+
+def test_a_finished_session_is_chosen_from_its_tail_as_a_whole_read_chooses_it(tmp_path):
+    files = SessionFiles(tmp_path, 'session-7')
+    stored = two_turns(100)
+    files.append([encode(c, e) for c, e in stored], sync=True)
+    files.compact()
+    whole = files.scan()
+    recorded = whole.summary()
+    assert recorded['turns_at'] == [2, 104] and recorded['count'] == len(stored)
+    tail = files.finished(len(stored), recorded)
+    assert tail is not None
+    for hold in (40, 150, 500):
+        assert choose(tail, hold) == choose(whole, hold)
+    held = choose(tail, 40)[0]
+    assert [line.type for line in held[:3]] == ['start', 'stage', 'turn_start'] and held[3].type == 'output'
+    assert event_of(held[2])['turn'] == 2  # the latest turn header before the tail
+    assert (tail.cursor, tail.rows, tail.seen_start, tail.turns_started, tail.endings, tail.last_type) == \
+        (whole.cursor, whole.rows, whole.seen_start, whole.turns_started, whole.endings, whole.last_type)
+    assert files.finished(len(stored) - 1, recorded) is None  # not what was recorded: read it whole
+    assert files.finished(len(stored), {**recorded, 'turns_at': [len(stored)]}) is None
+    assert files.finished(len(stored), {'cursor': 3}) is None
+    files.append([encode(None, {'type': 'turn_start', 'id': 999, 'turn': 3})], sync=True)
+    assert files.finished(len(stored), recorded) is None  # appended since (a follow-up)
+
+
+def test_reading_a_finished_session_by_its_tail_parses_only_what_it_holds(tmp_path):
+    files = SessionFiles(tmp_path, 'session-8')
+    stored = two_turns(100)
+    texts = [encode(c, e) for c, e in stored]
+    recorded_from = SessionFiles(tmp_path, 'scratch')
+    recorded_from.append(texts, sync=True)
+    recorded = recorded_from.scan().summary()
+    texts[50] = 'not an archive line\n'  # far before the tail: never looked at
+    files.packed.write_bytes(gzip.compress(''.join(texts).encode()))
+    with pytest.raises(ValueError):
+        files.scan()
+    tail = files.finished(len(stored), recorded)
+    assert tail is not None
+    lines, skipped = choose(tail, 40)
+    assert skipped == len(stored) - len(lines) and lines[-1].type == 'exit'
+
+
+async def test_a_restarted_archive_loads_a_finished_session_as_a_whole_read_would(tmp_path):
+    from aod_ui.archive import Archive
+    core.loop = asyncio.get_running_loop()
+    stored = two_turns(300)
+    archive = Archive(tmp_path)
+    archive.open()
+    log = archive.log('session-9')
+    await log.load(40)
+    for cursor, payload in stored:
+        log.append(cursor, payload)
+    await log.finish({'changes': {'files': 0}})
+    assert archive.meta('session-9')['seen']['turns_at'] == [2, 304]
+    seeds = []
+    for recorded in (True, False):
+        again = Archive(tmp_path)
+        again.open()
+        if not recorded:  # as archives finished before what resuming needs was recorded
+            meta = again.meta('session-9')
+            del meta['seen']
+            SessionFiles(tmp_path, 'session-9').write_meta(meta)
+            again = Archive(tmp_path)
+            again.open()
+        seed = await again.log('session-9').load(40)
+        seeds.append((seed, list(seed.earlier)))
+    (tail, tail_earlier), (whole, whole_earlier) = seeds
+    assert tail == dataclasses.replace(whole, earlier=tail.earlier) and tail_earlier == whole_earlier
+    assert tail.complete and tail.skipped > 0 and tail.turns_started == {1, 2}
+    reread = await Archive(tmp_path).log('session-9').earlier(len(tail_earlier))
+    assert list(reread) == tail_earlier

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from nicegui import ElementFilter, ui
+from nicegui import ElementFilter, app, ui
 from nicegui.testing import User
 
 from ..helpers import CODEX, eventually
 from .support import label_texts, wait_for_text
+from .test_archive_pages import archived_session
 from .test_sessions import launch_via_page
 
 
@@ -31,3 +32,32 @@ async def test_a_plain_agents_diff_shows_as_changes_and_leads_back_to_its_output
     with user:
         assert tabs.value != tab.props['name']
         assert jump.visible  # the transcript holds still where the reader was taken
+
+
+async def test_a_long_archived_session_reads_its_earlier_changes_when_the_changes_tab_is_shown(user: User):
+    await user.open('/')
+    system = app.state.aod_system
+    session_id = await archived_session('scenario: success')
+    whole = system.hubs.get(session_id).transcript.changes.summary()
+    await system.hubs.stop_all()  # as after a restart: the next open starts from the archive
+    system.hubs._options['hold'] = 12  # the page holds the tail; the edits came before it
+    await user.open(f'/sessions/{session_id}')
+    await wait_for_text(user, 'Agent exited with code 0', timeout=20)
+    hub = system.hubs.get(session_id)
+    assert hub.dropped > 0 and hub._earlier_changes is None  # nothing read before the tail at the open
+    assert label_texts(user, 'change-counts') == ['3 files changed, +8 −1']  # as the archive recorded it
+    with user:
+        [tab] = user.find(marker='changes-tab').elements
+        assert tab.props['label'] == 'Changes (3)'
+        [earlier] = user.find(marker='changes-earlier').elements
+        assert earlier.visible and 'Reading' in earlier.text
+        tabs = next(iter(user.find(ui.tabs).elements))
+        tabs.set_value(tab)
+
+    def files_shown() -> int:
+        with user:
+            return len(list(ElementFilter(marker='changed-file')))
+    await eventually(lambda: files_shown() == 3, 10)
+    with user:
+        assert not earlier.visible and hub.transcript.changes.summary() == whole
+        assert not list(ElementFilter(marker='show-in-transcript'))  # edits before the tail: no way to their output
