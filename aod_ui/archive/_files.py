@@ -3,8 +3,9 @@
 Files, in the archive folder (all mode 0600):
 
     <id>.jsonl       events appended since the last compaction (while the session is active, or being read)
-    <id>.jsonl.gz    every earlier event, compressed (one gzip member per compaction)
-    <id>.meta.json   what the index needs without opening the events (replaced atomically)
+    <id>.jsonl.gz    every earlier event, compressed (gzip members of at most MEMBER_LINES lines each)
+    <id>.meta.json   what the index needs without opening the events (replaced atomically), with where each
+                     member of the `.gz` starts, so a finished session's tail is read without the rest
 
 One line per event: `{"c":<cursor or null>,"t":"<type>","e":<the event exactly as received>}`. The cursor and
 type come first in a fixed form, so a reader can skip to the tail of a long session, or collect the few events
@@ -18,6 +19,7 @@ between the two leaves a `.jsonl` whose lines already end the `.gz`, which loadi
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gzip
 import json
@@ -31,11 +33,13 @@ from typing import Any
 
 from storage._files import FILE_MODE, replace_file
 
-__all__ = ['Line', 'Lines', 'Scan', 'SessionFiles', 'encode', 'parse_head', 'valid_id']
+__all__ = ['Line', 'Lines', 'PackedLines', 'Scan', 'SessionFiles', 'encode', 'parse_head', 'valid_id']
 
 TERMINAL = frozenset({'exit', 'error', 'terminated', 'stale'})
 _ID = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,127}')
 _TYPE = re.compile(r'[A-Za-z0-9_.-]*')
+MEMBER_LINES = 1000
+"""Lines per gzip member: a hub holding the last few thousand events inflates a few members, not the session."""
 WriteHook = Callable[[int, bytes], int]
 """`os.write`, or a stand-in (tests make it raise `OSError(ENOSPC)`, as a full disk does)."""
 
@@ -82,6 +86,47 @@ def _split(text: str) -> list[str]:
     return lines
 
 
+def _table(members: Any) -> list[tuple[int, int]] | None:
+    """A recorded member table (`[[offset, lines], ...]`, offsets rising from 0), or None."""
+    try:
+        table = [(int(offset), int(lines)) for offset, lines in members]
+    except (TypeError, ValueError):
+        return None
+    offsets = [offset for offset, _ in table]
+    if (table and offsets[0] != 0) or offsets != sorted(set(offsets)) or any(lines < 0 for _, lines in table):
+        return None
+    return table
+
+
+def _ends(data: bytes, table: list[tuple[int, int]]) -> bool:
+    """Whether the last member `table` records is whole and ends `data` (nothing was packed after it)."""
+    if not table:
+        return not data
+    offset, count = table[-1]
+    try:
+        _inflate(data[offset:], count)
+    except ValueError:
+        return False
+    return True
+
+
+def _members_of(data: bytes) -> list[tuple[int, int]] | None:
+    """Where each gzip member of `data` starts and how many lines it holds (None when it is damaged)."""
+    table: list[tuple[int, int]] = []
+    offset = 0
+    try:
+        while offset < len(data):
+            inflater = zlib.decompressobj(31)
+            text = inflater.decompress(memoryview(data)[offset:])
+            if not inflater.eof:
+                return None
+            table.append((offset, text.count(b'\n')))
+            offset = len(data) - len(inflater.unused_data)
+    except zlib.error:
+        return None
+    return table
+
+
 def event_of(line: Line) -> dict[str, Any]:
     payload: dict[str, Any] = json.loads(line.text)['e']
     return payload
@@ -106,6 +151,81 @@ class Lines(Sequence[Line]):
 
     def __iter__(self) -> Iterator[Line]:
         return map(parse_head, self._texts)
+
+
+def _inflate(data: bytes, count: int) -> list[str]:
+    """The lines of one whole gzip member, which must hold exactly `count` of them."""
+    try:
+        inflater = zlib.decompressobj(31)
+        text = inflater.decompress(data)
+        whole = inflater.eof and not inflater.unused_data
+        lines = _split(text.decode('utf-8'))
+    except (zlib.error, UnicodeDecodeError) as error:
+        raise ValueError(f'a packed member is damaged ({error})') from None
+    if not whole or len(lines) != count:
+        raise ValueError('a packed member is not what the index recorded')
+    return lines
+
+
+class PackedLines(Sequence[Line]):
+    """The lines of a packed file whose members the index recorded (`[offset, lines]` each), inflated member by
+    member as lines are looked at: the tail of a long session costs its own members, not the whole file. Slices
+    are views. A member that is not what the index says raises `ValueError` when it is read."""
+
+    def __init__(self, data: bytes, members: list[tuple[int, int]], window: tuple[int, int] | None = None,
+                 cache: dict[int, list[str]] | None = None) -> None:
+        self._data = data
+        self._members = members
+        self._starts: list[int] = []
+        total = 0
+        for _, count in members:
+            self._starts.append(total)
+            total += count
+        self._start, self._stop = window if window is not None else (0, total)
+        self._cache = {} if cache is None else cache
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                raise ValueError('packed lines are sliced in order')
+            return PackedLines(self._data, self._members, (self._start + start, self._start + max(start, stop)),
+                               self._cache)
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        at = self._start + index
+        member = bisect.bisect_right(self._starts, at) - 1
+        return parse_head(self._texts(member)[at - self._starts[member]])
+
+    def __iter__(self) -> Iterator[Line]:
+        if self._start >= self._stop:
+            return
+        for member in range(bisect.bisect_right(self._starts, self._start) - 1, len(self._members)):
+            first = self._starts[member]
+            if first >= self._stop:
+                return
+            texts = self._cache.get(member) or self._inflate(member)  # not kept: a whole read stays small
+            for text in texts[max(0, self._start - first):self._stop - first]:
+                yield parse_head(text)
+
+    def _texts(self, member: int) -> list[str]:
+        texts = self._cache.get(member)
+        if texts is None:
+            texts = self._inflate(member)
+            if len(self._cache) >= 4:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[member] = texts
+        return texts
+
+    def _inflate(self, member: int) -> list[str]:
+        offset, count = self._members[member]
+        end = self._members[member + 1][0] if member + 1 < len(self._members) else len(self._data)
+        return _inflate(self._data[offset:end], count)
 
 
 @dataclass
@@ -207,16 +327,17 @@ class SessionFiles:
         self.size = whole if tail else 0
         return scan
 
-    def finished(self, count: int, summary: Any) -> Scan | None:
-        """A finished session's lines, all packed, with what was recorded of them when it was packed, without
-        parsing them; None (read them with `scan`) unless the packed file holds exactly `count` lines and nothing
-        was appended since."""
-        if self.log.exists():
+    def finished(self, count: int, summary: Any, members: Any) -> Scan | None:
+        """A finished session's lines, all packed, with what was recorded of them when it was packed, read member
+        by member as they are looked at; None (read them with `scan`) unless the recorded members hold exactly
+        `count` lines and nothing was appended since."""
+        table = _table(members)
+        if table is None or self.log.exists() or sum(lines for _, lines in table) != count:
             return None
-        texts = self._packed_lines()
-        if len(texts) != count:
+        data = self.packed.read_bytes()
+        if table and table[-1][0] >= len(data):
             return None
-        return Scan.of(Lines(texts), summary)
+        return Scan.of(PackedLines(data, table), summary)
 
     def texts(self) -> Lines:
         """Every whole line, packed then appended, parsed only when looked at (nothing is repaired)."""
@@ -312,18 +433,32 @@ class SessionFiles:
                 os.close(self._fd)
             self._fd = None
 
-    def compact(self) -> int:
-        """Move the appended lines into the gzip file (as one more member); returns the packed size."""
+    def compact(self, members: Any = None) -> tuple[int, list[list[int]] | None]:
+        """Move the appended lines into the gzip file (as members of at most MEMBER_LINES lines); returns the packed
+        size and where each member starts (`[offset, lines]`), from `members` (what was recorded of the file
+        before) or read from the file; None when the file's members cannot be told."""
         self.close()
         tail, _ = self._log_lines()
+        old = self.packed.read_bytes() if self.packed.exists() else b''
+        table = _table(members)
+        if table is None or not _ends(old, table):  # (a crash between a compaction and its record)
+            table = _members_of(old)
         if tail:
-            old = self.packed.read_bytes() if self.packed.exists() else b''
-            member = gzip.compress(('\n'.join(tail) + '\n').encode('utf-8'), compresslevel=6, mtime=0)
-            replace_file(self.packed, old + member)
+            parts = [old]
+            size = len(old)
+            for first in range(0, len(tail), MEMBER_LINES):
+                chunk = tail[first:first + MEMBER_LINES]
+                member = gzip.compress(('\n'.join(chunk) + '\n').encode('utf-8'), compresslevel=6, mtime=0)
+                if table is not None:
+                    table.append((size, len(chunk)))
+                parts.append(member)
+                size += len(member)
+            replace_file(self.packed, b''.join(parts))
         with contextlib.suppress(FileNotFoundError):
             self.log.unlink()
         self.size = 0
-        return self.packed.stat().st_size if self.packed.exists() else 0
+        packed = self.packed.stat().st_size if self.packed.exists() else 0
+        return packed, None if table is None else [[offset, lines] for offset, lines in table]
 
     def remove(self) -> int:
         """Delete every file of this archive; returns the bytes freed."""

@@ -112,10 +112,13 @@ class SessionLog:
         recorded = self.archive.meta(self.session_id) or {}
 
         def read() -> tuple[Scan, list[dict[str, Any]], int]:
-            scan = None
             if recorded.get('complete') and 'seen' in recorded:
-                scan = self.files.finished(recorded.get('events', -1), recorded['seen'])
-            scan = scan or self.files.scan()
+                with contextlib.suppress(ValueError):  # not as recorded: read it whole
+                    scan = self.files.finished(recorded.get('events', -1), recorded['seen'], recorded.get('members'))
+                    if scan is not None:
+                        lines, skipped = choose(scan, hold)
+                        return scan, [event_of(line) for line in lines], skipped
+            scan = self.files.scan()
             lines, skipped = choose(scan, hold)
             return scan, [event_of(line) for line in lines], skipped
         try:
@@ -204,7 +207,8 @@ class SessionLog:
             meta['info'] = {**meta.get('info', {}), **info}
 
         def pack() -> int:
-            size = self.files.compact()
+            size, members = self.files.compact(meta.get('members'))
+            meta['members'] = members
             self.files.write_meta({**meta, 'bytes': size})
             return size
         try:
@@ -217,7 +221,14 @@ class SessionLog:
 
     async def earlier(self, count: int) -> Sequence[Line]:
         """The first `count` archived lines again (a hub's `Seed.earlier`, read when it is needed)."""
+        recorded = self.archive.meta(self.session_id) or {}
+
         def read() -> Sequence[Line]:
+            with contextlib.suppress(ValueError):  # member by member when they were recorded
+                if recorded.get('complete') and 'seen' in recorded:
+                    scan = self.files.finished(recorded.get('events', -1), recorded['seen'], recorded.get('members'))
+                    if scan is not None:
+                        return scan.lines[:count]
             return self.files.texts()[:count]
         return await run_io(read)
 

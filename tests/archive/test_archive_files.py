@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import errno
-import gzip
 import os
 
 import pytest
 from nicegui import core
 
-from aod_ui.archive import SessionFiles, encode
+from aod_ui.archive import SessionFiles, _files, encode
 from aod_ui.archive._files import event_of, parse_head
 from aod_ui.archive._log import choose
 
@@ -134,49 +133,81 @@ def two_turns(count: int) -> list[tuple[int | None, dict]]:
     return first + second + [(2 * count + 3, {'type': 'exit', 'id': 2 * count + 3, 'code': 0})]
 
 
-def test_a_finished_session_is_chosen_from_its_tail_as_a_whole_read_chooses_it(tmp_path):
+def test_a_finished_session_is_chosen_from_its_tail_as_a_whole_read_chooses_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(_files, 'MEMBER_LINES', 30)
     files = SessionFiles(tmp_path, 'session-7')
     stored = two_turns(100)
-    files.append([encode(c, e) for c, e in stored], sync=True)
-    files.compact()
+    texts = [encode(c, e) for c, e in stored]
+    files.append(texts[:150], sync=True)
+    _, members = files.compact()
+    files.append(texts[150:], sync=True)  # a follow-up, packed after the first compaction
+    size, members = files.compact(members)
+    assert [lines for _, lines in members] == [30] * 5 + [30, 26] and size == files.packed.stat().st_size
+    assert members == [list(member) for member in _files._members_of(files.packed.read_bytes())]
     whole = files.scan()
     recorded = whole.summary()
     assert recorded['turns_at'] == [2, 104] and recorded['count'] == len(stored)
-    tail = files.finished(len(stored), recorded)
-    assert tail is not None
+    tail = files.finished(len(stored), recorded, members)
+    assert tail is not None and list(tail.lines) == list(whole.lines)
     for hold in (40, 150, 500):
         assert choose(tail, hold) == choose(whole, hold)
     held = choose(tail, 40)[0]
     assert [line.type for line in held[:3]] == ['start', 'stage', 'turn_start'] and held[3].type == 'output'
     assert event_of(held[2])['turn'] == 2  # the latest turn header before the tail
+    assert list(tail.lines[100:130]) == list(whole.lines[100:130]) and tail.lines[-1] == whole.lines[-1]
     assert (tail.cursor, tail.rows, tail.seen_start, tail.turns_started, tail.endings, tail.last_type) == \
         (whole.cursor, whole.rows, whole.seen_start, whole.turns_started, whole.endings, whole.last_type)
-    assert files.finished(len(stored) - 1, recorded) is None  # not what was recorded: read it whole
-    assert files.finished(len(stored), {**recorded, 'turns_at': [len(stored)]}) is None
-    assert files.finished(len(stored), {'cursor': 3}) is None
+    assert files.finished(len(stored) - 1, recorded, members) is None  # not what was recorded: read it whole
+    assert files.finished(len(stored), {**recorded, 'turns_at': [len(stored)]}, members) is None
+    assert files.finished(len(stored), {'cursor': 3}, members) is None
+    assert files.finished(len(stored), recorded, [[5, len(stored)]]) is None
+    assert files.finished(len(stored), recorded, None) is None
+    shifted = files.finished(len(stored), recorded, [[0, 30], [members[1][0] + 1, 30], *members[2:]])
+    with pytest.raises(ValueError):
+        list(shifted.lines)  # a member that is not where the index says is found out when it is read
     files.append([encode(None, {'type': 'turn_start', 'id': 999, 'turn': 3})], sync=True)
-    assert files.finished(len(stored), recorded) is None  # appended since (a follow-up)
+    assert files.finished(len(stored), recorded, members) is None  # appended since (a follow-up)
 
 
-def test_reading_a_finished_session_by_its_tail_parses_only_what_it_holds(tmp_path):
+def test_a_compaction_the_index_missed_is_found_in_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(_files, 'MEMBER_LINES', 30)
+    files = SessionFiles(tmp_path, 'session-10')
+    stored = two_turns(60)
+    texts = [encode(c, e) for c, e in stored]
+    files.append(texts[:40], sync=True)
+    _, recorded = files.compact()
+    files.append(texts[40:80], sync=True)
+    files.compact(recorded)  # packed, then the dashboard stopped before the index recorded it
+    files.append(texts[80:], sync=True)
+    _, members = files.compact(recorded)
+    assert members == [list(member) for member in _files._members_of(files.packed.read_bytes())]
+    assert sum(lines for _, lines in members) == len(stored) and len(members) == 6
+
+
+def test_reading_a_finished_session_by_its_tail_inflates_only_what_it_holds(tmp_path, monkeypatch):
+    monkeypatch.setattr(_files, 'MEMBER_LINES', 30)
     files = SessionFiles(tmp_path, 'session-8')
     stored = two_turns(100)
-    texts = [encode(c, e) for c, e in stored]
-    recorded_from = SessionFiles(tmp_path, 'scratch')
-    recorded_from.append(texts, sync=True)
-    recorded = recorded_from.scan().summary()
-    texts[50] = 'not an archive line\n'  # far before the tail: never looked at
-    files.packed.write_bytes(gzip.compress(''.join(texts).encode()))
+    files.append([encode(c, e) for c, e in stored], sync=True)
+    _, members = files.compact()
+    recorded = files.scan().summary()
+    data = bytearray(files.packed.read_bytes())
+    middle = (members[2][0] + members[3][0]) // 2
+    data[middle:middle + 40] = bytes(40)  # damage far before the tail: never read
+    files.packed.write_bytes(bytes(data))
     with pytest.raises(ValueError):
         files.scan()
-    tail = files.finished(len(stored), recorded)
+    tail = files.finished(len(stored), recorded, members)
     assert tail is not None
     lines, skipped = choose(tail, 40)
     assert skipped == len(stored) - len(lines) and lines[-1].type == 'exit'
+    with pytest.raises(ValueError):
+        list(tail.lines[:100])  # the earlier lines, read when they are needed, say they are damaged
 
 
-async def test_a_restarted_archive_loads_a_finished_session_as_a_whole_read_would(tmp_path):
+async def test_a_restarted_archive_loads_a_finished_session_as_a_whole_read_would(tmp_path, monkeypatch):
     from aod_ui.archive import Archive
+    monkeypatch.setattr(_files, 'MEMBER_LINES', 100)
     core.loop = asyncio.get_running_loop()
     stored = two_turns(300)
     archive = Archive(tmp_path)
@@ -187,13 +218,14 @@ async def test_a_restarted_archive_loads_a_finished_session_as_a_whole_read_woul
         log.append(cursor, payload)
     await log.finish({'changes': {'files': 0}})
     assert archive.meta('session-9')['seen']['turns_at'] == [2, 304]
+    assert [lines for _, lines in archive.meta('session-9')['members']] == [100] * 6 + [6]
     seeds = []
     for recorded in (True, False):
         again = Archive(tmp_path)
         again.open()
         if not recorded:  # as archives finished before what resuming needs was recorded
             meta = again.meta('session-9')
-            del meta['seen']
+            del meta['seen'], meta['members']
             SessionFiles(tmp_path, 'session-9').write_meta(meta)
             again = Archive(tmp_path)
             again.open()
