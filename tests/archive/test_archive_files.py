@@ -143,7 +143,7 @@ def test_a_finished_session_is_chosen_from_its_tail_as_a_whole_read_chooses_it(t
     files.append(texts[150:], sync=True)  # a follow-up, packed after the first compaction
     size, members = files.compact(members)
     assert [lines for _, lines in members] == [30] * 5 + [30, 26] and size == files.packed.stat().st_size
-    assert members == [list(member) for member in _files._members_of(files.packed.read_bytes())]
+    assert members == [list(member) for member in _files.members_of(files.packed.read_bytes())]
     whole = files.scan()
     recorded = whole.summary()
     assert recorded['turns_at'] == [2, 104] and recorded['count'] == len(stored)
@@ -180,7 +180,7 @@ def test_a_compaction_the_index_missed_is_found_in_the_file(tmp_path, monkeypatc
     files.compact(recorded)  # packed, then the dashboard stopped before the index recorded it
     files.append(texts[80:], sync=True)
     _, members = files.compact(recorded)
-    assert members == [list(member) for member in _files._members_of(files.packed.read_bytes())]
+    assert members == [list(member) for member in _files.members_of(files.packed.read_bytes())]
     assert sum(lines for _, lines in members) == len(stored) and len(members) == 6
 
 
