@@ -149,10 +149,11 @@ class SessionFiles:
     def scan(self, *, repair: bool = True) -> Scan:
         """Every whole line, packed then appended. With `repair`, a torn last line is cut off the file."""
         scan = Scan()
+        # the appended file before the packed one: a compaction in between then shows as lines both hold
+        tail, whole = self._log_lines()
         packed = self._packed_lines()
         for text in packed:
             scan.add(parse_head(text))
-        tail, whole = self._log_lines()
         if repair and self.log.exists() and whole != self.log.stat().st_size:
             with open(self.log, 'r+b') as file:  # a torn last line: AoD sends that event again
                 file.truncate(whole)
@@ -160,7 +161,8 @@ class SessionFiles:
         if packed and tail and len(tail) <= len(packed) and packed[-len(tail):] == tail:
             # compaction finished but the crash came before the appended file was removed
             if repair:
-                self.log.unlink()
+                with contextlib.suppress(FileNotFoundError):
+                    self.log.unlink()
             tail = []
         for text in tail:
             scan.add(parse_head(text))
@@ -181,8 +183,8 @@ class SessionFiles:
 
     def texts(self) -> Lines:
         """Every whole line, packed then appended, parsed only when looked at (nothing is repaired)."""
+        tail, _ = self._log_lines()  # first, as in `scan`
         packed = self._packed_lines()
-        tail, _ = self._log_lines()
         if packed and tail and len(tail) <= len(packed) and packed[-len(tail):] == tail:
             tail = []
         return Lines(packed + tail)

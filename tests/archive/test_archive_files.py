@@ -236,3 +236,25 @@ async def test_a_restarted_archive_loads_a_finished_session_as_a_whole_read_woul
     assert tail.complete and tail.skipped > 0 and tail.turns_started == {1, 2}
     reread = await Archive(tmp_path).log('session-9').earlier(len(tail_earlier))
     assert list(reread) == tail_earlier
+
+
+def test_a_read_meeting_the_sessions_compaction_gets_every_line_once(tmp_path, monkeypatch):
+    files = SessionFiles(tmp_path, 'session-11')
+    stored = two_turns(30)
+    texts = [encode(c, e) for c, e in stored]
+    files.append(texts[:20], sync=True)
+    files.compact()
+    files.append(texts[20:], sync=True)  # the session ends while a page or an API client reads its archive
+    reader = SessionFiles(tmp_path, 'session-11')
+    reads: list[str] = []
+
+    def read(name: str, method):  # the second of the reader's two files is read after the compaction
+        def wrapped(*args, **kwargs):
+            reads.append(name)
+            if len(reads) == 2:
+                SessionFiles(tmp_path, 'session-11').compact()
+            return method(*args, **kwargs)
+        return wrapped
+    monkeypatch.setattr(reader, '_packed_lines', read('packed', reader._packed_lines))
+    monkeypatch.setattr(reader, '_log_lines', read('appended', reader._log_lines))
+    assert list(reader.events()) == [e for _, e in stored] and len(reads) == 2
