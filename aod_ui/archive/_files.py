@@ -32,9 +32,9 @@ from typing import Any
 
 from storage._files import FILE_MODE, replace_file
 
-from ._lines import Line, Lines, PackedLines, members_of, parse_head, read_table, split_lines, table_ends
+from ._lines import Line, PackedLines, members_of, parse_head, read_table, split_lines, table_ends
 
-__all__ = ['Line', 'Lines', 'PackedLines', 'Scan', 'SessionFiles', 'encode', 'parse_head', 'valid_id']
+__all__ = ['Line', 'PackedLines', 'Scan', 'SessionFiles', 'encode', 'parse_head', 'valid_id']
 
 TERMINAL = frozenset({'exit', 'error', 'terminated', 'stale'})
 _ID = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,127}')
@@ -180,14 +180,6 @@ class SessionFiles:
         if table and table[-1][0] >= len(data):
             return None
         return Scan.of(PackedLines(data, table), summary)
-
-    def texts(self) -> Lines:
-        """Every whole line, packed then appended, parsed only when looked at (nothing is repaired)."""
-        tail, _ = self._log_lines()  # first, as in `scan`
-        packed = self._packed_lines()
-        if packed and tail and len(tail) <= len(packed) and packed[-len(tail):] == tail:
-            tail = []
-        return Lines(packed + tail)
 
     def events(self) -> Iterator[dict[str, Any]]:
         """Every archived event, in order."""

@@ -1,6 +1,6 @@
-"""Archive lines as a reader sees them: a line's cursor and type read without parsing its event (`parse_head`), and
-sequences of lines parsed only when looked at, from text (`Lines`) or member by member from a packed file whose
-members the index recorded (`PackedLines`). Part of the archive's files (`_files.py`)."""
+"""Archive lines as a reader sees them: a line's cursor and type read without parsing its event (`parse_head`), and the
+lines of a packed file whose members the index recorded, inflated member by member and parsed only when looked at
+(`PackedLines`). Part of the archive's files (`_files.py`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ['Line', 'Lines', 'PackedLines', 'members_of', 'parse_head', 'read_table', 'split_lines', 'table_ends']
+__all__ = ['Line', 'PackedLines', 'members_of', 'parse_head', 'read_table', 'split_lines', 'table_ends']
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,27 +76,6 @@ def members_of(data: bytes) -> list[tuple[int, int]] | None:
     except zlib.error:
         return None
     return table
-
-
-class Lines(Sequence[Line]):
-    """Archive lines kept as text and parsed (`parse_head`) only when one is looked at: a long finished session
-    is loaded by its tail without parsing the head of every line before it."""
-
-    __slots__ = ('_texts',)
-
-    def __init__(self, texts: list[str]) -> None:
-        self._texts = texts
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        if isinstance(index, slice):
-            return Lines(self._texts[index])
-        return parse_head(self._texts[index])
-
-    def __iter__(self) -> Iterator[Line]:
-        return map(parse_head, self._texts)
 
 
 def _inflate(data: bytes, count: int) -> list[str]:

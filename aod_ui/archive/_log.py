@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +88,6 @@ class SessionLog:
         # The archive's write hook is looked up at each write: a full disk fails every session's appends at once.
         self.files = SessionFiles(archive.folder, session_id, write=lambda fd, data: archive.write_hook(fd, data))
         self.broken: str | None = None
-        self.total = 0
         self.seen = Scan()
         """What resuming needs of every line archived (kept in the index when the session ends), no lines."""
         self._pending: list[str] = []
@@ -97,6 +97,11 @@ class SessionLog:
         self._last_sync = time.monotonic()
         self._loaded = False
         self._reopened = False
+
+    @property
+    def total(self) -> int:
+        """Events archived (stored and pending)."""
+        return self.seen.count
 
     @property
     def rows(self) -> int:
@@ -109,15 +114,14 @@ class SessionLog:
     async def load(self, hold: int) -> Seed:
         """Read what is archived (in a worker thread) and choose what the hub holds of it. A session archived
         whole is read by its tail: what resuming needs of the lines before it was recorded when it ended."""
-        recorded = self.archive.meta(self.session_id) or {}
+        finished = self._finished()
 
         def read() -> tuple[Scan, list[dict[str, Any]], int]:
-            if recorded.get('complete') and 'seen' in recorded:
-                with contextlib.suppress(ValueError):  # not as recorded: read it whole
-                    scan = self.files.finished(recorded.get('events', -1), recorded['seen'], recorded.get('members'))
-                    if scan is not None:
-                        lines, skipped = choose(scan, hold)
-                        return scan, [event_of(line) for line in lines], skipped
+            with contextlib.suppress(ValueError):  # not as recorded: read it whole
+                scan = finished()
+                if scan is not None:
+                    lines, skipped = choose(scan, hold)
+                    return scan, [event_of(line) for line in lines], skipped
             scan = self.files.scan()
             lines, skipped = choose(scan, hold)
             return scan, [event_of(line) for line in lines], skipped
@@ -130,10 +134,8 @@ class SessionLog:
                        'shown from AoD without archiving it.')
             scan, events, skipped, earlier = Scan(), [], 0, []
         self._loaded = True
-        self.total = len(scan.lines)
-        self.seen = Scan(cursor=scan.cursor, rows=scan.rows, seen_start=scan.seen_start,
-                         turns_started=set(scan.turns_started), endings=set(scan.endings), last_type=scan.last_type,
-                         count=len(scan.lines), turns_at=list(scan.turns_at))
+        self.seen = dataclasses.replace(scan, lines=[], count=len(scan.lines), turns_started=set(scan.turns_started),
+                                        endings=set(scan.endings), turns_at=list(scan.turns_at))
         meta = self.archive.meta(self.session_id)
         # complete when the last compaction followed the session to its end and nothing was appended since
         complete = bool(meta and meta.get('complete')) and meta.get('events') == len(scan.lines)  # type: ignore[union-attr]
@@ -147,7 +149,6 @@ class SessionLog:
         if self.broken is not None:
             return
         self._pending.append(encode(cursor, payload))
-        self.total += 1
         self.seen.note(cursor, kind_of(payload), lambda: payload)
         if not self._reopened:
             self._reopened = True  # the archive is open again: on disk too, before its first new line
@@ -221,16 +222,23 @@ class SessionLog:
 
     async def earlier(self, count: int) -> Sequence[Line]:
         """The first `count` archived lines again (a hub's `Seed.earlier`, read when it is needed)."""
-        recorded = self.archive.meta(self.session_id) or {}
+        finished = self._finished()
 
         def read() -> Sequence[Line]:
             with contextlib.suppress(ValueError):  # member by member when they were recorded
-                if recorded.get('complete') and 'seen' in recorded:
-                    scan = self.files.finished(recorded.get('events', -1), recorded['seen'], recorded.get('members'))
-                    if scan is not None:
-                        return scan.lines[:count]
-            return self.files.texts()[:count]
+                scan = finished()
+                if scan is not None:
+                    return scan.lines[:count]
+            return self.files.scan(repair=False).lines[:count]
         return await run_io(read)
+
+    def _finished(self) -> Callable[[], Scan | None]:
+        """A worker-thread read of the session as its index recorded it when it ended (`SessionFiles.finished`);
+        it gives None when nothing was recorded, or not that."""
+        recorded = self.archive.meta(self.session_id) or {}
+        if not recorded.get('complete') or 'seen' not in recorded:
+            return lambda: None
+        return lambda: self.files.finished(recorded.get('events', -1), recorded['seen'], recorded.get('members'))
 
     def info(self) -> dict[str, Any]:
         """What the archive keeps about the session beside its events (AoD's last word, prompts, what changed)."""

@@ -133,11 +133,15 @@ def two_turns(count: int) -> list[tuple[int | None, dict]]:
     return first + second + [(2 * count + 3, {'type': 'exit', 'id': 2 * count + 3, 'code': 0})]
 
 
-def test_a_finished_session_is_chosen_from_its_tail_as_a_whole_read_chooses_it(tmp_path, monkeypatch):
+def packed_in_members(tmp_path, monkeypatch, name: str, count: int) -> tuple[SessionFiles, list, list[str]]:
+    """A session's files packed 30 lines to a member, its two turns' events and their archive lines."""
     monkeypatch.setattr(_files, 'MEMBER_LINES', 30)
-    files = SessionFiles(tmp_path, 'session-7')
-    stored = two_turns(100)
-    texts = [encode(c, e) for c, e in stored]
+    stored = two_turns(count)
+    return SessionFiles(tmp_path, name), stored, [encode(c, e) for c, e in stored]
+
+
+def test_a_finished_session_is_chosen_from_its_tail_as_a_whole_read_chooses_it(tmp_path, monkeypatch):
+    files, stored, texts = packed_in_members(tmp_path, monkeypatch, 'session-7', 100)
     files.append(texts[:150], sync=True)
     _, members = files.compact()
     files.append(texts[150:], sync=True)  # a follow-up, packed after the first compaction
@@ -170,10 +174,7 @@ def test_a_finished_session_is_chosen_from_its_tail_as_a_whole_read_chooses_it(t
 
 
 def test_a_compaction_the_index_missed_is_found_in_the_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(_files, 'MEMBER_LINES', 30)
-    files = SessionFiles(tmp_path, 'session-10')
-    stored = two_turns(60)
-    texts = [encode(c, e) for c, e in stored]
+    files, stored, texts = packed_in_members(tmp_path, monkeypatch, 'session-10', 60)
     files.append(texts[:40], sync=True)
     _, recorded = files.compact()
     files.append(texts[40:80], sync=True)
@@ -185,10 +186,8 @@ def test_a_compaction_the_index_missed_is_found_in_the_file(tmp_path, monkeypatc
 
 
 def test_reading_a_finished_session_by_its_tail_inflates_only_what_it_holds(tmp_path, monkeypatch):
-    monkeypatch.setattr(_files, 'MEMBER_LINES', 30)
-    files = SessionFiles(tmp_path, 'session-8')
-    stored = two_turns(100)
-    files.append([encode(c, e) for c, e in stored], sync=True)
+    files, stored, texts = packed_in_members(tmp_path, monkeypatch, 'session-8', 100)
+    files.append(texts, sync=True)
     _, members = files.compact()
     recorded = files.scan().summary()
     data = bytearray(files.packed.read_bytes())
