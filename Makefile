@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench bench-smoke bench-report mutation clean
+.PHONY: run test lint styles bench bench-smoke bench-report mutation clean
 
 run: $(VENV)/.installed
 	$(PY) main.py
@@ -14,6 +14,11 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# The pages' Tailwind stylesheet, aod_ui/static/styles.css, built from the class names in aod_ui (needs Node.js and
+# npm; commit the result: running the dashboard needs neither)
+styles: $(VENV)/.installed
+	$(PY) -m tools.styles
 
 bench: $(VENV)/.installed
 	$(PY) -m bench

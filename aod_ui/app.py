@@ -15,8 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from . import __version__, collector
 from .api import mount_api
 from .auth import Gate, current_actor, install_socket_guard
-from .components import page_guard
-from .components.tailwind import forget_timings
+from .components import page_guard, stylesheet
 from .errors import AodUiError
 from .pages import register_all
 from .settings import Settings
@@ -35,7 +34,7 @@ def build(settings: Settings) -> System:
     install_direct_manager(core.sio)
     install_socket_guard(core.sio)
     app.add_middleware(Gate, settings=settings)
-    forget_timings()
+    stylesheet.install()
     # Quasar's bar at the top while a request is under way: its name, which screen readers say
     app.config.quasar_config['loadingBar']['aria-label'] = 'Loading'
     app.on_startup(system.startup)
@@ -127,6 +126,7 @@ def run_arguments(settings: Settings) -> dict[str, Any]:
         # large, so keep fewer (a longer gap reloads the page, which rejoins the hub with the whole transcript)
         'message_history_length': 200,
         'favicon': '🤖',
+        'tailwind': False,  # the stylesheet is built ahead of time (components/stylesheet.py)
         # zlib's default level: a page's scripts and styles (about 2 MB, sent compressed to every browser without
         # them cached) take half the time of the highest level, for one percent more bytes
         'gzip_middleware_factory': lambda inner: GZipMiddleware(inner, compresslevel=6),

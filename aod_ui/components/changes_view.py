@@ -16,21 +16,17 @@ from nicegui import ui
 from ..markup import Html, diff_html
 from ..transcript import ChangeSet, ChangeSummary, Edit, FileChanges
 from .safe_html import SafeHtml
-from .tailwind import late
 
 __all__ = ['ChangesView', 'summary_text']
 
 OPEN_FILES = 5
 """A file's diff starts open while the session has changed at most this many files."""
-ADDED = late('text-green-700 dark:text-green-400 font-mono text-xs')
-REMOVED = late('text-red-700 dark:text-red-400 font-mono text-xs')
-FILE, FILE_HEADER = late('w-full p-0 gap-0 shadow-none'), late('w-full items-center gap-2 no-wrap min-w-0')
-PATH = late('font-mono text-sm truncate flex-1 min-w-0')
-EDIT_HEADER = late('w-full items-center gap-2 text-xs px-2 pt-1')
+ADDED = 'text-green-700 dark:text-green-400 font-mono text-xs'
+REMOVED = 'text-red-700 dark:text-red-400 font-mono text-xs'
+FILE, FILE_HEADER = 'w-full p-0 gap-0 shadow-none', 'w-full items-center gap-2 no-wrap min-w-0'
+PATH = 'font-mono text-sm truncate flex-1 min-w-0'
+EDIT_HEADER = 'w-full items-center gap-2 text-xs px-2 pt-1'
 LINK_ICONS = {'pull': 'merge', 'commit': 'commit', 'branch': 'fork_right'}
-late('q-chip q-chip--dense q-chip--clickable q-chip--colored q-chip--outline q-chip__icon q-chip__icon--left',
-     'q-chip__content q-focusable q-hoverable q-focus-helper cursor-pointer q-badge q-badge--outline no-underline')
-"""What Quasar gives the link chips and the "not applied" badge, which come with live updates."""
 
 
 def summary_text(summary: ChangeSummary) -> str:

@@ -16,7 +16,6 @@ from .browser_notices import BrowserNotices
 from .page_guard import PageGuard
 from .page_style import page_style
 from .shortcuts import Shortcuts
-from .tailwind import preload
 
 __all__ = ['frame']
 
@@ -27,7 +26,6 @@ def frame(system: System, title: str, actor: Actor) -> Iterator[ui.column]:
     again whenever the person's rights change."""
     ui.page_title(f'{title} · {system.settings.title}')
     page_style()
-    preload()
     dark = ui.dark_mode(app.storage.user.get('dark'))
     BrowserNotices(system, actor)
 

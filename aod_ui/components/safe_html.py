@@ -9,15 +9,11 @@ with live updates.
 from __future__ import annotations
 
 from nicegui import ui
-from pygments.token import STANDARD_TYPES
 
 from ..markup import DIFF_CSS, HIGHLIGHT_CSS, MARKDOWN_CSS, Html
-from .tailwind import late
 
 __all__ = ['SafeHtml', 'add_markup_css']
 
-late('aod-md aod-hl aod-diff aod-add aod-del aod-ctx aod-hunk aod-sign', *(name for name in STANDARD_TYPES.values()
-                                                                          if name))
 CSS = MARKDOWN_CSS + HIGHLIGHT_CSS + DIFF_CSS
 
 

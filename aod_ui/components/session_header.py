@@ -17,7 +17,6 @@ from .session_actions import SessionActions
 from .session_settings import SessionSettings
 from .stage_timeline import StageTimeline
 from .status_badge import StatusBadge
-from .tailwind import late
 from .watch_toggle import WatchToggle
 
 __all__ = ['HUB_TEXT', 'SessionHeader', 'hub_text', 'reading_text']
@@ -26,7 +25,7 @@ HUB_TEXT = {'connecting': 'Connecting to the live stream…', 'live': 'Live: fol
             'idle': 'All output received', 'stopped': 'Not following', 'gone': 'Deleted upstream'}
 PAUSED = 'Live: paused while you read earlier output ("Jump to latest" follows again)'
 READING = frozenset({'connecting', 'live', 'reconnecting'})
-QUIET_CLASSES = late('text-amber-800 dark:text-amber-300 font-semibold')
+QUIET_CLASSES = 'text-amber-800 dark:text-amber-300 font-semibold'
 """A silent agent's live line: amber, not red (a silence is worth a look, not a failure); it comes while live."""
 QUIET_CHECK = 15.0
 """Seconds between looks at how long the stream has been silent (a silence grows without any event to say so)."""

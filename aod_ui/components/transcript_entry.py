@@ -33,7 +33,6 @@ from ..transcript import (
 )
 from .live_text import LiveText
 from .safe_html import SafeHtml
-from .tailwind import late
 
 if TYPE_CHECKING:
     from .transcript_view import TranscriptView
@@ -43,43 +42,36 @@ __all__ = ['CSS', 'EntryView']
 TOOL_ICONS = {'Bash': 'terminal', 'Read': 'description', 'Write': 'edit_document', 'Edit': 'edit',
               'MultiEdit': 'edit', 'Grep': 'search', 'Glob': 'folder_open', 'TodoWrite': 'checklist',
               'Task': 'smart_toy', 'Agent': 'smart_toy', 'WebFetch': 'public', 'WebSearch': 'travel_explore'}
-RED = late('bg-red-1 text-red-10')
+RED = 'bg-red-1 text-red-10'
 MESSAGE_STYLES = {'error': ('error', RED),
-                  'terminated': ('stop_circle', late('bg-grey-3 text-grey-9')),
-                  'stale': ('hourglass_disabled', late(theme.NOTICE)),
-                  'notice': ('info', late('bg-blue-1 text-blue-10')),
-                  'cut': ('content_cut', late('bg-grey-3 text-grey-9'))}
-# The classes of transcript entries: registered with `late`, because entries come with live updates
-MONO = late('font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]')
-ROOT = late('w-full')
-TURN = late('aod-turn w-full mt-4 text-sm font-semibold text-primary')
-PROMPT = late('w-full whitespace-pre-wrap [overflow-wrap:anywhere] rounded-lg p-3 bg-indigo-50 dark:bg-indigo-950',
-              'text-sm')
-TEXT = late('w-full whitespace-pre-wrap [overflow-wrap:anywhere] leading-relaxed')
-THINKING, THINKING_TEXT = late('w-full text-sm opacity-80'), late('whitespace-pre-wrap italic')
-RESULT = late('w-full items-center gap-4 rounded-lg p-3')
-RESULT_OK = late('bg-green-1 text-green-10')
-BOLD, SMALL_FAINT, CAPTION = late('font-semibold'), late('text-xs opacity-60'), late('text-xs font-semibold opacity-60')
-FAILED_STAGE = late('w-full rounded p-2')
-MESSAGE, MESSAGE_TEXT = late('w-full items-center gap-2 rounded p-2'), late('whitespace-pre-wrap')
-BLOCK = late(f'w-full {MONO} rounded p-2')
-STDOUT = late('bg-gray-100 dark:bg-gray-800')
-STDERR = late('bg-amber-50 text-amber-950 dark:bg-amber-950/40 dark:text-amber-100')
+                  'terminated': ('stop_circle', 'bg-grey-3 text-grey-9'),
+                  'stale': ('hourglass_disabled', theme.NOTICE),
+                  'notice': ('info', 'bg-blue-1 text-blue-10'),
+                  'cut': ('content_cut', 'bg-grey-3 text-grey-9')}
+# The classes of transcript entries
+MONO = 'font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]'
+ROOT = 'w-full'
+TURN = 'aod-turn w-full mt-4 text-sm font-semibold text-primary'
+PROMPT = 'w-full whitespace-pre-wrap [overflow-wrap:anywhere] rounded-lg p-3 bg-indigo-50 dark:bg-indigo-950 text-sm'
+TEXT = 'w-full whitespace-pre-wrap [overflow-wrap:anywhere] leading-relaxed'
+THINKING, THINKING_TEXT = 'w-full text-sm opacity-80', 'whitespace-pre-wrap italic'
+RESULT = 'w-full items-center gap-4 rounded-lg p-3'
+RESULT_OK = 'bg-green-1 text-green-10'
+BOLD, SMALL_FAINT, CAPTION = 'font-semibold', 'text-xs opacity-60', 'text-xs font-semibold opacity-60'
+FAILED_STAGE = 'w-full rounded p-2'
+MESSAGE, MESSAGE_TEXT = 'w-full items-center gap-2 rounded p-2', 'whitespace-pre-wrap'
+BLOCK = f'w-full {MONO} rounded p-2'
+STDOUT = 'bg-gray-100 dark:bg-gray-800'
+STDERR = 'bg-amber-50 text-amber-950 dark:bg-amber-950/40 dark:text-amber-100'
 """Stderr reads as a notice: agents write banners, progress and warnings there. Red is kept for failures."""
-STDERR_FAILURE = late('bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200')
-ERROR_BLOCK = late('bg-red-50 dark:bg-red-950')
-TOOL, TOOL_HEADER = late('w-full p-0 gap-0 shadow-none border'), late('w-full items-center gap-2 no-wrap')
-TOOL_ICON, TOOL_NAME = late('text-primary'), late('font-mono text-sm truncate flex-1')
-TOOL_STATUS = {'pending': late('text-grey-6'), 'done': late('text-positive'), 'error': late('text-negative'),
-               'interrupted': late('text-grey-6')}
-TOOL_BODY = late('w-full gap-1 px-3 pb-2')
-SUBAGENT = late('self-stretch gap-2 border-l-4 border-indigo-200 ml-3 pl-3 pr-2 pb-2')
-late('nicegui-expansion nicegui-expansion-content q-expansion-item q-expansion-item--standard px-1',
-     'q-expansion-item--collapsed q-expansion-item--expanded q-expansion-item__container q-expansion-item__content',
-     'q-expansion-item__toggle-icon q-expansion-item__toggle-icon--rotated q-item q-item--clickable q-item--dense',
-     'q-item-type q-item__label q-item__section q-item__section--avatar q-item__section--main q-item__section--side',
-     'q-link q-card--bordered q-card--flat no-shadow q-spinner q-spinner-mat path')
-"""What Quasar gives the expansions and cards of tool and thinking entries, and a running tool's spinner."""
+STDERR_FAILURE = 'bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200'
+ERROR_BLOCK = 'bg-red-50 dark:bg-red-950'
+TOOL, TOOL_HEADER = 'w-full p-0 gap-0 shadow-none border', 'w-full items-center gap-2 no-wrap'
+TOOL_ICON, TOOL_NAME = 'text-primary', 'font-mono text-sm truncate flex-1'
+TOOL_STATUS = {'pending': 'text-grey-6', 'done': 'text-positive', 'error': 'text-negative',
+               'interrupted': 'text-grey-6'}
+TOOL_BODY = 'w-full gap-1 px-3 pb-2'
+SUBAGENT = 'self-stretch gap-2 border-l-4 border-indigo-200 ml-3 pl-3 pr-2 pb-2'
 CSS = '''
 .aod-turn { display: flex; align-items: center; gap: 0.5rem; }
 .aod-turn::before, .aod-turn::after { content: ""; border-top: 1px solid rgba(128, 128, 128, 0.35); }

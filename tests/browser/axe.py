@@ -6,13 +6,12 @@ axe-core comes from npm, pinned by ``tests/browser/package.json`` and its lock f
 
 from __future__ import annotations
 
-import fcntl
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tools.npm import NpmError, ensure_installed
 
 __all__ = ['AXE_SCRIPT', 'ensure_axe', 'serious_violations']
 
@@ -21,23 +20,10 @@ AXE_SCRIPT = HERE / 'node_modules' / 'axe-core' / 'axe.min.js'
 
 def ensure_axe(timeout: float = 300.0) -> Path:
     """Run ``npm ci`` in tests/browser once if axe-core is missing; returns the script to inject."""
-    if AXE_SCRIPT.exists():
-        return AXE_SCRIPT
-    npm = shutil.which('npm')
-    if npm is None:
-        pytest.fail('npm is required to install axe-core for the accessibility tests (apt-get install npm)')
-    with (HERE / '.npm-install.lock').open('w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if AXE_SCRIPT.exists():
-                return AXE_SCRIPT
-            cmd = [npm, 'ci', '--prefix', str(HERE), '--no-audit', '--no-fund', '--loglevel=error']
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-            if done.returncode != 0 or not AXE_SCRIPT.exists():
-                pytest.fail(f'`{" ".join(cmd)}` failed with exit code {done.returncode}:\n{done.stdout}\n{done.stderr}')
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return AXE_SCRIPT
+    try:
+        return ensure_installed(HERE, AXE_SCRIPT, needs='the accessibility tests (axe-core)', timeout=timeout)
+    except NpmError as error:
+        pytest.fail(str(error))
 
 
 RUN = '''async () => {

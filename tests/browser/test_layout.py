@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -22,6 +22,7 @@ from storage import User, open_store
 from ..helpers import CODE_REVIEW, DASHBOARD_TOKEN
 from .axe import ensure_axe, serious_violations
 from .conftest import CHROMIUM_ARGS, SCREENSHOTS, Dashboard
+from .styled import SELECTORS, unstyled
 
 PASSWORD = 'layout-password-123'
 WORD = 'quokka'
@@ -29,6 +30,8 @@ LONG_TOKEN = 'refactor_' + 'the_session_title_handling_everywhere_' * 3 + 'now'
 PHONE = {'width': 390, 'height': 844}
 DESKTOP = {'width': 1440, 'height': 900}
 WAIT = 30_000
+
+CLASSES = '() => [...new Set([...document.querySelectorAll("[class]")].flatMap((e) => [...e.classList]))]'
 
 OVERFLOW = '''() => {
     // what sticks out of the screen sideways, unless a container of its own clips or scrolls it
@@ -83,6 +86,10 @@ class Site:
     running: str = ''
     finished: str = ''
     changed: str = ''
+    classes: set[str] = field(default_factory=set)
+    selectors: str = ''
+    """The style rules of a page (every page has the same stylesheets)."""
+    """Every class name the pages showed, for the check that the built stylesheet styles them all."""
 
 
 @pytest.fixture(scope='module')
@@ -143,9 +150,13 @@ def pages(site: Site) -> list[tuple[str, str, str]]:
     ]
 
 
-async def look(page: Page, name: str) -> list[str]:
-    """What is wrong with the page as it is now (its screenshot is saved, to look at)."""
-    await page.wait_for_timeout(300)  # the last pushes and late styles settle
+async def look(page: Page, name: str, site: Site | None = None) -> list[str]:
+    """What is wrong with the page as it is now (its screenshot is saved, to look at); its class names are added to
+    the site's."""
+    await page.wait_for_timeout(300)  # the last pushes settle
+    if site is not None:
+        site.classes.update(await page.evaluate(CLASSES))
+        site.selectors = site.selectors or await page.evaluate(SELECTORS)
     await page.screenshot(path=str(SCREENSHOTS / f'layout-{name}.png'), full_page=True)
     problems = await page.evaluate(OVERFLOW)
     if await page.locator('.q-header').count():
@@ -179,7 +190,7 @@ async def check_mode(browser: Browser, site: Site, mode: str) -> list[str]:
     signed_out = await context.new_page()
     await signed_out.goto(f'{site.url}/login')
     await expect(signed_out.get_by_role('button', name='Sign in')).to_be_visible(timeout=WAIT)
-    problems = await look(signed_out, f'login-{mode}')
+    problems = await look(signed_out, f'login-{mode}', site)
     await signed_out.close()
     page = await sign_in(context, site.url, 'ada')
     if mode == 'dark':
@@ -189,7 +200,7 @@ async def check_mode(browser: Browser, site: Site, mode: str) -> list[str]:
         await open_page(page, site, name, path, ready)
         if mode == 'dark':
             await expect(page.locator('body.body--dark')).to_have_count(1)
-        problems += await look(page, f'{name}-{mode}')
+        problems += await look(page, f'{name}-{mode}', site)
         if name == 'session-running':  # its actions side by side, on a line of their own on a phone
             boxes = [await page.get_by_role('button', name=button, exact=True).bounding_box()
                      for button in ('Stop', 'Stop, then delete', 'Download')]
@@ -258,3 +269,7 @@ async def test_every_page_fits_a_phone_a_desktop_and_dark_mode_and_passes_axe(lo
             await browser.close()
     problems = [problem for mode in found for problem in mode]
     assert not problems, '\n'.join(problems)
+    # Tailwind's classes come from a stylesheet built ahead of time from the code's class names: one a page shows
+    # that the build did not see (a name put together at run time) would leave its element unstyled
+    missing = unstyled(site.classes, site.selectors)
+    assert not missing, f'Tailwind classes no stylesheet of the pages styles (make styles?): {sorted(missing)}'

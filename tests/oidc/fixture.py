@@ -35,7 +35,6 @@ Consent is granted automatically. RP-initiated logout shows a page whose form ``
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import queue
@@ -55,6 +54,8 @@ from urllib.parse import urljoin
 
 import httpx
 import pytest
+
+from tools.npm import NpmError, ensure_installed
 
 __all__ = [
     "DEFAULT_ACCOUNTS",
@@ -176,28 +177,11 @@ def _require_tool(name: str) -> str:
 
 def ensure_node_modules(timeout: float = 300.0) -> None:
     """Run ``npm ci`` in tests/oidc once if its node_modules is missing (safe across parallel processes)."""
-    marker = OIDC_DIR / "node_modules" / "oidc-provider" / "package.json"
-    if marker.exists():
-        return
-    npm = _require_tool("npm")
-    _require_tool("node")
-    lock_path = OIDC_DIR / ".npm-install.lock"
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if marker.exists():
-                return
-            cmd = [npm, "ci", "--prefix", str(OIDC_DIR), "--no-audit", "--no-fund", "--loglevel=error"]
-            try:
-                done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-            except subprocess.TimeoutExpired as exc:
-                raise OidcProviderError(f"`{' '.join(cmd)}` did not finish within {timeout:.0f} s") from exc
-            if done.returncode != 0 or not marker.exists():
-                raise OidcProviderError(
-                    f"`{' '.join(cmd)}` failed with exit code {done.returncode}:\n{done.stdout}\n{done.stderr}"
-                )
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    try:
+        ensure_installed(OIDC_DIR, OIDC_DIR / "node_modules" / "oidc-provider" / "package.json",
+                         needs="the OpenID Connect test provider", timeout=timeout)
+    except NpmError as error:
+        raise OidcProviderError(str(error)) from error
 
 
 # ---------------------------------------------------------------------------------------------------- the process
