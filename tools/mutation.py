@@ -57,7 +57,8 @@ CORE: dict[str, list[str]] = {
     'aod_ui/services/_fleet.py': ['tests/services/test_fleet.py'],
     'aod_ui/services/_tokens.py': ['tests/tokens/test_tokens.py', 'tests/tokens/test_token_rules.py'],
     'aod_ui/services/_identity.py': ['tests/services/test_identity.py'],
-    'aod_ui/services/_provider_accounts.py': [],  # its tests need the OpenID Connect provider
+    # with the test OpenID Connect provider (a Node.js process each run starts: about a second)
+    'aod_ui/services/_provider_accounts.py': ['tests/services/test_provider_accounts.py'],
     'aod_ui/services/_audit.py': ['tests/services/test_audit_service.py'],
     'aod_ui/services/_passwords.py': ['tests/services/test_passwords.py'],
     'aod_ui/hub/_hub.py': ['tests/hub'],
@@ -94,7 +95,7 @@ CORE: dict[str, list[str]] = {
                                'tests/oidc/test_browser_storage.py::test_a_sign_in_needs_a_name_and_a_time_to_count',
                                'tests/oidc/test_browser_storage.py::test_without_a_time_given_the_sweep_uses_the_clock',
                                'tests/oidc/test_browser_storage.py::test_the_sweep_repeats_and_survives_its_own_failures'],
-    'aod_ui/auth/_provider_check.py': [],
+    'aod_ui/auth/_provider_check.py': ['tests/services/test_provider_accounts.py'],
     'storage/kv.py': ['tests/storage/test_storage_kv.py'],
     'storage/users.py': ['tests/storage/test_storage_users.py'],
     'storage/sessions.py': ['tests/storage/test_storage_sessions.py', 'tests/storage/test_storage_session_defaults.py'],
