@@ -89,6 +89,10 @@ def latencies(deliveries: Iterable[Delivery], emitted: dict[int, float]) -> tupl
 
 def page_delivery(page) -> Delivery:
     seen = page.evaluate('window.__seen')
+    if seen is None:  # the page loaded again and lost what it recorded
+        from .scenarios._common import RELOADS
+        raise RuntimeError(f'{page.url}: the page reloaded while it was measured; its console and navigations: '
+                           f'{RELOADS.get(page, ["(not watched)"])}')
     return Delivery({int(tick): at for tick, at in seen.items()}, page.evaluate('window.__observerStart'))
 
 

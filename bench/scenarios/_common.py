@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 
 from ..harness import AGENTS, Process, launch, wait_finished
 from ..measure import OBSERVER
@@ -30,8 +31,19 @@ def viewer_page(browser):
     """A page in a browser context of its own: each viewer is a person with a browser of their own. Pages of one
     context share Chromium's six HTTP/1.1 connections per host, so a seventh EventSource tab of the baseline would
     wait for a free one (NiceGUI's websocket is not held to that limit, which would be unfair to the baseline).
-    Close it with `page.context.close()`."""
-    return browser.new_context().new_page()
+    Close it with `page.context.close()`. What the page's console says about reloading is kept (`RELOADS`): a
+    page that reloads loses what it recorded, and the measurement says why instead of failing without a word."""
+    page = browser.new_context().new_page()
+    said: list[str] = []
+    page.on('console', lambda message: said.append(message.text) if 'reload' in message.text.lower() else None)
+    page.on('framenavigated', lambda frame: said.append(f'navigated to {frame.url}')
+            if frame == page.main_frame and len(said) < 50 else None)
+    RELOADS[page] = said
+    return page
+
+
+RELOADS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Page → what its console said about reloading, and its navigations (the first is its own load)."""
 
 
 def observe(page, url: str) -> None:
