@@ -7,9 +7,16 @@ import re
 from playwright.sync_api import Page, expect
 
 from .conftest import screenshot
-from .test_e2e import STYLE_WATCH, launch
+from .styled import SELECTORS, unstyled
+from .test_e2e import CLASS_WATCH, launch
 
 FILES = ['/workspace/src/csvkit/parse.py', '/workspace/tests/test_parse.py', '/workspace/CHANGELOG.md']
+
+
+def assert_styled(page: Page) -> None:
+    """Every Tailwind class the page showed since `CLASS_WATCH` (the answer, the diffs) is styled."""
+    missing = unstyled(set(page.evaluate('window.__classes()')), page.evaluate(SELECTORS))
+    assert not missing, f'Tailwind classes no stylesheet of the page styles (make styles?): {sorted(missing)}'
 
 
 def finished(page: Page) -> None:
@@ -22,7 +29,7 @@ def test_the_answer_is_markdown_and_the_changes_are_diffs_by_file(browser, dashb
     launch(page, dashboard, 'Fix the crash in parse_line.\nscenario: success\nwait: 2', agent='bug-fix')
     page.wait_for_function('window.socket && window.socket.connected')
     page.wait_for_timeout(500)
-    page.evaluate(STYLE_WATCH)
+    page.evaluate(CLASS_WATCH)
     finished(page)
     answer = page.locator('.aod-md').filter(has_text='all 9 tests pass').last
     expect(answer.locator('strong')).to_have_text('all 9 tests pass')
@@ -37,8 +44,6 @@ def test_the_answer_is_markdown_and_the_changes_are_diffs_by_file(browser, dashb
     expect(facts.get_by_text('3 files changed, +8 −1')).to_be_visible()
     expect(facts.locator('a[href="https://github.com/acme/csvkit/pull/128"]')).to_be_visible()
     expect(facts.locator('a[href="https://github.com/acme/csvkit/tree/fix/parse-line-separator"]')).to_be_visible()
-    page.wait_for_timeout(300)
-    assert page.evaluate('window.__styleBuilds') == 0, ' '.join(page.evaluate('window.__newClasses()'))
     screenshot(page, 'session-markdown')
 
     page.get_by_role('tab', name=re.compile('Changes')).click()
@@ -52,6 +57,7 @@ def test_the_answer_is_markdown_and_the_changes_are_diffs_by_file(browser, dashb
     expect(page.locator('.aod-diff .aod-add').first).to_contain_text('head, _, tail = line.partition(sep)')
     page.wait_for_timeout(600)  # the tab's slide
     screenshot(page, 'session-changes')
+    assert_styled(page)
 
     changelog.get_by_role('button', name='Show in transcript').click()
     tool = page.locator('.q-card').filter(has_text='Write: /workspace/CHANGELOG.md')
@@ -81,10 +87,8 @@ def test_a_plain_text_agents_git_diff_on_a_phone_in_the_dark(browser, dashboard)
     launch(page, dashboard, 'Rename fetch_json to get_json.\nscenario: success\nwait: 2', agent='codex-refactor')
     page.wait_for_function('window.socket && window.socket.connected')
     page.wait_for_timeout(500)
-    page.evaluate(STYLE_WATCH)
+    page.evaluate(CLASS_WATCH)
     finished(page)
-    page.wait_for_timeout(300)
-    assert page.evaluate('window.__styleBuilds') == 0, ' '.join(page.evaluate('window.__newClasses()'))
     page.get_by_role('button').filter(has_text='dark_mode').click()
     expect(page.locator('body.body--dark')).to_have_count(1)
     expect(page.get_by_text('2 files changed, +2 −2')).to_be_visible()
@@ -93,6 +97,7 @@ def test_a_plain_text_agents_git_diff_on_a_phone_in_the_dark(browser, dashboard)
     expect(page.locator('.aod-diff .aod-hunk').first).to_have_text('@@ -10,5 +10,5 @@ import json')
     assert page.evaluate('document.documentElement.scrollWidth') <= 390
     page.wait_for_timeout(600)
+    assert_styled(page)
     screenshot(page, 'session-changes-phone-dark')
     context.close()
 
