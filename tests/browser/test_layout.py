@@ -50,6 +50,7 @@ OVERFLOW = '''() => {
         const box = el.getBoundingClientRect();
         if (!box.width || !box.height || (box.right <= width + 1 && box.left >= -1) || clipped(el)) continue;
         if (getComputedStyle(el).position === 'fixed' && (box.left >= width || box.right <= 0)) continue;  // put away
+        if (el.classList.contains('q-loading-bar')) continue;  // Quasar's bar over the top while a request runs
         found.push(`<${el.tagName.toLowerCase()} class="${el.className}"> spans ${Math.round(box.left)}..`
                    + `${Math.round(box.right)} px: ${(el.innerText || '').slice(0, 40)}`);
     }
