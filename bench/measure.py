@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import weakref
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -87,10 +88,14 @@ def latencies(deliveries: Iterable[Delivery], emitted: dict[int, float]) -> tupl
     return values, expected, measured
 
 
+RELOADS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Page → what its console said about reloading, and its navigations (the first is its own load); filled by
+`scenarios._common.viewer_page`."""
+
+
 def page_delivery(page) -> Delivery:
     seen = page.evaluate('window.__seen')
     if seen is None:  # the page loaded again and lost what it recorded
-        from .scenarios._common import RELOADS
         raise RuntimeError(f'{page.url}: the page reloaded while it was measured; its console and navigations: '
                            f'{RELOADS.get(page, ["(not watched)"])}')
     return Delivery({int(tick): at for tick, at in seen.items()}, page.evaluate('window.__observerStart'))

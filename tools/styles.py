@@ -26,8 +26,8 @@ FOLDER = ROOT / 'tools' / 'tailwind'
 INPUT = FOLDER / 'input.css'
 OUTPUT = ROOT / 'aod_ui' / 'static' / 'styles.css'
 CLI = FOLDER / 'node_modules' / '@tailwindcss' / 'cli' / 'dist' / 'index.mjs'
-DARK = '@custom-variant dark (&:where(body.body--dark, body.body--dark *));'
-"""Dark mode as NiceGUI has it: Quasar marks the body, not the root."""
+DARK = next(line for line in INPUT.read_text().splitlines() if line.startswith('@custom-variant dark'))
+"""Dark mode as the dashboard's stylesheet has it (Quasar marks the body, not the root), for telling utilities."""
 
 
 def _compile(source: Path) -> str:

@@ -2,8 +2,7 @@
 
 The HTML is made once on the server, from escaped text with an allowed set of tags and link addresses; this element
 only inserts it. It takes `Html` and refuses a plain string, so no other text can become markup through it. The
-class names the HTML brings (Pygments' token classes among them) are registered with `late`, since the HTML comes
-with live updates.
+class names the HTML brings (Pygments' token classes among them) are styled by `add_markup_css`.
 """
 
 from __future__ import annotations

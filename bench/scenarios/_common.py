@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import math
 import time
-import weakref
 
 from ..harness import AGENTS, Process, launch, wait_finished
-from ..measure import OBSERVER
+from ..measure import OBSERVER, RELOADS
 
 SIDES = ('ours', 'baseline')
 
@@ -40,10 +39,6 @@ def viewer_page(browser):
             if frame == page.main_frame and len(said) < 50 else None)
     RELOADS[page] = said
     return page
-
-
-RELOADS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-"""Page → what its console said about reloading, and its navigations (the first is its own load)."""
 
 
 def observe(page, url: str) -> None:
