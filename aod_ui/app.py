@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from nicegui import Client, app, core
 from starlette.middleware.gzip import GZipMiddleware
 
-from . import __version__, collector
+from . import __version__, collector, signatures
 from .api import mount_api
 from .auth import Gate, current_actor, install_socket_guard
 from .components import page_guard, stylesheet
@@ -32,6 +32,7 @@ def build(settings: Settings) -> System:
     system = System(settings)
     app.state.aod_system = system  # for the command line's and the tests' direct use of the running services
     install_direct_manager(core.sio)
+    signatures.install()
     install_socket_guard(core.sio)
     app.add_middleware(Gate, settings=settings)
     stylesheet.install()

@@ -11,6 +11,7 @@ import pytest
 from nicegui import context, core
 from nicegui.testing import User
 from nicegui.testing.user_navigate import UserNavigate
+from nicegui.testing.user_notify import UserNotify
 
 from aod_ui.simulator import SimulatorConfig, SimulatorServer
 from aod_ui.upstream import Upstream
@@ -75,6 +76,15 @@ def dashboard_env(monkeypatch: pytest.MonkeyPatch, tmp_path, simulator: Simulato
     return env
 
 
+def _owner(everyone: list[User], default: User) -> User:
+    """The simulated person whose page is being built or acted on (`default` outside any page)."""
+    try:
+        here = context.client
+    except RuntimeError:
+        here = None
+    return next((p for p in everyone if object.__getattribute__(p, 'client') is here), default)
+
+
 class _RoutedNavigate(UserNavigate):
     """Navigation asked for by a page goes to the simulated person whose page asked. (NiceGUI's simulation sends it
     to whichever person the test touched last, so with several people one person's sign-in could land in another's
@@ -85,12 +95,23 @@ class _RoutedNavigate(UserNavigate):
         self.everyone = everyone
 
     def to(self, target, new_tab: bool = False) -> None:
-        try:
-            here = context.client
-        except RuntimeError:
-            here = None
-        owner = next((p for p in self.everyone if object.__getattribute__(p, 'client') is here), self.user)
+        owner = _owner(self.everyone, self.user)
         UserNavigate.to(object.__getattribute__(owner, 'navigate'), target, new_tab)
+
+
+class _RoutedNotify(UserNotify):
+    """A notification a page shows is seen by the simulated person whose page showed it. (NiceGUI's simulation hands
+    it to whichever person was touched last, and a person is touched whenever their page sends a script: an admin's
+    "max disabled." landed with max when max's page, taken down by that very action, sent its reload first.)"""
+
+    def __init__(self, person: User, everyone: list[User]) -> None:
+        super().__init__()
+        self.person = person
+        self.everyone = everyone
+
+    def __call__(self, message: str, **kwargs) -> None:
+        owner = _owner(self.everyone, self.person)
+        UserNotify.__call__(object.__getattribute__(owner, 'notify'), message, **kwargs)
 
 
 def _prepared(person: User, everyone: list[User]) -> User:
@@ -98,6 +119,7 @@ def _prepared(person: User, everyone: list[User]) -> User:
     # tests), against DNS rebinding; NiceGUI's simulated browsers say `Host: test`, so they use 127.0.0.1.
     person.http_client.base_url = 'http://127.0.0.1'
     person.navigate = _RoutedNavigate(person, everyone)
+    person.notify = _RoutedNotify(person, everyone)
     everyone.append(person)
     return person
 
