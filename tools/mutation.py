@@ -151,6 +151,7 @@ def prepare(module: str, tests: list[str]) -> Path:
     config += '\n[tool.mutmut]\n' + '\n'.join([
         'source_paths = ["aod_ui", "storage"]',
         f'only_mutate = ["{module}"]',
+        'also_copy = ["tools"]',  # the test helpers' own tools (the Node package installer of the OIDC provider)
         f'pytest_add_cli_args_test_selection = {json.dumps(tests)}',
         'pytest_add_cli_args = ' + json.dumps(['-p', 'no:cacheprovider', '-W', 'ignore',
                                                 *(arg for test in DESELECT for arg in ('--deselect', test))]),
@@ -163,6 +164,7 @@ def prepare(module: str, tests: list[str]) -> Path:
         if not (folder / name).exists():
             (folder / name).symlink_to(ROOT / name)
     _mirror(ROOT / 'tests', folder / 'tests')
+    _mirror(ROOT / 'tools', folder / 'tools')
     (folder / 'pyproject.toml').write_text(config)
     return folder
 
@@ -194,7 +196,7 @@ def run(module: str, limit: float) -> dict | None:
         process.wait()
         complete = False
     statuses = read_statuses(folder)
-    if not statuses:
+    if not statuses or set(statuses.values()) == {'not checked'}:  # nothing judged: the tests did not even start
         print(f'   no results (see {folder / "mutmut-run.log"})')
         return None
     survivors = sorted(name for name, status in statuses.items() if status not in DETECTED
