@@ -124,7 +124,7 @@ def test_add_followup_defaults_to_now(store: Store) -> None:
 
 def test_add_many_stores_all_or_nothing(store: Store, reopen: Callable[[], Store]) -> None:
     store.sessions.add(make_record('b'))
-    with pytest.raises(ValueError, match='already have a record'):
+    with pytest.raises(ValueError, match=r'1 sessions already have a record, for example b$'):
         store.sessions.add_many([make_record('a'), make_record('b', prompt='other')])
     with pytest.raises(ValueError, match='twice'):
         store.sessions.add_many([make_record('a'), make_record('a')])
