@@ -79,3 +79,65 @@ def test_a_new_turn_starts_with_a_follow_up() -> None:
     assert fact([TURN_1, OUT_1, EXIT_0], ('pending', 2), second) == ['completed', 'pending', 'completed']
     assert fact([TURN_1, OUT_1, EXIT_0], second[:2]) == ['completed', 'running']  # a follow-up sent elsewhere
     assert fact([TURN_1, OUT_1, EXIT_0], ('running', 2), ('completed', 1)) == ['completed', 'running', 'running']
+
+
+def test_output_alone_means_the_agent_runs() -> None:
+    # a connection resumed in the middle of a turn reads its output without the turn_start before it
+    assert status_after('pending', [{'type': 'output', 'stream': 'stdout', 'data': 'x'}]) == 'running'
+    assert fact([TURN_1, OUT_1, EXIT_0], [{'type': 'output', 'stream': 'stdout', 'data': 'y', 'turn': 2}]) == \
+        ['completed', 'running']  # output of the next turn starts it
+
+
+def test_the_turn_is_the_latest_one_named() -> None:
+    status = SessionStatus()
+    assert status.turn == 0  # none known yet
+    status.hear([EXIT_0])
+    assert (status.value, status.turn) == ('completed', 0)
+    status.answer('pending', 1)  # a named turn is later than an unknown one
+    assert (status.value, status.turn) == ('pending', 1)
+    status.hear([{'type': 'turn_start', 'turn': 3}])
+    assert (status.value, status.turn) == ('running', 3)
+
+
+@pytest.mark.parametrize('turn', [0, -1, True, '2', 2.0])
+def test_an_answer_naming_no_valid_turn_is_about_the_latest_turn(turn: object) -> None:
+    assert fact(('running', 2), ('terminated', turn)) == ['running', 'terminated']
+    assert fact(('completed', 2), ('running', turn)) == ['completed', 'completed']  # an earlier step of turn 2
+
+
+def test_only_turn_start_and_output_name_their_turn() -> None:
+    # AoD names the turn on these two only; a `turn` on any other event is not taken as the event's turn
+    second = {'type': 'turn_start', 'turn': 2}
+    assert fact([second], [{'type': 'exit', 'code': 0, 'turn': 1}]) == ['running', 'completed']
+    assert fact([second], [{'type': 'terminated', 'turn': 1}]) == ['running', 'terminated']
+
+
+def test_a_status_aod_names_that_is_not_known_counts_as_running() -> None:
+    assert fact(('running', 1), ('provisioning', 1), ('running', 1)) == ['running', 'provisioning', 'running']
+    assert fact(('provisioning', 1), ('pending', 1), ('completed', 1)) == ['provisioning', 'provisioning', 'completed']
+    assert fact(('completed', 1), ('provisioning', 1)) == ['completed', 'completed']
+
+
+def test_within_a_turn_the_later_of_two_ends_is_taken() -> None:
+    # completed and failed are the same step: the later answer is the news (an exit 0, then AoD's `failed`)
+    assert fact([TURN_1, EXIT_0], ('failed', 1)) == ['completed', 'failed']
+    assert fact(('failed', 1), ('completed', None)) == ['failed', 'completed']
+
+
+def test_answers_and_events_tell_whether_the_status_changed() -> None:
+    status = SessionStatus()
+    assert not status.answer('')  # no answer
+    assert status.value == ''
+    assert status.answer('running', 1)
+    assert not status.answer('running', 1)  # the same again
+    assert not status.answer('pending', 1)  # behind it
+    assert not status.hear([{'type': 'start'}, {'type': 'checkpoint'}])  # nothing about the status
+    assert not status.hear([OUT_1])
+    assert status.hear([EXIT_0])
+    assert not status.answer('running', None)
+    assert status.hear([{'type': 'turn_start', 'turn': 2}])
+    assert not status.answer('completed', 1)  # about the turn before
+    assert not status.hear([OUT_1])
+    assert status.value == 'running' and status.turn == 2
+    assert status.hear([{'type': 'turn_start', 'turn': 3}, EXIT_0])
+    assert not status.hear([EXIT_0, {'type': 'output', 'stream': 'stdout', 'data': 'z', 'turn': 3}])
