@@ -4,6 +4,7 @@ account, re-judged at every sign-in and on the schedule, linked only by an admin
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
@@ -36,7 +37,12 @@ ACCOUNTS = (*DEFAULT_ACCOUNTS,
                         email_verified=None),
             OidcAccount('stringy', 'secret-st', 'u-stringy', 'stringy@example.com', 'Stringy', ('developers',),
                         email_verified='false'),
-            OidcAccount('twoat', 'secret-tw', 'u-twoat', 'twoat@evil.org@example.com', 'Two At', ('developers',)))
+            OidcAccount('twoat', 'secret-tw', 'u-twoat', 'twoat@evil.org@example.com', 'Two At', ('developers',)),
+            # an address longer than a name is shown in the audit trail (64), outside the allow-list
+            OidcAccount('long', 'secret-lo', 'u-long', 'a' * 60 + '@example.org', 'Long Address', ('developers',)),
+            # nothing in the claims is usable as a name: no verified address or preferred_username, a long subject
+            OidcAccount('nameless', 'secret-na', 's' * 100, 'nameless@evil.org', 'Nameless', ('developers',),
+                        email_verified=False, preferred_username=None))
 
 
 @pytest.fixture(scope='module')
@@ -51,7 +57,8 @@ def people(oidc) -> Iterator[PeopleService]:
     yield PeopleService(store, recheck_admin=False)
     for account in ACCOUNTS:  # undo what a test changed at the provider
         oidc.change(account.username, groups=list(account.groups), email=account.email,
-                    email_verified=account.email_verified, disabled=False)
+                    email_verified=account.email_verified, name=account.name,
+                    preferred_username=account.claims.get('preferred_username'), disabled=False)
     store.close()
 
 
@@ -67,6 +74,22 @@ async def sign_in(people: PeopleService, oidc: OidcProvider, login: str, policy:
 
 def audit_details(people: PeopleService, action: str) -> list[str]:
     return [f'{e.actor} {e.outcome} {e.detail}' for e in people.store.audit.query(action=action)]
+
+
+def trail(people: PeopleService, action: str) -> list[tuple[str, str, str | None, str]]:
+    """The audit entries of one action, oldest first: (actor, outcome, target, detail)."""
+    return [(e.actor, e.outcome, e.target, e.detail) for e in reversed(people.store.audit.query(action=action))]
+
+
+def who(oidc: OidcProvider, subject: str) -> str:
+    return f'issuer {oidc.issuer}, subject {subject}'
+
+
+def heard(people: PeopleService) -> list[str]:
+    """The names `changed` announces from now on."""
+    seen: list[str] = []
+    people.changed.subscribe(seen.append, unsubscribe_on_delete=False)
+    return seen
 
 
 async def test_provider_identities_never_open_local_accounts(people, oidc) -> None:
@@ -240,3 +263,284 @@ def _metadata(oidc: OidcProvider):
     async def metadata() -> dict:
         return document
     return metadata
+
+
+async def test_a_first_sign_in_opens_an_account_from_the_claims(people, oidc) -> None:
+    seen = heard(people)
+    bob = await sign_in(people, oidc, 'bob')
+    assert bob == Actor('bob@example.com', 'member', 'Bob Developer')
+    user = people.store.users.get('bob@example.com')
+    assert (user.display_name, user.email, user.role, user.auth_source, user.identity) == \
+        ('Bob Developer', 'bob@example.com', 'member', 'oidc', (oidc.issuer, 'u-bob'))
+    assert trail(people, 'add person') == [('system', 'ok', 'bob@example.com',
+                                            f'role member, first sign-in; {who(oidc, "u-bob")}')]
+    assert trail(people, 'login') == [('bob@example.com', 'ok', None, f'OpenID Connect, {who(oidc, "u-bob")}')]
+    assert trail(people, 'role change') == [] and seen == []
+
+
+@pytest.mark.parametrize(('claims', 'shown'), [
+    ({'name': 'Robert Developer'}, 'Robert Developer'),
+    ({'name': '  Robert  '}, 'Robert'),
+    ({'name': 'N' * 250}, 'N' * 200),
+    ({'name': None}, 'bob'),  # else the preferred_username
+    ({'name': None, 'preferred_username': ' Bobby '}, 'Bobby'),
+    ({'name': None, 'preferred_username': None}, 'bob@example.com'),  # else the account's name
+    ({'name': '   '}, 'bob@example.com'),
+])
+async def test_the_display_name_follows_the_provider_at_each_sign_in(people, oidc, claims, shown) -> None:
+    await sign_in(people, oidc, 'bob')
+    seen = heard(people)
+    oidc.change('bob', **claims)
+    again = await sign_in(people, oidc, 'bob')
+    assert (again.username, again.display_name) == ('bob@example.com', shown)
+    assert people.store.users.get('bob@example.com').display_name == shown
+    assert seen == []  # only a new role makes open pages look again
+    if claims == {'name': None}:  # a new account is named the same way
+        people.store.users.remove('bob@example.com')
+        assert (await sign_in(people, oidc, 'bob')).display_name == shown
+
+
+@pytest.mark.parametrize('subject', ['', 123, None, 's' * 256])
+async def test_a_sign_in_needs_the_subject_of_an_issuer(people, oidc, subject) -> None:
+    claims = {**await id_token_claims(oidc, 'bob'), 'sub': subject}
+    if subject is None:
+        del claims['sub']
+    with pytest.raises(LoginRefused, match='did not say who you are'):
+        await people.login_oidc(claims, POLICY, oidc.issuer)
+    assert people.store.users.count() == 0
+    assert trail(people, 'login') == [('(oidc)', 'denied', None, f'no usable subject from issuer {oidc.issuer}')]
+
+
+async def test_a_sign_in_needs_an_issuer_and_takes_the_longest_subject(people, oidc) -> None:
+    claims = await id_token_claims(oidc, 'bob')
+    with pytest.raises(LoginRefused, match='did not say who you are'):
+        await people.login_oidc(claims, POLICY, '')
+    issuer = 'https://' + 'i' * 300
+    with pytest.raises(LoginRefused):
+        await people.login_oidc({**claims, 'sub': ''}, POLICY, issuer)
+    assert trail(people, 'login')[-1][3] == f'no usable subject from issuer {issuer[:200]}'
+    longest = 's' * 255
+    bob = await people.login_oidc({**claims, 'sub': longest}, POLICY, oidc.issuer)
+    assert people.store.users.get(bob.username).identity == (oidc.issuer, longest)
+
+
+async def test_refused_newcomers_are_audited_under_the_name_they_would_have(people, oidc) -> None:
+    for login in ('eve', 'long', 'nameless'):
+        with pytest.raises(LoginRefused, match='not allowed here'):
+            await sign_in(people, oidc, login, STRICT)
+    long = 'a' * 60 + '@example.org'
+    assert trail(people, 'login') == [
+        ('eve@other.org', 'denied', None, f'email domain not allowed: other.org; {who(oidc, "u-eve")}'),
+        (long[:64], 'denied', None, f'email domain not allowed: example.org; {who(oidc, "u-long")}'),
+        ('(oidc)', 'denied', None, f'unverified or missing address; {who(oidc, "s" * 100)}')]
+    assert people.store.users.count() == 0
+
+
+async def test_a_newcomer_without_a_usable_name_is_refused(people, oidc) -> None:
+    with pytest.raises(LoginRefused, match='sent no name this dashboard can use'):
+        await sign_in(people, oidc, 'nameless')
+    assert people.store.users.count() == 0
+    assert trail(people, 'login') == [('(oidc)', 'denied', None,
+                                       f'no usable name in the claims; {who(oidc, "s" * 100)}')]
+
+
+async def test_name_clashes_say_whose_the_name_is(people, oidc) -> None:
+    local(people, 'admin')
+    await sign_in(people, oidc, 'alice')
+    with pytest.raises(LoginRefused, match=r'^There is already an account called admin on this dashboard, and it is '
+                                           r'not linked to your identity provider account\. Ask an admin to link '
+                                           r'them \(People page, or `main\.py users link admin u-m1`\)\.$'):
+        await sign_in(people, oidc, 'm-name')
+    with pytest.raises(LoginRefused, match=r'alice@example\.com'):
+        await sign_in(people, oidc, 'alice2')
+    assert [entry for entry in trail(people, 'login') if entry[1] == 'denied'] == [
+        ('admin', 'denied', None, f'name clash: admin is a local account; {who(oidc, "u-m1")}'),
+        ('alice@example.com', 'denied', None,
+         f'name clash: alice@example.com is bound to {who(oidc, "u-alice")}; {who(oidc, "u-alice-2")}')]
+
+
+async def test_one_identity_signing_in_twice_at_once_gets_one_account(people, oidc) -> None:
+    claims = await id_token_claims(oidc, 'bob')
+    first, second = await asyncio.gather(people.login_oidc(claims, POLICY, oidc.issuer),
+                                         people.login_oidc(claims, POLICY, oidc.issuer))
+    assert first == second == Actor('bob@example.com', 'member', 'Bob Developer')
+    assert people.store.users.count() == 1
+    assert len(trail(people, 'add person')) == 1
+
+
+async def test_two_identities_racing_for_one_name_get_one_account(people, oidc) -> None:
+    claims = {login: await id_token_claims(oidc, login) for login in ('alice', 'alice2')}
+    answers = await asyncio.gather(*(people.login_oidc(c, POLICY, oidc.issuer) for c in claims.values()),
+                                   return_exceptions=True)
+    refused = [a for a in answers if isinstance(a, LoginRefused)]
+    assert len(refused) == 1 and 'already an account called alice@example.com' in str(refused[0])
+    winner = people.store.users.get('alice@example.com').identity[1]
+    loser = 'u-alice-2' if winner == 'u-alice' else 'u-alice'
+    assert [entry for entry in trail(people, 'login') if entry[1] == 'denied'] == [(
+        'alice@example.com', 'denied', None,
+        f'name clash: alice@example.com is bound to {who(oidc, winner)}; {who(oidc, loser)}')]
+
+
+async def test_a_disabled_account_is_refused(people, oidc) -> None:
+    await sign_in(people, oidc, 'bob')
+    people.store.users.update('bob@example.com', disabled=True)
+    with pytest.raises(LoginRefused, match=r'^Your account is disabled\. Ask an admin\.$'):
+        await sign_in(people, oidc, 'bob')
+    assert trail(people, 'login')[-1] == ('bob@example.com', 'denied', None, f'account disabled; {who(oidc, "u-bob")}')
+
+
+async def test_the_role_follows_the_provider_and_each_change_is_audited(people, oidc) -> None:
+    local(people, 'root')
+    await sign_in(people, oidc, 'bob')
+    seen = heard(people)
+    oidc.change('bob', groups=['aod-admins'])
+    assert (await sign_in(people, oidc, 'bob')).role == 'admin'
+    assert seen == ['bob@example.com']  # open pages look again at once
+    assert trail(people, 'role change') == [
+        ('system', 'ok', 'bob@example.com', f'member → admin from the identity provider; {who(oidc, "u-bob")}')]
+
+
+async def test_a_refusal_lowers_the_role_once_and_says_so(people, oidc) -> None:
+    await sign_in(people, oidc, 'bob', STRICT)
+    oidc.change('bob', groups=[])
+    seen = heard(people)
+    for _ in range(2):
+        with pytest.raises(LoginRefused, match='no role'):
+            await sign_in(people, oidc, 'bob', STRICT)
+    assert people.store.users.get('bob@example.com').role == 'viewer'
+    assert seen == ['bob@example.com'] * 2
+    refused = 'refused by the identity provider: no role for the groups claimed'
+    assert trail(people, 'end sign-ins') == [('system', 'ok', 'bob@example.com', f'{refused}, role member → viewer'),
+                                             ('system', 'ok', 'bob@example.com', refused)]  # a viewer already
+    assert trail(people, 'login')[-1] == ('bob@example.com', 'denied', None,
+                                          f'no role for the groups claimed; {who(oidc, "u-bob")}')
+
+
+async def test_the_last_admin_refused_keeps_the_role_and_the_trail_says_why(people, oidc) -> None:
+    await sign_in(people, oidc, 'alice')
+    oidc.change('alice', groups=['developers'])
+    with pytest.raises(LoginRefused, match=r"^The identity provider no longer makes you an admin, and you are the "
+                                           r"dashboard's last admin\."):
+        await sign_in(people, oidc, 'alice')
+    last = f'last admin, provider says member; {who(oidc, "u-alice")}'
+    assert trail(people, 'role change') == [
+        ('system', 'denied', 'alice@example.com',
+         f'admin → member would leave no enabled admin; {who(oidc, "u-alice")}')]
+    assert trail(people, 'login')[-1] == ('alice@example.com', 'denied', None, last)
+    assert trail(people, 'end sign-ins') == [('system', 'ok', 'alice@example.com', last)]
+    oidc.change('alice', groups=[])
+    with pytest.raises(LoginRefused, match='no role'):
+        await sign_in(people, oidc, 'alice', STRICT)
+    assert trail(people, 'end sign-ins')[-1] == ('system', 'ok', 'alice@example.com',
+                                                 'refused by the identity provider: no role for the groups claimed')
+
+
+async def test_the_providers_later_word_keeps_lowers_or_ends_a_sign_in(people, oidc) -> None:
+    local(people, 'root')
+    await sign_in(people, oidc, 'bob')
+    opened = time.time()
+    seen = heard(people)
+    claims = await id_token_claims(oidc, 'bob')
+    assert await people.recheck_oidc('bob@example.com', claims, POLICY, oidc.issuer) == \
+        Actor('bob@example.com', 'member', 'Bob Developer')
+    oidc.change('bob', groups=['aod-admins'], name='Bob Admin')
+    assert await people.recheck_oidc('bob@example.com', await id_token_claims(oidc, 'bob'), POLICY, oidc.issuer) == \
+        Actor('bob@example.com', 'admin', 'Bob Admin')
+    assert trail(people, 'role change')[-1] == ('system', 'ok', 'bob@example.com',
+                                                f'member → admin from the identity provider; {who(oidc, "u-bob")}')
+    assert people.actor('bob@example.com', opened).role == 'admin'
+    assert seen == ['bob@example.com']
+    # an answer about someone else ends the sign-ins
+    alice = await id_token_claims(oidc, 'alice')
+    assert await people.recheck_oidc('bob@example.com', alice, POLICY, oidc.issuer) is None
+    assert people.actor('bob@example.com', opened) is None
+    assert trail(people, 'end sign-ins') == [('system', 'ok', 'bob@example.com',
+                                              'the provider answered for another identity')]
+    assert seen == ['bob@example.com'] * 2
+    # a refusal lowers the role
+    oidc.change('bob', groups=[])
+    assert await people.recheck_oidc('bob@example.com', await id_token_claims(oidc, 'bob'), STRICT,
+                                     oidc.issuer) is None
+    assert people.store.users.get('bob@example.com').role == 'viewer'
+    assert trail(people, 'end sign-ins')[-1] == ('system', 'ok', 'bob@example.com', 'refused by the identity '
+                                                 'provider: no role for the groups claimed, role admin → viewer')
+
+
+async def test_the_providers_later_word_on_the_last_admin_ends_the_sign_in(people, oidc) -> None:
+    await sign_in(people, oidc, 'alice')
+    opened = time.time()
+    oidc.change('alice', groups=['developers'])
+    claims = await id_token_claims(oidc, 'alice')
+    assert await people.recheck_oidc('alice@example.com', claims, POLICY, oidc.issuer) is None
+    assert people.store.users.get('alice@example.com').role == 'admin'
+    assert people.actor('alice@example.com', opened) is None
+    assert trail(people, 'end sign-ins') == [('system', 'ok', 'alice@example.com',
+                                              f'last admin, provider says member; {who(oidc, "u-alice")}')]
+
+
+async def test_the_providers_later_word_on_a_disabled_or_removed_account_changes_nothing(people, oidc) -> None:
+    await sign_in(people, oidc, 'bob')
+    claims = await id_token_claims(oidc, 'bob')
+    people.store.users.update('bob@example.com', disabled=True)
+    assert await people.recheck_oidc('bob@example.com', claims, POLICY, oidc.issuer) is None
+    assert await people.recheck_oidc('nobody', claims, POLICY, oidc.issuer) is None
+    assert trail(people, 'end sign-ins') == []
+    await people.end_sign_ins('nobody', 'no such person')  # nobody to sign out
+    assert trail(people, 'end sign-ins') == []
+
+
+@pytest.mark.parametrize(('issuer', 'subject'), [('', 'u-x'), ('  ', 'u-x'), ('ISSUER', ''), ('ISSUER', '  '),
+                                                 ('ISSUER', 's' * 256)])
+async def test_a_link_needs_an_issuer_and_a_subject(people, oidc, issuer, subject) -> None:
+    local(people, 'olga', 'member')
+    with pytest.raises(ActionError, match=r"^Give the provider's issuer and the person's subject \(at most 255 "
+                                          r"characters\)\.$"):
+        await people.link(CLI, 'olga', issuer.replace('ISSUER', oidc.issuer), subject)
+    assert people.store.users.get('olga').identity is None
+
+
+async def test_a_link_binds_the_account_and_ends_its_sign_ins(people, oidc) -> None:
+    local(people, 'olga', 'member')
+    opened = time.time()
+    seen = heard(people)
+    linked = await people.link(CLI, 'olga', f' {oidc.issuer} ', ' u-bob ')
+    assert (linked.identity, linked.auth_source, linked.password_hash) == ((oidc.issuer, 'u-bob'), 'oidc', '')
+    assert people.store.users.get('olga') == linked
+    assert people.actor('olga', opened) is None
+    assert seen == ['olga']
+    long_issuer, longest = 'https://' + 'i' * 300, 's' * 255
+    await people.link(CLI, 'olga', long_issuer, longest)
+    local(people, 'ada')
+    with pytest.raises(ActionError, match='already linked to olga'):
+        await people.link(CLI, 'ada', long_issuer, longest)
+    assert trail(people, 'link identity') == [
+        ('cli', 'ok', 'olga', f'{who(oidc, "u-bob")} (was local account)'),
+        ('cli', 'ok', 'olga', f'issuer {long_issuer[:200]}, subject {longest} (was {who(oidc, "u-bob")})'),
+        ('cli', 'denied', 'ada', f'already linked to olga; issuer {long_issuer[:200]}, subject {longest}')]
+
+
+async def test_an_account_from_before_identities_is_bound_by_its_verified_address(people, oidc) -> None:
+    people.store.users.add(User(username='bob@example.com', email=' Bob@Example.com ', role='viewer',
+                                auth_source='oidc'))
+    bob = await sign_in(people, oidc, 'bob')
+    assert (bob.username, bob.role) == ('bob@example.com', 'member')
+    assert people.store.users.get('bob@example.com').identity == (oidc.issuer, 'u-bob')
+    assert trail(people, 'link identity') == [('system', 'ok', 'bob@example.com', f'{who(oidc, "u-bob")} (an account '
+                                                                                   'from before identities were kept, '
+                                                                                   'same verified address)')]
+    assert trail(people, 'role change') == [
+        ('system', 'ok', 'bob@example.com', f'viewer → member from the identity provider; {who(oidc, "u-bob")}')]
+
+
+@pytest.mark.parametrize(('account', 'login'), [
+    (User(username='bob@example.com', email='bob@elsewhere.example', auth_source='oidc'), 'bob'),  # another address
+    (User(username='bob@example.com', email='bob@example.com', auth_source='local'), 'bob'),  # a password account
+    (User(username='carol', email='carol', auth_source='oidc'), 'carol'),  # no verified address
+])
+async def test_only_a_provider_account_with_the_same_verified_address_is_bound_by_it(people, oidc, account,
+                                                                                       login) -> None:
+    people.store.users.add(account)
+    with pytest.raises(LoginRefused, match='already an account called'):
+        await sign_in(people, oidc, login)
+    assert people.store.users.get(account.username).identity is None
+    assert trail(people, 'link identity') == []
