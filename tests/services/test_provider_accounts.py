@@ -337,7 +337,8 @@ async def test_refused_newcomers_are_audited_under_the_name_they_would_have(peop
 
 
 async def test_a_newcomer_without_a_usable_name_is_refused(people, oidc) -> None:
-    with pytest.raises(LoginRefused, match='sent no name this dashboard can use'):
+    with pytest.raises(LoginRefused, match=r'^The identity provider sent no name this dashboard can use for you\. '
+                                           r'Ask an admin\.$'):
         await sign_in(people, oidc, 'nameless')
     assert people.store.users.count() == 0
     assert trail(people, 'login') == [('(oidc)', 'denied', None,
