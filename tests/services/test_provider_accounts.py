@@ -295,7 +295,7 @@ async def test_the_display_name_follows_the_provider_at_each_sign_in(people, oid
     assert (again.username, again.display_name) == ('bob@example.com', shown)
     assert people.store.users.get('bob@example.com').display_name == shown
     assert seen == []  # only a new role makes open pages look again
-    if claims == {'name': None}:  # a new account is named the same way
+    if claims.get('name', '') is None:  # a new account is named the same way
         people.store.users.remove('bob@example.com')
         assert (await sign_in(people, oidc, 'bob')).display_name == shown
 
