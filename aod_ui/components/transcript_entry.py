@@ -68,6 +68,7 @@ STDERR_FAILURE = 'bg-red-50 text-red-900 dark:bg-red-950 dark:text-red-200'
 ERROR_BLOCK = 'bg-red-50 dark:bg-red-950'
 TOOL, TOOL_HEADER = 'w-full p-0 gap-0 shadow-none border', 'w-full items-center gap-2 no-wrap'
 TOOL_ICON, TOOL_NAME = 'text-primary', 'font-mono text-sm truncate flex-1'
+STATUS_ICONS = {'pending': 'more_horiz', 'done': 'check', 'error': 'close', 'interrupted': 'block'}
 TOOL_STATUS = {'pending': 'text-grey-6', 'done': 'text-positive', 'error': 'text-negative',
                'interrupted': 'text-grey-6'}
 TOOL_BODY = 'w-full gap-1 px-3 pb-2'
@@ -100,9 +101,16 @@ class EntryView:
         self.expanded = False
         self.output: LiveText | None = None
         """The element of a block of output lines, which is the entry's whole view (output only ever grows)."""
+        self.html: SafeHtml | None = None
+        """The element of the agent's own text, which is the entry's whole view."""
+        self.tool: _ToolParts | None = None
         self.root: ui.element
         if isinstance(entry, LinesEntry):
             self.root = self.output = self._lines(entry)
+            return
+        if isinstance(entry, TextEntry) and entry.role == 'assistant':
+            # one element, not a box around one: every viewer builds every new entry, and most entries are this
+            self.root = self.html = SafeHtml(markdown_html(entry.text)).classes(ROOT).mark('assistant-text')
             return
         with ui.element('div').classes(ROOT) as self.root:
             self._build()
@@ -113,9 +121,15 @@ class EntryView:
         self.root.set_visibility(bool(self.root.default_slot.children))
 
     def update(self) -> None:
-        if self.output is not None and isinstance(self.entry, LinesEntry):
-            self.output.set_text(self.entry.text)  # merged output lines grow in place: only the new lines are sent
+        entry = self.entry
+        if self.output is not None and isinstance(entry, LinesEntry):
+            self.output.set_text(entry.text)  # merged output lines grow in place: only the new lines are sent
             return
+        if self.html is not None and isinstance(entry, TextEntry):
+            self.html.set_html(markdown_html(entry.text))
+            return
+        if self.tool is not None and isinstance(entry, ToolEntry) and self.tool.update(entry, self.expanded):
+            return  # a tool call changes in place: its status, its result, opened or not
         children = self.children
         kept = list(children.default_slot.children) if children is not None else []
         for element in kept:
@@ -131,6 +145,7 @@ class EntryView:
     def _build(self) -> None:
         entry = self.entry
         self.children = None
+        self.tool = None
         if isinstance(entry, TurnEntry):
             ui.label(f'Turn {entry.number}').classes(TURN)
             if entry.prompt:
@@ -181,27 +196,69 @@ class EntryView:
             .mark('stderr-failure' if failure else 'stderr')
 
     def _tool(self, entry: ToolEntry) -> None:
-        status_icon = {'pending': 'more_horiz', 'done': 'check', 'error': 'close', 'interrupted': 'block'}[entry.status]
         with ui.card().classes(TOOL).props('flat bordered').mark('tool'):
             with ui.expansion(value=self.expanded).classes('w-full').props('dense') as expansion:
-                expansion.props['toggle-aria-label'] = entry.summary or entry.name  # what the header shows
                 expansion.on_value_change(lambda e: setattr(self, 'expanded', e.value))
                 with expansion.add_slot('header'), ui.row().classes(TOOL_HEADER):
                     ui.icon(TOOL_ICONS.get(entry.name, 'build')).classes(TOOL_ICON)
-                    ui.label(entry.summary or entry.name).classes(TOOL_NAME)
-                    if entry.status == 'pending':
-                        ui.spinner(size='xs')
-                    else:
-                        if entry.status == 'interrupted':  # the session ended before the call finished
-                            ui.label('interrupted').classes(SMALL_FAINT).mark('tool-interrupted')
-                        ui.icon(status_icon).classes(TOOL_STATUS[entry.status])
+                    name = ui.label().classes(TOOL_NAME)
+                    status = ui.row().classes('items-center gap-2 no-wrap')
                 with ui.column().classes(TOOL_BODY):
                     ui.label('Input').classes(CAPTION)
-                    ui.label(_pretty(entry.input)).classes(BLOCK).classes(STDOUT)
-                    if entry.result is not None:
-                        ui.label('Error' if entry.is_error else 'Result').classes(CAPTION)
-                        ui.label(entry.result).classes(BLOCK).classes(ERROR_BLOCK if entry.is_error else STDOUT) \
-                            .style('max-height: 24rem; overflow: auto')
-            if entry.name in {'Task', 'Agent'} or entry.children:
+                    given = ui.label().classes(BLOCK).classes(STDOUT)
+                    result = ui.column().classes('w-full gap-1')
+            nested = entry.name in {'Task', 'Agent'} or bool(entry.children)
+            if nested:
                 with ui.column().classes(SUBAGENT).mark('subagent') as self.children:
                     pass
+        self.tool = _ToolParts(expansion, name, status, given, result, nested)
+        self.tool.update(entry, self.expanded)
+
+
+class _ToolParts:
+    """The parts of a tool call's card that change, each changed only when what it shows did (every viewer's page
+    changes with them)."""
+
+    def __init__(self, expansion: ui.expansion, name: ui.label, status: ui.row, given: ui.label, result: ui.column,
+                 nested: bool) -> None:
+        self.expansion, self.name, self.status, self.given, self.result = expansion, name, status, given, result
+        self.nested = nested
+        self._shown: dict[str, Any] = {}
+
+    def update(self, entry: ToolEntry, expanded: bool) -> bool:
+        """Show the call as it is now; False when the card must be built again (it now has a subagent's entries)."""
+        if not self.nested and entry.children:
+            return False
+        if self.expansion.value != expanded:
+            self.expansion.value = expanded
+        title = entry.summary or entry.name
+        if self._changed('title', title):
+            self.expansion.props['toggle-aria-label'] = title  # what the header shows
+            self.name.text = title
+        if self._changed('status', entry.status):
+            self.status.clear()
+            with self.status:
+                if entry.status == 'pending':
+                    ui.spinner(size='xs')
+                else:
+                    if entry.status == 'interrupted':  # the session ended before the call finished
+                        ui.label('interrupted').classes(SMALL_FAINT).mark('tool-interrupted')
+                    ui.icon(STATUS_ICONS[entry.status]).classes(TOOL_STATUS[entry.status])
+        given = _pretty(entry.input)
+        if self._changed('input', given):
+            self.given.text = given
+        if self._changed('result', (entry.result, entry.is_error)):
+            self.result.clear()
+            self.result.set_visibility(entry.result is not None)
+            if entry.result is not None:
+                with self.result:
+                    ui.label('Error' if entry.is_error else 'Result').classes(CAPTION)
+                    ui.label(entry.result).classes(BLOCK).classes(ERROR_BLOCK if entry.is_error else STDOUT) \
+                        .style('max-height: 24rem; overflow: auto')
+        return True
+
+    def _changed(self, part: str, value: Any) -> bool:
+        if part in self._shown and self._shown[part] == value:
+            return False
+        self._shown[part] = value
+        return True

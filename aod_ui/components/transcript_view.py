@@ -111,15 +111,19 @@ class TranscriptView:
             self.on_paged(paged)
 
     def _update_earlier(self) -> None:
+        # called on every push: a hidden control's words are left as they were (each change goes to every viewer)
         later = self._total - self._end
-        self.later.text = f'Show {min(PAGE, later)} later of {later} entries after these'
         self.later.set_visibility(self.paged and later > 0)
+        if self.later.visible:
+            self.later.text = f'Show {min(PAGE, later)} later of {later} entries after these'
         held = self._start - self.transcript.top_dropped
-        self.earlier.text = f'Show {min(PAGE, held)} earlier of {self._start} hidden entries'
         self.earlier.set_visibility(held > 0)
-        self.let_go.text = (f'{self._start} earlier entries are no longer kept in the dashboard: download the '
-                            'transcript for all of them.')
+        if self.earlier.visible:
+            self.earlier.text = f'Show {min(PAGE, held)} earlier of {self._start} hidden entries'
         self.let_go.set_visibility(held <= 0 < self._start)
+        if self.let_go.visible:
+            self.let_go.text = (f'{self._start} earlier entries are no longer kept in the dashboard: download the '
+                                'transcript for all of them.')
 
     def _render(self, entry: Entry) -> EntryView:
         view = EntryView(entry, self)

@@ -104,6 +104,28 @@ async def test_a_stop_is_announced_once_and_leaves_no_tool_call_running(user: Us
     assert not spinners
 
 
+async def test_a_tool_call_changes_in_place_and_an_opened_card_stays_open(user: User):
+    await launch_via_page(user, 'Build it.\nscenario: long', agent='code-review')
+
+    def running_card() -> ui.element | None:
+        with user:
+            return next((card for card in ElementFilter(marker='tool')
+                         if any(isinstance(s, ui.spinner) for s in card.descendants())), None)
+    await eventually(lambda: running_card() is not None, timeout=20)
+    card = running_card()
+    with user:
+        expansion = next(e for e in card.descendants() if isinstance(e, ui.expansion))
+        expansion.value = True  # the reader opens the running call
+        built = {e.id for e in card.descendants()}
+    await stop_via_page(user)  # the call finishes now or never (interrupted): either way its card changes
+    await eventually(lambda: not any(isinstance(e, ui.spinner) for e in card.descendants()), timeout=20)
+    with user:
+        now = list(card.descendants())
+    assert not card.is_deleted and expansion.value and not expansion.is_deleted
+    assert expansion.id in {e.id for e in now}  # the same card, changed where it changed
+    assert len({e.id for e in now} - built) <= 3  # the new status (and a result) only: nothing else built again
+
+
 def sdk(simulator: SimulatorServer) -> aod.Client:
     return aod.Client(base_url=simulator.url, token=DASHBOARD_TOKEN)
 
