@@ -28,11 +28,17 @@ class SafeHtml(ui.element, component='safe_html.js'):
 
     def __init__(self, html: Html) -> None:
         super().__init__()
-        self.set_html(html)
+        # straight into the new element's props: it goes to the browser whole anyway, and every viewer builds one for
+        # each new text of the agent, so the change handling of `set_html` is skipped here
+        dict.__setitem__(self._props, 'html', _checked(html))
         add_markup_css()
 
     def set_html(self, html: Html) -> None:
-        if not isinstance(html, Html):
-            raise TypeError('SafeHtml shows only HTML made by aod_ui.markup')
-        self._props['html'] = html
+        self._props['html'] = _checked(html)
         self.update()
+
+
+def _checked(html: Html) -> Html:
+    if not isinstance(html, Html):
+        raise TypeError('SafeHtml shows only HTML made by aod_ui.markup')
+    return html
