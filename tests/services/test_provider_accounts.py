@@ -305,7 +305,7 @@ async def test_a_sign_in_needs_the_subject_of_an_issuer(people, oidc, subject) -
     claims = {**await id_token_claims(oidc, 'bob'), 'sub': subject}
     if subject is None:
         del claims['sub']
-    with pytest.raises(LoginRefused, match='did not say who you are'):
+    with pytest.raises(LoginRefused, match=r'^The identity provider did not say who you are \(no subject\)\.$'):
         await people.login_oidc(claims, POLICY, oidc.issuer)
     assert people.store.users.count() == 0
     assert trail(people, 'login') == [('(oidc)', 'denied', None, f'no usable subject from issuer {oidc.issuer}')]
@@ -545,3 +545,14 @@ async def test_only_a_provider_account_with_the_same_verified_address_is_bound_b
         await sign_in(people, oidc, login)
     assert people.store.users.get(account.username).identity is None
     assert trail(people, 'link identity') == []
+
+
+async def test_a_refused_identity_is_audited_under_the_account_it_is_linked_to(people, oidc) -> None:
+    local(people, 'olga', 'member')
+    await people.link(CLI, 'olga', oidc.issuer, 'u-bob')
+    oidc.change('bob', groups=[])
+    with pytest.raises(LoginRefused, match='no role'):
+        await sign_in(people, oidc, 'bob', STRICT)
+    assert trail(people, 'login') == [('olga', 'denied', None,
+                                       f'no role for the groups claimed; {who(oidc, "u-bob")}')]
+    assert people.store.users.get('olga').role == 'viewer'
