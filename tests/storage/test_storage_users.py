@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from storage import Store, User
+from storage import Store, User, memory_store
 
 
 def make_user(username: str = 'alice', **fields: object) -> User:
@@ -117,3 +117,33 @@ def test_an_openid_identity_is_kept_and_found_exactly(store: Store, reopen: Call
         assert users.by_identity('', '') is None
     with pytest.raises(ValueError, match='both issuer and subject'):
         make_user('carol', oidc_subject='only-a-subject')
+
+
+def test_a_refused_user_says_why_in_words() -> None:
+    with pytest.raises(ValueError, match='^a user needs a username$'):
+        User(username='  ')
+    with pytest.raises(ValueError, match=r"^role must be one of \('admin', 'member', 'viewer'\), not 'root'$"):
+        User(username='x', role='root')  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^auth_source must be one of \('local', 'oidc', 'header'\), not 'ldap'$"):
+        User(username='x', auth_source='ldap')  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match='^email must be text$'):
+        User(username='x', email=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match='^extra must be a mapping, not list$'):
+        User(username='x', extra=[])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match='^an OpenID Connect identity needs both issuer and subject$'):
+        User(username='x', oidc_issuer='https://idp.example')
+    with pytest.raises(TypeError, match='^a username cannot change; add a new user and remove the old one$'):
+        memory_store().users.update('x', username='y')
+
+
+def test_a_user_keeps_flags_as_booleans_and_times_as_floats() -> None:
+    user = User(username='x', disabled=1, created_at=5, last_login_at=7, sign_ins_ended_at=9)  # type: ignore[arg-type]
+    assert user.disabled is True and User(username='x', disabled=0).disabled is False  # type: ignore[arg-type]
+    assert (user.created_at, user.last_login_at, user.sign_ins_ended_at) == (5.0, 7.0, 9.0)
+    assert all(type(value) is float for value in (user.created_at, user.last_login_at, user.sign_ins_ended_at))
+
+
+def test_nobody_by_that_name_is_none(store: Store) -> None:
+    assert store.users.get('nobody') is None
+    store.users.add(make_user())
+    assert store.users.get('nobody') is None
