@@ -17,6 +17,7 @@ def test_a_sparse_stored_record_reads_with_the_defaults():
                  'resources', 'title'):
         assert getattr(stored, name) == getattr(fresh, name), name
     assert (stored.visibility, stored.labels, stored.pinned, stored.title) == ('team', [], False, None)
+    assert (stored.created_at, stored.origin, stored.timeout) == (0.0, None, None)  # no time known: the epoch
 
 
 @pytest.mark.parametrize(('fields', 'error', 'message'), [
