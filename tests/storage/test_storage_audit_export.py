@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from storage import AuditEntry, memory_store
+from storage import AuditEntry, AuditLog, MemoryTable, memory_store
 
 
 @pytest.fixture
@@ -50,17 +50,36 @@ def test_an_entry_survives_its_dictionary_and_defaults_what_is_missing():
     bare = AuditEntry.from_dict({'id': '4', 'at': '400', 'actor': 'max', 'action': 'login'})
     assert (bare.id, bare.at, bare.outcome, bare.detail, bare.session_id, bare.target) == (4, 400.0, 'ok', '', None,
                                                                                           None)
-    with pytest.raises(ValueError, match="unknown outcome 'maybe'"):
+    with pytest.raises(ValueError, match="^unknown outcome 'maybe'$"):
         AuditEntry.from_dict({'id': 1, 'at': 1, 'actor': 'a', 'action': 'b', 'outcome': 'maybe'})
 
 
 def test_bad_entries_and_queries_are_refused_with_reasons(log):
-    with pytest.raises(ValueError, match='an audit entry needs an actor and an action'):
+    with pytest.raises(ValueError, match='^an audit entry needs an actor and an action$'):
         log.append('', 'login')
-    with pytest.raises(ValueError, match='outcome must be one of'):
+    with pytest.raises(ValueError, match=r"^outcome must be one of \('ok', 'denied', 'error'\), not 'maybe'$"):
         log.append('ada', 'login', outcome='maybe')  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match='limit and offset cannot be negative'):
+    with pytest.raises(ValueError, match='^limit and offset cannot be negative$'):
         log.query(offset=-1)
     assert log.append('ada', 'logout').detail == ''
     assert [e.id for e in log.query(offset=2, limit=2)] == [3, 2]
     assert len(log.query()) == 5
+
+
+def test_a_query_gives_the_newest_500_unless_told_and_skips_exactly_the_offset():
+    audit = memory_store().audit
+    for number in range(502):
+        audit.append('ada' if number % 2 else 'olga', 'login', at=float(number))
+    audit.append('max', 'login', at=1000.0)
+    assert [e.id for e in audit.query()] == list(range(503, 3, -1))  # no filter: the newest 500
+    assert len(audit.query(action='login')) == 500  # with a filter too
+    assert [e.id for e in audit.query(actor='ada', offset=3, limit=2)] == [496, 494]
+    assert [e.id for e in audit.query(text='ada', offset=250, limit=None)] == [2]
+
+
+def test_an_id_the_table_already_holds_is_refused_by_number():
+    table = MemoryTable()
+    audit = AuditLog(table)
+    table.insert('1', {'id': 1, 'at': 1.0, 'actor': 'ada', 'action': 'login'})  # written behind the log's back
+    with pytest.raises(ValueError, match='^the audit trail already has an entry 1$'):
+        audit.append('olga', 'login')
