@@ -18,7 +18,7 @@ from aod_ui.services import RetentionPolicy
 from aod_ui.simulator import SimulatorConfig, SimulatorServer
 from aod_ui.upstream import Upstream
 
-from ..helpers import DASHBOARD_TOKEN
+from ..helpers import BUG_FIX, DASHBOARD_TOKEN
 from .world import ALICE, World, archived, world_on
 
 DAY = 86400
@@ -138,3 +138,17 @@ async def test_a_session_the_policy_deletes_in_aod_stays_readable_from_the_archi
     assert world.archive.meta(session_id)['deleted_upstream_at'] == world.clock[0]
     later = world.retention_with(clock=lambda: datetime.now(UTC) + timedelta(days=2, minutes=1))
     assert [(item.session_id, item.action) for item in await later.plan()] == [(session_id, 'remove copy')]
+
+
+async def test_a_pinned_copy_is_not_planned_and_a_copy_names_its_owner_title_and_agent(world):
+    pinned = await deleted_days_ago(world, 3)
+    world.store.sessions.set_pinned(pinned, True)
+    unnamed = await deleted_days_ago(world, 4)
+    world.store.sessions.update(unnamed, agent_name='')  # no name kept with the record: the archived info names it
+    [item] = await world.retention.plan()
+    assert (item.session_id, item.action, item.status, item.owner, item.title) == (
+        unnamed, 'remove copy', 'deleted upstream', 'alice', 'scenario: success')
+    assert item.agent == world.sessions.agent_name(BUG_FIX) != world.sessions.agent_name(None)
+    assert item.reason == 'deleted in AoD 4.0 days ago (archive limit 2 days)'
+    assert (await world.retention.run('ada')).copies_removed == 1
+    assert pinned in world.archive and unnamed not in world.archive

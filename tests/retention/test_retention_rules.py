@@ -393,8 +393,9 @@ async def test_a_scheduled_run_finishes_a_cut_run_at_once_then_runs_on_its_inter
         assert (first.id, first.by, first.resumed, first.deleted) == ('cut', 'ada', True, 1)  # at once, the cut run
         with httpx.Client(base_url=server.url) as control, caplog.at_level(logging.ERROR):
             control.post('/_sim/faults', json={'status_burst': {'route': 'list', 'status': 500, 'count': 1}})
-            while not any('the scheduled retention run failed' in r.getMessage() for r in caplog.records):
-                await asyncio.sleep(0.02)  # the next turn fails; the schedule goes on
+            async with asyncio.timeout(10):
+                while not any(r.getMessage() == 'the scheduled retention run failed' for r in caplog.records):
+                    await asyncio.sleep(0.02)  # the next turn fails; the schedule goes on
         while service.last_run().id == 'cut':
             await asyncio.sleep(0.02)
         assert (service.last_run().by, service.last_run().deleted) == ('retention', 2)
@@ -501,3 +502,42 @@ async def test_a_scheduled_run_finishes_a_cut_run_without_waiting_for_its_interv
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert (service.last_run().id, service.last_run().deleted) == ('cut', 1) and alive(server, ids) == set()
+
+
+async def test_a_session_still_active_after_its_stop_is_read_again_at_the_pace_until_the_stop_wait_ends(server):
+    session_id = seed_one(server, 'running', T0)
+    store = memory_store()
+    recorded(store, [session_id])
+    seconds = Seconds()
+    service = await retention_for(server, store, [session_id], T0 + timedelta(hours=13), rate=5, stop_wait=1,
+                                  timer=seconds, sleep=seconds.sleep)
+    with httpx.Client(base_url=server.url) as control:
+        # AoD says the session is terminated already, yet it reads as running: the run waits, then leaves it
+        control.post('/_sim/faults', json={'status_burst': {'route': 'terminate', 'status': 409, 'count': 1}})
+        try:
+            gets = httpx.get(f'{server.url}/_sim/stats').json()['requests'].get('get', 0)
+            report = await service.run('ada')
+            reads = httpx.get(f'{server.url}/_sim/stats').json()['requests'].get('get', 0) - gets
+        finally:
+            control.post('/_sim/faults', json={})
+    assert (report.stopped, report.deferred, report.deleted, report.failed) == (1, 1, 0, [])
+    assert alive(server, [session_id]) == {session_id} and store.sessions.get(session_id) is not None
+    # a fifth of a second before the stop and before the first read, then a read every fifth of a second (the pause
+    # between reads already spaces them at the rate) until the second of the stop wait is over
+    assert seconds.sleeps == pytest.approx([0.2] * 6) and reads == 5
+    assert seconds.now == pytest.approx(1001.2)
+
+
+@pytest.mark.parametrize('progress', [{'id': 'cut', 'next': 1}, {'id': 'other', 'next': 0}, None])
+async def test_a_kept_plan_that_was_finished_or_is_not_the_progress_s_own_is_not_resumed(server, progress):
+    ids = seed(server, 2)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    store.kv.set('retention.run', {'id': 'cut', 'by': 'bob', 'started_at': 1.0,
+                                   'items': [asdict(item) for item in (await service.plan())[:1]]})
+    if progress is not None:
+        store.kv.set('retention.progress', progress)
+    report = await service.run('ada')
+    assert (report.resumed, report.by, report.planned, report.deleted) == (False, 'ada', 2, 2)
+    assert report.id != 'cut' and alive(server, ids) == set()
