@@ -509,8 +509,15 @@ async def test_a_session_still_active_after_its_stop_is_read_again_at_the_pace_u
     store = memory_store()
     recorded(store, [session_id])
     seconds = Seconds()
-    service = await retention_for(server, store, [session_id], T0 + timedelta(hours=13), rate=5, stop_wait=1,
-                                  timer=seconds, sleep=seconds.sleep)
+    core.loop = asyncio.get_running_loop()
+    upstreams = Upstreams(Upstream(server.url, TOKEN, timeout=30), store=store)
+    sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session))
+
+    async def this() -> list[SessionInfo]:
+        return [i for i in await sessions.aod_sessions(fresh=True) if i.id == session_id]
+    # the default pace (five calls a second) and stop wait (30 seconds), on the stopwatch
+    service = RetentionService(store, upstreams, this, sessions.agent_name, policy=POLICY,
+                               clock=lambda: T0 + timedelta(hours=13), timer=seconds, sleep=seconds.sleep)
     with httpx.Client(base_url=server.url) as control:
         # AoD says the session is terminated already, yet it reads as running: the run waits, then leaves it
         control.post('/_sim/faults', json={'status_burst': {'route': 'terminate', 'status': 409, 'count': 1}})
@@ -522,10 +529,10 @@ async def test_a_session_still_active_after_its_stop_is_read_again_at_the_pace_u
             control.post('/_sim/faults', json={})
     assert (report.stopped, report.deferred, report.deleted, report.failed) == (1, 1, 0, [])
     assert alive(server, [session_id]) == {session_id} and store.sessions.get(session_id) is not None
-    # a fifth of a second before the stop and before the first read, then a read every fifth of a second (the pause
-    # between reads already spaces them at the rate) until the second of the stop wait is over
-    assert seconds.sleeps == pytest.approx([0.2] * 6) and reads == 5
-    assert seconds.now == pytest.approx(1001.2)
+    # a fifth of a second before the stop and before the first read again, then a read every fifth of a second (the
+    # pause between reads already spaces them at the pace) until the 30 seconds of the stop wait are over
+    assert seconds.sleeps == pytest.approx([0.2] * 151) and reads == 1 + 149
+    assert seconds.now == pytest.approx(1000 + 0.2 + 30)
 
 
 @pytest.mark.parametrize('progress', [{'id': 'cut', 'next': 1}, {'id': 'other', 'next': 0}, None])
