@@ -548,3 +548,59 @@ async def test_a_kept_plan_that_was_finished_or_is_not_the_progress_s_own_is_not
     report = await service.run('ada')
     assert (report.resumed, report.by, report.planned, report.deleted) == (False, 'ada', 2, 2)
     assert report.id != 'cut' and alive(server, ids) == set()
+
+
+async def test_a_delete_aod_answers_with_not_found_counts_as_deleted_and_the_run_is_logged(server, caplog):
+    import logging
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    with httpx.Client(base_url=server.url) as control, caplog.at_level(logging.INFO, 'aod_ui.services._retention'):
+        control.post('/_sim/faults', json={'status_burst': {'route': 'delete', 'status': 404, 'count': 1}})
+        try:
+            report = await service.run('ada')
+        finally:
+            control.post('/_sim/faults', json={})
+    assert (report.deleted, report.skipped, report.failed) == (1, 0, [])  # gone already: what the run wanted
+    assert store.sessions.get(ids[0]) is None
+    assert [(e.action, e.outcome) for e in reversed(store.audit.query())] == [('retention delete', 'ok'),
+                                                                              ('retention', 'ok')]
+    assert [r.getMessage() for r in caplog.records] == [f'retention run {report.id}: {report.summary()}']
+
+
+async def test_a_second_run_asked_for_while_the_first_still_plans_is_refused_without_a_start(server):
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    with httpx.Client(base_url=server.url) as control:
+        control.post('/_sim/faults', json={'delay_seconds': 0.3})  # AoD's list, which the plan reads, is slow
+        try:
+            task = asyncio.get_running_loop().create_task(service.run('ada'))
+            while not service.running:
+                await asyncio.sleep(0.01)
+            assert service.current is None  # still planning
+            with pytest.raises(ActionError) as refusal:
+                await service.run('bob')
+            assert str(refusal.value) == ('A retention run is already under way (started by ? at ?); wait for it to '
+                                          'finish.')
+            await task
+        finally:
+            control.post('/_sim/faults', json={})
+
+
+async def test_the_kept_report_of_the_last_run_holds_at_most_50_failures(server):
+    ids = seed(server, 51)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    with httpx.Client(base_url=server.url) as control:
+        control.post('/_sim/faults', json={'status_burst': {'route': 'delete', 'status': 503, 'count': 51}})
+        try:
+            report = await service.run('ada')
+        finally:
+            control.post('/_sim/faults', json={})
+    assert len(report.failed) == 51 and report.summary().endswith('51 failed')
+    last = service.last_run()
+    assert last.failed == report.failed[:50] and last.summary().endswith('50 failed')
