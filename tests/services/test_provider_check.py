@@ -5,9 +5,13 @@ provider's own answers (userinfo, refresh) come from the real test provider of `
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -92,8 +96,10 @@ def test_the_latest_id_token_is_held_for_the_sign_out(alone) -> None:
 
 async def test_the_first_round_ends_provider_sign_ins_from_before_the_restart(alone) -> None:
     now = time.time()
-    person(alone, 'before', 'u-1', last_login_at=now - 60)  # signed in before the restart: cannot be re-checked
+    person(alone, 'restarted', 'u-1', last_login_at=now - 60)  # signed in before the restart: cannot be re-checked
     person(alone, 'held', 'u-2', last_login_at=now - 60)  # signed in again since: its tokens are held
+    person(alone, 'ended then', 'u-8', last_login_at=now - 60, sign_ins_ended_at=now - 60)  # ended at that moment
+    person(alone, 'just expired', 'u-9', last_login_at=now - 12 * 3600 - 6)  # a session is 12 hours
     person(alone, 'local', last_login_at=now - 60)  # not a provider account
     person(alone, 'never', 'u-3')  # never signed in
     person(alone, 'expired', 'u-4', last_login_at=now - 13 * 3600)  # its sign-in has run out anyway
@@ -101,14 +107,15 @@ async def test_the_first_round_ends_provider_sign_ins_from_before_the_restart(al
     metadata = Metadata(httpx.ConnectError('unreachable'))
     check = checker(alone, metadata)
     person(alone, 'later', 'u-6', last_login_at=time.time() + 1)  # signed in after the start
+    person(alone, 'at the start', 'u-10', last_login_at=check._started)
     check.hold(ISSUER, 'u-2', {'access_token': 'a', 'id_token': 'i'})
     await check.round()
-    assert ended(alone) == [('before', RESTARTED)]
+    assert ended(alone) == [('restarted', RESTARTED)]
     assert metadata.asked == 1  # the held one is asked about (and the provider cannot be reached: nothing changes)
     assert check.id_token('held') == 'i'
     person(alone, 'too late', 'u-7', last_login_at=now - 60)
     await check.round()  # only the first round looks for them
-    assert ended(alone) == [('before', RESTARTED)]
+    assert ended(alone) == [('restarted', RESTARTED)]
     assert metadata.asked == 2
 
 
@@ -121,6 +128,19 @@ async def test_a_sign_in_older_than_a_session_is_let_go_without_asking(alone) ->
     await check.round()
     assert metadata.asked == 0 and check.id_token('bob') is None
     assert ended(alone) == []  # it is over by itself
+
+
+async def test_a_sign_in_let_go_does_not_stop_the_round(alone) -> None:
+    person(alone, 'old', 'u-old')
+    person(alone, 'new', 'u-new')
+    metadata = Metadata(httpx.ConnectError('unreachable'))
+    check = checker(alone, metadata, session_hours=0.2 / 3600)
+    check.hold(ISSUER, 'u-old', {'access_token': 'a', 'id_token': 'i'})
+    await asyncio.sleep(0.3)
+    check.hold(ISSUER, 'u-new', {'access_token': 'a', 'id_token': 'i'})
+    await check.round()
+    assert check.id_token('old') is None and check.id_token('new') == 'i'
+    assert metadata.asked == 1
 
 
 async def test_tokens_of_a_removed_account_are_let_go(alone) -> None:
@@ -219,6 +239,7 @@ async def test_refusals_at_the_provider_say_why_the_sign_in_ended(people, oidc) 
     check = checker(people, _metadata(oidc), policy=STRICT, oidc=oidc)
     check.hold(oidc.issuer, 'u-bob', {**token, 'expires_at': int(time.time()) - 1, 'refresh_token': 'forged'})
     await check.round()
+    assert check.id_token('bob@example.com') is None  # let go
     check.hold(oidc.issuer, 'u-bob', token)
     oidc.change('bob', disabled=True)
     await check.round()
@@ -235,3 +256,84 @@ async def test_a_renewed_sign_in_keeps_its_refresh_and_id_tokens(people, oidc) -
     await check.round()
     assert ended(people) == []
     assert check.id_token('bob@example.com') not in (None, 'the first')  # the renewed sign-in's own
+
+
+class Provider(ThreadingHTTPServer):
+    """A provider of our own on loopback, for answers the test provider never gives: a renewal without a new refresh
+    or ID token, and userinfo answers that are not claims."""
+
+    def __init__(self) -> None:
+        super().__init__(('127.0.0.1', 0), _Answers)
+        self.url = f'http://127.0.0.1:{self.server_address[1]}'
+        self.userinfo: bytes = b''
+        self.refreshed: list[str] = []
+        self.bearers: list[str] = []
+
+
+class _Answers(BaseHTTPRequestHandler):
+    server: Provider
+
+    def do_POST(self) -> None:  # the token endpoint: a renewal that names only the new access token
+        form = parse_qs(self.rfile.read(int(self.headers['Content-Length'])).decode())
+        self.server.refreshed += form.get('refresh_token', [])
+        self._answer(json.dumps({'access_token': 'renewed', 'token_type': 'Bearer', 'expires_in': 1}).encode())
+
+    def do_GET(self) -> None:  # userinfo
+        self.server.bearers.append(self.headers.get('Authorization', ''))
+        self._answer(self.server.userinfo)
+
+    def _answer(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    server = Provider()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def our_metadata(provider: Provider) -> Metadata:
+    return Metadata({'token_endpoint': f'{provider.url}/token', 'userinfo_endpoint': f'{provider.url}/userinfo'})
+
+
+BOB = {'sub': 'u-bob', 'email': 'bob@example.com', 'email_verified': True, 'name': 'Bob', 'groups': ['developers']}
+
+
+async def test_a_renewal_without_new_refresh_or_id_tokens_keeps_the_old_ones(alone, provider) -> None:
+    person(alone, 'bob@example.com', 'u-bob')
+    provider.userinfo = json.dumps(BOB).encode()
+    check = checker(alone, our_metadata(provider))
+    check.hold(ISSUER, 'u-bob', {'access_token': 'old', 'refresh_token': 'r1', 'id_token': 'i1',
+                                 'expires_at': time.time() - 1})
+    await check.round()
+    assert check.id_token('bob@example.com') == 'i1'
+    await check.round()  # the renewed access token runs out within 30 s: renewed again, with the same refresh token
+    assert provider.refreshed == ['r1', 'r1']
+    assert provider.bearers == ['Bearer renewed'] * 2
+    assert ended(alone) == [] and check.id_token('bob@example.com') == 'i1'
+
+
+async def test_a_userinfo_answer_that_is_not_claims(alone, provider, caplog) -> None:
+    person(alone, 'bob@example.com', 'u-bob')
+    check = checker(alone, our_metadata(provider))
+    token = {'access_token': 'a', 'id_token': 'i', 'expires_at': time.time() + 3600}
+    provider.userinfo = b'<html>not JSON</html>'
+    check.hold(ISSUER, 'u-bob', token)
+    with caplog.at_level(logging.WARNING, logger='aod_ui.auth._provider_check'):
+        await check.round()
+    assert caplog.messages == ['identity provider sent an unreadable userinfo answer for bob@example.com']
+    assert check.id_token('bob@example.com') == 'i'  # asked again next round
+    provider.userinfo = b'["not", "an", "object"]'
+    await check.round()
+    assert check.id_token('bob@example.com') is None  # let go
+    assert ended(alone) == []
