@@ -266,6 +266,7 @@ class Provider(ThreadingHTTPServer):
         super().__init__(('127.0.0.1', 0), _Answers)
         self.url = f'http://127.0.0.1:{self.server_address[1]}'
         self.userinfo: bytes = b''
+        self.status = 200
         self.refreshed: list[str] = []
         self.bearers: list[str] = []
 
@@ -280,10 +281,10 @@ class _Answers(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # userinfo
         self.server.bearers.append(self.headers.get('Authorization', ''))
-        self._answer(self.server.userinfo)
+        self._answer(self.server.userinfo, self.server.status)
 
-    def _answer(self, body: bytes) -> None:
-        self.send_response(200)
+    def _answer(self, body: bytes, status: int = 200) -> None:
+        self.send_response(status)
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -337,3 +338,14 @@ async def test_a_userinfo_answer_that_is_not_claims(alone, provider, caplog) -> 
     await check.round()
     assert check.id_token('bob@example.com') is None  # let go
     assert ended(alone) == []
+
+
+@pytest.mark.parametrize('status', [400, 401, 403])
+async def test_a_refused_access_token_ends_the_sign_in(alone, provider, status) -> None:
+    person(alone, 'bob@example.com', 'u-bob')
+    provider.status, provider.userinfo = status, b'{"error": "invalid_token"}'
+    check = checker(alone, our_metadata(provider))
+    check.hold(ISSUER, 'u-bob', {'access_token': 'a', 'id_token': 'i', 'expires_at': time.time() + 3600})
+    await check.round()
+    assert ended(alone) == [('bob@example.com', f'the provider refused the access token (HTTP {status})')]
+    assert check.id_token('bob@example.com') is None
