@@ -61,3 +61,22 @@ def test_a_window_of_lines_counts_from_either_end() -> None:
     assert index.lines(-2, -1) == everything[1:2]
     assert index.texts(-2) == ['b', 'c']
     assert index.lines(1, 2) == everything[1:2]
+
+
+def test_a_reader_that_resumes_later_goes_on_with_the_unfinished_lines() -> None:
+    demux = LineDemux()
+    for event in ({'type': 'turn_start', 'turn': 2}, out('ab'), out('cd'), out('done\nef')):
+        demux.push(event)
+    demux.push({'type': 'output', 'stream': 'stderr', 'data': 'x'})
+    saved = demux.saved()
+    assert saved == {'turn': 2, 'parts': {'stdout': 'ef', 'stderr': 'x'}}
+    demux.push(out('gh'))
+    assert demux.saved() == {'turn': 2, 'parts': {'stdout': 'efgh', 'stderr': 'x'}}  # its pieces joined
+    again = LineDemux.restored(saved)
+    assert again.turn == 2 and again.pending() == [RawLine(2, 'stdout', 'ef'), RawLine(2, 'stderr', 'x')]
+    assert again.push(out('g\n')) == [RawLine(2, 'stdout', 'efg')]
+    assert again.flush() == [RawLine(2, 'stderr', 'x')]
+    # what a reader cannot use is left out: streams it does not know, empty pieces, no parts at all
+    odd = LineDemux.restored({'turn': 3, 'parts': {'stdout': '', 'video': 'x', 'stderr': 'y'}})
+    assert (odd.turn, odd.pending()) == (3, [RawLine(3, 'stderr', 'y')])
+    assert (LineDemux.restored({}).turn, LineDemux.restored({'parts': None}).pending()) == (None, [])
