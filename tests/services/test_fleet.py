@@ -162,3 +162,93 @@ async def test_the_summary_counts_sessions_people_agents_and_days(own_simulator)
     assert summary.per_day[(NOW - timedelta(days=1, hours=1)).astimezone().strftime('%m-%d')]['failed'] == 2
     assert summary.reachable is True and summary.latency_ms is not None
     await upstream.aclose()
+
+
+async def test_a_pending_or_running_session_at_exactly_the_threshold_is_not_flagged_yet(simulator, fleet):
+    service, clock = fleet
+    pending, running = seed(simulator, 'pending', T0), seed(simulator, 'running', T0)
+    stuck, silent = await flagged(service, clock, T0 + timedelta(minutes=15))
+    assert pending not in stuck
+    stuck, silent = await flagged(service, clock, T0 + timedelta(minutes=30))
+    assert running not in silent and pending in stuck
+
+
+# -- what finished sessions told (facts learnt earlier, kept in the store) -----------------------------------------
+
+FACTS_TOKEN = 'aod_fleet_facts_token_0123456789ab'
+
+
+@pytest.fixture(scope='module')
+def facts_simulator():
+    from aod_ui.simulator import SimulatorConfig, SimulatorServer
+    server = SimulatorServer(SimulatorConfig(port=0, tokens=(FACTS_TOKEN,), time_scale=0.01, control=True, seed=18)
+                             ).start_in_thread()
+    yield server
+    server.stop_thread()
+
+
+async def test_the_summary_tells_costs_durations_and_failures_from_the_facts(facts_simulator):
+    from aod_ui.services._facts import key
+    from storage import SessionRecord
+    core.loop = asyncio.get_running_loop()
+    seeds = [  # (agent, status, exit code, minutes ago, owner, facts: cost, duration, failed stage, failure)
+        (BUG_FIX, 'completed', 0, 10, 'olga', (0.5, 60_000, None, None)),
+        (BUG_FIX, 'completed', 0, 20, None, (0.25, 30_000, None, None)),
+        (CODEX, 'completed', 0, 30, 'olga', (1.0, 10_000, None, None)),
+        *((BUG_FIX, 'failed', None, 40 + n, 'max', (None, None, 'install_runtime', 'npm failed')) for n in range(6)),
+        (BUG_FIX, 'failed', 2, 50, 'max', (None, None, None, None)),  # the agent exited 2
+        (BUG_FIX, 'failed', 1, 60, None, (0.125, None, None, 'boom')),
+        (BUG_FIX, 'completed', 0, 70, 'olga', None),  # not read yet
+        (BUG_FIX, 'pending', None, 15.5, 'max', None), (BUG_FIX, 'running', None, 30.5, 'max', None),
+        (BUG_FIX, 'completed', 0, 14 * 24 * 60, 'olga', None),  # exactly as old as the summary reaches
+        (BUG_FIX, 'completed', 0, 14 * 24 * 60 + 12 * 60, 'olga', None),  # older: not counted
+    ]
+    body = [{'token': FACTS_TOKEN, 'agent_id': agent, 'status': status, 'exit_code': code,
+             'created_at': (NOW - timedelta(minutes=ago)).isoformat(),
+             'updated_at': (NOW - timedelta(minutes=ago)).isoformat()}
+            for agent, status, code, ago, _, _ in seeds]
+    ids = [s['id'] for s in httpx.post(f'{facts_simulator.url}/_sim/sessions', json=body, timeout=30).json()['data']]
+    store = memory_store()
+    for n, (session_id, (agent, _, _, _, owner, facts)) in enumerate(zip(ids, seeds, strict=True)):
+        if owner:
+            store.sessions.add(SessionRecord(session_id=session_id, agent_id=agent, agent_name='',
+                                             prompt=f'task {n}\ndetails', owner=owner))
+        if facts:
+            store.kv.set(key(session_id), dict(zip(('cost_usd', 'duration_ms', 'failed_stage', 'failure'), facts,
+                                                   strict=True)))
+    upstream = Upstream(facts_simulator.url, FACTS_TOKEN, timeout=10)
+    upstreams = Upstreams(upstream, store=store)
+    sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session))
+    fleet = FleetService(sessions, store, upstreams, clock=lambda: NOW)  # the defaults
+    summary = await fleet.summary(ADMIN)
+    assert (summary.limit, summary.limit_source) == (100, 'from configuration')
+    assert [r.id for r in summary.stuck_pending] == [ids[12]] and [r.id for r in summary.silent_running] == [ids[13]]
+    assert list(summary.per_day)[:14] == [(NOW - timedelta(days=13 - n)).strftime('%m-%d') for n in range(14)]
+    assert sum(sum(c.values()) for c in summary.per_day.values()) == 15  # the days before and the one 14 days ago
+    assert (summary.facts_known, summary.facts_missing) == (11, 2)
+    assert summary.cost_by_agent == {'bug-fix': 0.875, 'codex-refactor': 1.0}
+    assert summary.cost_by_person == {'olga': 1.5, '(outside)': 0.375}
+    assert summary.duration_by_agent == {'bug-fix': 45.0, 'codex-refactor': 10.0}
+    assert summary.failures[0] == ('install_runtime', 'npm failed', 6, ids[3:8])
+    assert sorted(summary.failures[1:]) == [('agent', 'boom', 1, [ids[10]]), ('agent', 'exit code 2', 1, [ids[9]])]
+    assert summary.titles == {ids[n]: f'task {n}' for n in (3, 4, 5, 6, 7, 9)}  # the recorded ones shown
+    await upstream.aclose()
+
+
+async def test_facts_are_learnt_a_few_at_a_time_newest_first(facts_simulator):
+    from aod_ui.services._facts import key
+    core.loop = asyncio.get_running_loop()
+    body = [{'token': FACTS_TOKEN, 'agent_id': CODEX, 'status': 'completed', 'exit_code': 0,
+             'created_at': (NOW - timedelta(seconds=ago)).isoformat(),
+             'updated_at': (NOW - timedelta(seconds=ago)).isoformat()} for ago in (3, 1, 2)]
+    ids = [s['id'] for s in httpx.post(f'{facts_simulator.url}/_sim/sessions', json=body, timeout=30).json()['data']]
+    store = memory_store()
+    for cost, session_id in zip((0.001, 100.0, 10.0), ids, strict=True):
+        store.kv.set(key(session_id), {'cost_usd': cost, 'duration_ms': None, 'failed_stage': None, 'failure': None})
+    upstream = Upstream(facts_simulator.url, FACTS_TOKEN, timeout=10)
+    upstreams = Upstreams(upstream, store=store)
+    sessions = SessionService(upstreams, store, HubRegistry(upstreams.for_session))
+    fleet = FleetService(sessions, store, upstreams, reads_per_refresh=1, clock=lambda: NOW)
+    costs = [round((await fleet.summary(ADMIN)).cost_by_agent.get('codex-refactor', 0), 3) for _ in range(3)]
+    assert costs == [100.0, 110.0, 110.001]  # the newest first, one more each time
+    await upstream.aclose()
