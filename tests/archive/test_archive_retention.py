@@ -132,6 +132,9 @@ async def test_a_session_the_policy_deletes_in_aod_stays_readable_from_the_archi
                                  clock=lambda: datetime.now(UTC) + timedelta(days=3))
     assert [item.session_id for item in await month.plan()] == [session_id]
     assert (await month.run('ada')).deleted == 1
+    # the run itself marks the copy deleted upstream (before any read of the session could notice it is gone)
+    assert world.archive.meta(session_id)['deleted_upstream_at'] == world.clock[0]
+    assert world.store.sessions.get(session_id) is not None
     world.sessions.invalidate()
     detail = await world.sessions.get(ALICE, session_id)
     assert detail.deleted_upstream and detail.turns[0].prompt.endswith('old work')
