@@ -604,3 +604,16 @@ async def test_the_kept_report_of_the_last_run_holds_at_most_50_failures(server)
     assert len(report.failed) == 51 and report.summary().endswith('51 failed')
     last = service.last_run()
     assert last.failed == report.failed[:50] and last.summary().endswith('50 failed')
+
+
+async def test_a_kept_progress_that_lost_its_position_stops_the_run_instead_of_guessing_one(server):
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    store.kv.set('retention.run', {'id': 'cut', 'by': 'bob', 'started_at': 1.0,
+                                   'items': [asdict(item) for item in await service.plan()]})
+    store.kv.set('retention.progress', {'id': 'cut'})  # damaged: the position is missing
+    with pytest.raises(KeyError):
+        await service.run('ada')
+    assert alive(server, ids) == set(ids) and not service.running and service.last_run() is None
