@@ -617,3 +617,38 @@ async def test_a_kept_progress_that_lost_its_position_stops_the_run_instead_of_g
     with pytest.raises(KeyError):
         await service.run('ada')
     assert alive(server, ids) == set(ids) and not service.running and service.last_run() is None
+
+
+async def test_a_run_writes_its_position_before_the_first_session_and_after_each_one(server):
+    ids = seed(server, 2)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    positions = []
+    with httpx.Client(base_url=server.url) as control:
+        control.post('/_sim/faults', json={'delay_seconds': 0.2})
+        try:
+            task = asyncio.get_running_loop().create_task(service.run(
+                'ada', on_progress=lambda report: positions.append(store.kv.get('retention.progress'))))
+            while service.current is None:
+                await asyncio.sleep(0.01)
+            current = service.current
+            assert store.kv.get('retention.progress') == {'id': current.id, 'next': 0}  # before the first session
+            assert store.kv.get('retention.run')['id'] == current.id and current.applied is True
+            assert len(current.id) == 12 and int(current.id, 16) >= 0
+            report = await task
+        finally:
+            control.post('/_sim/faults', json={})
+    assert positions == [{'id': report.id, 'next': 1}, {'id': report.id, 'next': 2}]
+
+
+async def test_a_resumed_run_keeps_its_start_and_is_applied(server):
+    ids = seed(server, 1)
+    store = memory_store()
+    recorded(store, ids)
+    service = await retention_for(server, store, ids, T0 + timedelta(days=40))
+    store.kv.set('retention.run', {'id': 'cut', 'by': 'bob', 'started_at': 1.0,
+                                   'items': [asdict(item) for item in await service.plan()]})
+    store.kv.set('retention.progress', {'id': 'cut', 'next': 0})
+    report = await service.run('ada')
+    assert (report.resumed, report.started_at, report.applied, report.deleted) == (True, 1.0, True, 1)
