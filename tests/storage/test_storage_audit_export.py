@@ -83,3 +83,29 @@ def test_an_id_the_table_already_holds_is_refused_by_number():
     table.insert('1', {'id': 1, 'at': 1.0, 'actor': 'ada', 'action': 'login'})  # written behind the log's back
     with pytest.raises(ValueError, match='^the audit trail already has an entry 1$'):
         audit.append('olga', 'login')
+
+
+def test_the_audit_file_names_its_kind_and_refuses_a_line_that_is_not_an_entry(tmp_path):
+    from aod_ui.errors import StorageError
+    from storage import audit_table
+    path = tmp_path / 'audit.jsonl'
+    AuditLog(audit_table(path)).append('ada', 'login', at=1.0)
+    assert json.loads(path.read_text().splitlines()[0]) == {'_meta': {'schema': 1, 'kind': 'aod-ui audit log'}}
+    with path.open('a') as file:
+        file.write(json.dumps({'id': 2, 'at': 2.0}) + '\n')  # no actor, no action
+    with pytest.raises(StorageError) as refusal:
+        audit_table(path)
+    assert f'The audit log {path} cannot be used: line 3 is not an audit entry (' in str(refusal.value)
+
+
+def test_filters_all_at_once_and_text_never_matches_across_fields_or_missing_ones(log):
+    assert [e.id for e in log.query(actor='olga', action='stop', session_id='s-1', outcome='denied', since=300.0,
+                                    until=301.0)] == [3]
+    assert [e.id for e in log.query(actor='olga', action='stop', session_id='s-1', outcome='denied', since=300.0,
+                                    until=300.0)] == []
+    assert log.query(text='xx') == [] and log.count(text='xx') == 0
+
+
+def test_a_csv_row_leaves_a_missing_session_empty(log):
+    rows = [row.split(',') for row in log.export_csv(actor='max').splitlines()[1:]]
+    assert rows[0][6:9] == ['', '', '']
